@@ -1,0 +1,165 @@
+// Package store keeps lists, subscribers, memberships and their audit log in
+// SQLite. It is the only package that speaks SQL; queries live next to the
+// methods that run them and the schema lives in migrations/.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"mailer/internal/fault"
+	"mailer/migrations"
+)
+
+// DB is an open mailer database.
+type DB struct {
+	sql  *sql.DB
+	path string
+
+	// Now returns the current time; tests replace it to control timestamps.
+	Now func() time.Time
+}
+
+// Options change how Open behaves.
+type Options struct {
+	// Create makes a missing database file (and its directory) instead of
+	// failing: only `mailer init` and tests want that.
+	Create bool
+	// Migrations overrides the embedded schema; tests use it to build old and
+	// too-new databases.
+	Migrations fs.FS
+	// BusyTimeout is how long a statement waits for another process's write
+	// lock before the store reports the database busy. Default 10s.
+	BusyTimeout time.Duration
+}
+
+// Open opens the database at path, applies any pending migrations and
+// returns it ready for use. A database whose schema is newer than this
+// binary knows is refused, so an old binary never writes to it.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if opts.Migrations == nil {
+		opts.Migrations = migrations.FS
+	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
+	if _, err := os.Stat(path); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fault.Wrap(fault.Unavailable, err, "database %s: %v", path, err)
+		}
+		if !opts.Create {
+			return nil, fault.Errorf(fault.NotFound, "database %s does not exist (run `mailer init` first)", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fault.Wrap(fault.Unavailable, err, "create directory for database %s: %v", path, err)
+		}
+	}
+	sqlDB, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout))
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "open database %s: %v", path, err)
+	}
+	db := &DB{sql: sqlDB, path: path, Now: time.Now}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, db.wrap(err, "open database "+path)
+	}
+	if err := db.migrate(ctx, opts.Migrations); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds the go-sqlite3 connection string. WAL lets readers and one
+// writer work at once, so `mailer serve` and `mailer send` can share a file;
+// the busy timeout makes a second writer wait instead of failing; immediate
+// transactions take the write lock at BEGIN, which avoids the deadlock two
+// deferred transactions hit when both try to upgrade from reading to writing.
+func dsn(path string, busy time.Duration) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=%d&_txlock=immediate",
+		escaped, busy.Milliseconds())
+}
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+func (db *DB) now() string { return formatTime(db.Now()) }
+
+const timeLayout = time.RFC3339Nano
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func parseNullTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
+
+// inTx runs fn in a write transaction and commits it when fn returns nil.
+func (db *DB) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, what)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return db.wrap(err, what)
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err, what)
+	}
+	return nil
+}
+
+// wrap turns driver errors into coded errors. Busy, locked, full and I/O
+// errors are Unavailable: the caller (an MTA, a retrying sender) should try
+// again later rather than drop the work. Errors that already carry a code
+// pass through.
+func (db *DB) wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy, try again later", what, db.path)
+		case sqlite3.ErrFull:
+			return fault.Wrap(fault.Unavailable, err, "%s: disk full writing %s", what, db.path)
+		case sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrProtocol:
+			return fault.Wrap(fault.Unavailable, err, "%s: cannot use database %s: %v", what, db.path, err)
+		case sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrAuth:
+			return fault.Wrap(fault.Invalid, err, "%s: database %s is not writable: %v", what, db.path, err)
+		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+			return fault.Wrap(fault.Invalid, err, "%s: %s is not a usable mailer database: %v", what, db.path, err)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fault.Wrap(fault.Unavailable, err, "%s: %v", what, err)
+	}
+	return fault.Wrap(fault.Internal, err, "%s: %v", what, err)
+}

@@ -1,0 +1,174 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// MustOpenDB opens a fresh database in a temporary directory with a clock
+// that starts at a fixed time and advances one second per call.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "mailer.db"), store.Options{Create: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+	return db
+}
+
+func mustAddr(tb testing.TB, s string) address.Address {
+	tb.Helper()
+	a, err := address.Parse(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+func mustList(tb testing.TB, db *store.DB, name string) *store.List {
+	tb.Helper()
+	l, err := db.CreateList(context.Background(), name, store.ListSettings{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+func TestOpenMissingDatabaseWithoutCreate(t *testing.T) {
+	_, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "nope.db"), store.Options{})
+	if fault.CodeOf(err) != fault.NotFound || !strings.Contains(err.Error(), "mailer init") {
+		t.Fatalf("err = %v (%s), want NotFound pointing at mailer init", err, fault.CodeOf(err))
+	}
+}
+
+func TestMigrationsApplyOnEmptyAndOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	v1 := fstest.MapFS{"0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)}}
+	v2 := fstest.MapFS{
+		"0001_a.sql": v1["0001_a.sql"],
+		"0002_b.sql": {Data: []byte(`ALTER TABLE a ADD COLUMN y TEXT; CREATE TABLE b (z INTEGER);`)},
+	}
+	db, err := store.Open(ctx, path, store.Options{Create: true, Migrations: v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.SchemaVersion(ctx); v != 1 {
+		t.Fatalf("version after v1 = %d, want 1", v)
+	}
+	db.Close()
+
+	db, err = store.Open(ctx, path, store.Options{Migrations: v2})
+	if err != nil {
+		t.Fatalf("upgrading an old database: %v", err)
+	}
+	if v, _ := db.SchemaVersion(ctx); v != 2 {
+		t.Fatalf("version after v2 = %d, want 2", v)
+	}
+	db.Close()
+
+	// Opening again applies nothing twice (a second ALTER would fail).
+	db, err = store.Open(ctx, path, store.Options{Migrations: v2})
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	db.Close()
+
+	// The old binary must refuse the upgraded database.
+	_, err = store.Open(ctx, path, store.Options{Migrations: v1})
+	if err == nil || !strings.Contains(err.Error(), "newer than this mailer knows") {
+		t.Fatalf("old binary on new database: err = %v", err)
+	}
+}
+
+func TestFailedMigrationLeavesPreviousVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	bad := fstest.MapFS{
+		"0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)},
+		"0002_b.sql": {Data: []byte(`CREATE TABLE b (z INTEGER); THIS IS NOT SQL;`)},
+	}
+	if _, err := store.Open(ctx, path, store.Options{Create: true, Migrations: bad}); err == nil {
+		t.Fatal("broken migration accepted")
+	}
+	good := fstest.MapFS{"0001_a.sql": bad["0001_a.sql"]}
+	db, err := store.Open(ctx, path, store.Options{Migrations: good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.SchemaVersion(ctx); v != 1 {
+		t.Fatalf("version = %d, want 1 (migration 2 rolled back)", v)
+	}
+}
+
+func TestEmbeddedSchemaApplies(t *testing.T) {
+	db := MustOpenDB(t)
+	if v, err := db.SchemaVersion(context.Background()); err != nil || v < 1 {
+		t.Fatalf("version = %d, %v", v, err)
+	}
+}
+
+func TestTwoConnectionsWritingAtOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a, err := store.Open(ctx, path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.CreateList(ctx, "shared", store.ListSettings{}); err != nil {
+		t.Fatal(err)
+	}
+	const perWriter = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perWriter)
+	for w, db := range []*store.DB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				addr := address.Address{Local: fmt.Sprintf("writer%d-%d", w, i), Domain: "example.org"}
+				if _, err := db.SetStatus(ctx, "shared", addr, store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write failed: %v", err)
+	}
+	l, err := a.GetList(ctx, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Counts[store.Active] != 2*perWriter {
+		t.Fatalf("active = %d, want %d", l.Counts[store.Active], 2*perWriter)
+	}
+}
