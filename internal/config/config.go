@@ -1,0 +1,215 @@
+// Package config loads mailer.toml, applies MAILER_* environment overrides,
+// checks every value, and reports a bad one with its file, line and key.
+package config
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"mailer/internal/fault"
+)
+
+// DefaultPath is used when neither --config nor MAILER_CONFIG names a file.
+const DefaultPath = "mailer.toml"
+
+// EnvConfig names the environment variable that points at the config file.
+const EnvConfig = "MAILER_CONFIG"
+
+// Config is mailer's whole configuration. Relative paths in it are relative
+// to the directory of the config file, so that a config works from any
+// working directory (an MTA runs `mailer receive` from its own).
+type Config struct {
+	Database     string    `toml:"database"`
+	BaseURL      BaseURL   `toml:"base_url"`
+	ListHost     Hostname  `toml:"list_host"`
+	Owner        Mailbox   `toml:"owner"`
+	Contact      string    `toml:"contact"`
+	Secret       string    `toml:"secret" secret:"true"`
+	IssuesDir    string    `toml:"issues_dir"`
+	TemplatesDir string    `toml:"templates_dir"`
+	DefaultList  string    `toml:"default_list"`
+	Transport    Transport `toml:"transport"`
+	Concurrency  int       `toml:"concurrency"`
+	SMTP         SMTP      `toml:"smtp"`
+	Rate         Rate      `toml:"rate"`
+
+	// Path is the file the config was read from; Dir its directory.
+	Path string `toml:"-"`
+	Dir  string `toml:"-"`
+}
+
+// SMTP is the outgoing mail server.
+type SMTP struct {
+	Host           string   `toml:"host"`
+	Port           int      `toml:"port"`
+	Username       string   `toml:"username"`
+	Password       string   `toml:"password" secret:"true"`
+	TLS            TLSMode  `toml:"tls"`
+	HELO           string   `toml:"helo"`
+	ConnectTimeout Duration `toml:"connect_timeout"`
+	CommandTimeout Duration `toml:"command_timeout"`
+}
+
+// Rate limits sending. Zero per-hour and per-day caps mean no cap.
+type Rate struct {
+	PerSecond float64 `toml:"per_second"`
+	Burst     int     `toml:"burst"`
+	PerHour   int     `toml:"per_hour"`
+	PerDay    int     `toml:"per_day"`
+}
+
+// MinSecretLen is the shortest secret accepted for signing links: 32 bytes
+// of base64 text carry well over 128 bits.
+const MinSecretLen = 32
+
+// Default returns the configuration that applies to keys a file leaves out.
+func Default() Config {
+	return Config{
+		Database:    "mailer.db",
+		BaseURL:     "http://localhost:8080",
+		ListHost:    "lists.example.org",
+		IssuesDir:   "issues",
+		DefaultList: "",
+		Transport:   Transport{Kind: "maildir", Path: "maildir"},
+		Concurrency: 4,
+		SMTP: SMTP{
+			Host: "localhost", Port: 587, TLS: TLSStartTLS,
+			ConnectTimeout: Duration(30e9), CommandTimeout: Duration(300e9),
+		},
+		Rate: Rate{PerSecond: 10, Burst: 10},
+	}
+}
+
+// PathFrom picks the config file: the flag, else MAILER_CONFIG, else the default.
+func PathFrom(flag string, getenv func(string) string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := getenv(EnvConfig); p != "" {
+		return p
+	}
+	return DefaultPath
+}
+
+// Load reads the config file at path, applies environment overrides from
+// getenv and validates the result.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fault.Errorf(fault.NotFound, "config file %s does not exist (create one with `mailer init`, or pass --config)", path)
+		}
+		return nil, fault.Wrap(fault.Invalid, err, "cannot read config file %s: %v", path, err)
+	}
+	return Parse(path, data, getenv)
+}
+
+// Parse is Load on bytes already read.
+func Parse(path string, data []byte, getenv func(string) string) (*Config, error) {
+	cfg := Default()
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, decodeError(path, err)
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(path, data); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	cfg.Path, cfg.Dir = abs, filepath.Dir(abs)
+	return &cfg, nil
+}
+
+// decodeError rewrites go-toml's errors as "file:line: key: problem".
+func decodeError(path string, err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) && len(strict.Errors) > 0 {
+		de := strict.Errors[0]
+		row, _ := de.Position()
+		return fault.Errorf(fault.Invalid, "%s:%d: unknown key %q", path, row, keyString(de.Key()))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		if k := keyString(de.Key()); k != "" {
+			return fault.Errorf(fault.Invalid, "%s:%d: %s: %s", path, row, k, msg)
+		}
+		return fault.Errorf(fault.Invalid, "%s:%d: %s", path, row, msg)
+	}
+	return fault.Wrap(fault.Invalid, err, "%s: %v", path, err)
+}
+
+func keyString(k toml.Key) string {
+	var b bytes.Buffer
+	for i, p := range k {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// Resolve makes p absolute against the config file's directory.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// DatabasePath is the database file, resolved.
+func (c *Config) DatabasePath() string { return c.Resolve(c.Database) }
+
+func (c *Config) validate(path string, data []byte) error {
+	bad := func(key, format string, args ...any) error {
+		return fault.Errorf(fault.Invalid, "%s: %s: %s", where(path, data, key), key, fmt.Sprintf(format, args...))
+	}
+	// go-toml stores TOML strings straight into string-kinded fields without
+	// calling their UnmarshalText, so those checks run here.
+	for _, f := range fields(reflect.ValueOf(c).Elem(), "") {
+		if f.value.Kind() != reflect.String || !implementsText(f.value) {
+			continue
+		}
+		if err := f.value.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(f.value.String())); err != nil {
+			return bad(f.key, "%s", strings.TrimPrefix(err.Error(), "invalid address "))
+		}
+	}
+	switch {
+	case c.Database == "":
+		return bad("database", "must name a file")
+	case c.Secret != "" && len(c.Secret) < MinSecretLen:
+		return bad("secret", "is %d characters; use at least %d (mailer init generates one)", len(c.Secret), MinSecretLen)
+	case c.Concurrency < 1 || c.Concurrency > 256:
+		return bad("concurrency", "must be between 1 and 256, got %d", c.Concurrency)
+	case c.SMTP.Port < 1 || c.SMTP.Port > 65535:
+		return bad("smtp.port", "must be between 1 and 65535, got %d", c.SMTP.Port)
+	case c.Transport.Kind == "smtp" && c.SMTP.Host == "":
+		return bad("smtp.host", "must be set when transport is smtp")
+	case c.SMTP.Password != "" && c.SMTP.Username == "":
+		return bad("smtp.username", "must be set when smtp.password is")
+	case c.Rate.PerSecond < 0:
+		return bad("rate.per_second", "must not be negative (0 turns the limit off)")
+	case c.Rate.PerSecond > 0 && c.Rate.Burst < 1:
+		return bad("rate.burst", "must be at least 1 when rate.per_second is set")
+	case c.Rate.PerHour < 0:
+		return bad("rate.per_hour", "must not be negative (0 means no cap)")
+	case c.Rate.PerDay < 0:
+		return bad("rate.per_day", "must not be negative (0 means no cap)")
+	}
+	return nil
+}
