@@ -1,0 +1,51 @@
+# mailer — see README.md. `make run` and `make test` are all a fresh machine needs.
+
+GO       ?= go
+BIN      := bin/mailer
+DEMO     := demo
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 20s
+export CGO_ENABLED := 1
+
+.PHONY: build run test lint bench fuzz clean
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/mailer
+
+# The main job on the built-in defaults: a demo directory with its own config,
+# database and Maildir, the bpf-updates list and a few readers.
+run: build
+	rm -rf $(DEMO)
+	$(BIN) init $(DEMO) --base-url http://localhost:8080 --list-host lists.example.org \
+	  --owner editor@example.org --default-list bpf-updates \
+	  --contact "BPF updates, c/o Example Org, 1 Main Street, Springfield"
+	$(BIN) -c $(DEMO)/mailer.toml lists create bpf-updates --title "BPF updates" \
+	  --description "A weekly roundup of BPF and XDP development in the Linux kernel." \
+	  --from "Alexander Alemayhu <alexander@example.org>" --owner editor@example.org
+	$(BIN) -c $(DEMO)/mailer.toml subscribers add bpf-updates alice@example.org \
+	  "Bob Jones <bob@example.net>" "Carol Smith <carol@example.com>" dave@example.org
+	$(BIN) -c $(DEMO)/mailer.toml lists show bpf-updates
+	$(BIN) -c $(DEMO)/mailer.toml subscribers ls bpf-updates
+
+test: lint
+	$(GO) test -count=1 ./...
+
+lint:
+	@unformatted=$$(gofmt -l cmd internal templates migrations); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Runs every fuzz target for FUZZTIME each (go test -fuzz takes one at a time).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin $(DEMO)

@@ -1,0 +1,74 @@
+// Package cli holds mailer's cobra commands. Each command has an options
+// struct, a newCmdX constructor that parses flags into it, and an xRun
+// function that does the work, so that tests can check parsing and running
+// apart. This is also the one package that wires the others together.
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/user"
+	"time"
+
+	"mailer/internal/config"
+	"mailer/internal/store"
+)
+
+// Deps is what commands need from the outside world; tests fill it with
+// buffers, a fake environment and a fixed clock.
+type Deps struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	// Operator names the person running the command, for the audit log.
+	Operator func() string
+	Version  string
+
+	// configFlag is bound to the global --config flag.
+	configFlag string
+}
+
+// SystemDeps returns Deps for the real process.
+func SystemDeps(version string) *Deps {
+	return &Deps{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		Getenv: os.Getenv, Now: time.Now, Operator: currentUser, Version: version,
+	}
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+// ConfigPath is the config file this invocation uses.
+func (d *Deps) ConfigPath() string { return config.PathFrom(d.configFlag, d.Getenv) }
+
+// Config loads the configuration.
+func (d *Deps) Config() (*config.Config, error) { return config.Load(d.ConfigPath(), d.Getenv) }
+
+// OpenStore loads the configuration and opens its database.
+func (d *Deps) OpenStore(ctx context.Context) (*store.DB, error) {
+	cfg, err := d.Config()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if d.Now != nil {
+		db.Now = d.Now
+	}
+	return db, nil
+}
+
+// adminEvidence is the audit evidence for a change made from the command line.
+func (d *Deps) adminEvidence(source store.Source, reason string) store.Evidence {
+	return store.Evidence{Source: source, Operator: d.Operator(), Reason: reason}
+}

@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// SubscribersLsOptions are the inputs of `mailer subscribers ls`.
+type SubscribersLsOptions struct {
+	Deps   *Deps
+	List   string
+	Status store.Status
+	JSON   bool
+}
+
+// statusFlag parses --status into opts, or leaves it empty for "all".
+func statusFlag(raw string, into *store.Status) error {
+	if raw == "" {
+		return nil
+	}
+	s, err := store.ParseStatus(raw)
+	if err != nil {
+		return &usageError{err}
+	}
+	*into = s
+	return nil
+}
+
+func newCmdSubscribersLs(d *Deps, runF func(context.Context, *SubscribersLsOptions) error) *cobra.Command {
+	opts := &SubscribersLsOptions{Deps: d}
+	var status string
+	cmd := &cobra.Command{
+		Use:     "ls LIST",
+		Aliases: []string{"list"},
+		Short:   "List a list's members",
+		Example: "  mailer subscribers ls bpf-updates\n  mailer subscribers ls bpf-updates --status pending --json",
+		Args:    exactArgs(1, "one list name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.List = args[0]
+			if err := statusFlag(status, &opts.Status); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return subscribersLsRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only members with this status: active, pending, unsubscribed, bounced, disabled")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	return cmd
+}
+
+func subscribersLsRun(ctx context.Context, opts *SubscribersLsOptions) error {
+	db, err := opts.Deps.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	members := []*store.Member{}
+	for m, err := range db.Members(ctx, opts.List, opts.Status) {
+		if err != nil {
+			return err
+		}
+		members = append(members, m)
+	}
+	if opts.JSON {
+		return writeJSON(opts.Deps.Out, members)
+	}
+	if len(members) == 0 {
+		fmt.Fprintf(opts.Deps.Out, "No members of %s%s.\n", opts.List, statusSuffix(opts.Status))
+		return nil
+	}
+	tw := newTable(opts.Deps)
+	fmt.Fprintln(tw, "ADDRESS\tNAME\tSTATUS\tSOURCE\tSINCE")
+	for _, m := range members {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Address, orDash(m.Name), m.Status, m.Source, when(m.UpdatedAt))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Deps.Out, "%d member(s)%s\n", len(members), statusSuffix(opts.Status))
+	return nil
+}
+
+func statusSuffix(s store.Status) string {
+	if s == "" {
+		return ""
+	}
+	return " with status " + string(s)
+}
+
+// SubscribersImportOptions are the inputs of `mailer subscribers import`.
+type SubscribersImportOptions struct {
+	Deps *Deps
+	List string
+	File string
+	JSON bool
+}
+
+func newCmdSubscribersImport(d *Deps, runF func(context.Context, *SubscribersImportOptions) error) *cobra.Command {
+	opts := &SubscribersImportOptions{Deps: d}
+	cmd := &cobra.Command{
+		Use:   "import LIST FILE.csv",
+		Short: "Add members from a CSV file",
+		Long: `import reads a CSV file with the columns email[,name] (a header row is
+detected and skipped; "-" reads standard input) and makes each address an
+active member, in one transaction. Broken or invalid rows are reported with
+their line numbers and the rest is imported. Importing the same file again
+adds nobody twice. People who unsubscribed, bounced or were disabled are
+reported and left alone: a list you hold is no consent to mail them again.`,
+		Example: "  mailer subscribers import bpf-updates readers.csv",
+		Args:    exactArgs(2, "a list name and a CSV file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.List, opts.File = args[0], args[1]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return subscribersImportRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func subscribersImportRun(ctx context.Context, opts *SubscribersImportOptions) error {
+	d := opts.Deps
+	in := d.In
+	if opts.File != "-" {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return fault.Wrap(fault.Invalid, err, "cannot read %s: %v", opts.File, err)
+		}
+		defer f.Close()
+		in = f
+	}
+	db, err := d.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := db.Import(ctx, opts.List, in, d.adminEvidence(store.SourceImport, "imported from "+opts.File))
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(d.Out, rep)
+	}
+	fmt.Fprintf(d.Out, "Imported into %s: %d added, %d already there, %d invalid, %d skipped\n",
+		opts.List, rep.Added, rep.Already, len(rep.Invalid), len(rep.Skipped))
+	for _, p := range rep.Invalid {
+		fmt.Fprintf(d.Out, "  %s:%d: invalid: %s\n", opts.File, p.Line, p.Reason)
+	}
+	for _, p := range rep.Skipped {
+		fmt.Fprintf(d.Out, "  %s:%d: skipped: %s\n", opts.File, p.Line, p.Reason)
+	}
+	return nil
+}
+
+// SubscribersExportOptions are the inputs of `mailer subscribers export`.
+type SubscribersExportOptions struct {
+	Deps   *Deps
+	List   string
+	Status store.Status
+}
+
+func newCmdSubscribersExport(d *Deps, runF func(context.Context, *SubscribersExportOptions) error) *cobra.Command {
+	opts := &SubscribersExportOptions{Deps: d}
+	var status string
+	cmd := &cobra.Command{
+		Use:   "export LIST",
+		Short: "Write a list's members as CSV",
+		Long: `export writes email,name,status,source,subscribed_at,updated_at rows to
+standard output. Its first two columns are what import reads.`,
+		Example: "  mailer subscribers export bpf-updates --status active > readers.csv",
+		Args:    exactArgs(1, "one list name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.List = args[0]
+			if err := statusFlag(status, &opts.Status); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return subscribersExportRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only members with this status")
+	return cmd
+}
+
+func subscribersExportRun(ctx context.Context, opts *SubscribersExportOptions) error {
+	db, err := opts.Deps.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	w := csv.NewWriter(opts.Deps.Out)
+	w.Write([]string{"email", "name", "status", "source", "subscribed_at", "updated_at"})
+	for m, err := range db.Members(ctx, opts.List, opts.Status) {
+		if err != nil {
+			return err
+		}
+		confirmed := ""
+		if m.ConfirmedAt != nil {
+			confirmed = m.ConfirmedAt.UTC().Format("2006-01-02T15:04:05Z")
+		}
+		w.Write([]string{csvSafe(m.Address), csvSafe(m.Name), string(m.Status), string(m.Source), confirmed,
+			m.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvSafe defuses spreadsheet formulas: a name such as =HYPERLINK(...)
+// typed into a subscribe form must not run when an owner opens the export.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}
