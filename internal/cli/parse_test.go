@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"mailer/internal/fault"
 	"mailer/internal/store"
 )
 
@@ -55,5 +57,26 @@ func TestSubscribersAddNameNeedsOneAddress(t *testing.T) {
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); ExitCode(err) != ExitUsage {
 		t.Fatalf("err %v", err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{fault.Errorf(fault.Invalid, "bad"), ExitError},
+		{fault.Errorf(fault.NotFound, "no list"), ExitError},
+		{fault.Errorf(fault.Conflict, "exists"), ExitError},
+		{fault.Errorf(fault.Unavailable, "database busy"), ExitTempFail},
+		{fault.Errorf(fault.Internal, "bug"), ExitSoftware},
+		{errors.New("unexpected"), ExitSoftware},
+		{usageErrorf("wrong"), ExitUsage},
+	}
+	for _, tt := range tests {
+		if got := ExitCode(tt.err); got != tt.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,39 @@ func TestTwoConnectionsWritingAtOnce(t *testing.T) {
 	}
 	if l.Counts[store.Active] != 2*perWriter {
 		t.Fatalf("active = %d, want %d", l.Counts[store.Active], 2*perWriter)
+	}
+}
+
+func TestBusyDatabaseIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "busy.db")
+	db, err := store.Open(ctx, path, store.Options{Create: true, BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustList(t, db, "news")
+
+	// Another process holds the write lock.
+	other, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.SetStatus(ctx, "news", mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin})
+	if fault.CodeOf(err) != fault.Unavailable || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("write under someone else's lock: %v (%s), want unavailable", err, fault.CodeOf(err))
+	}
+	conn.ExecContext(ctx, "ROLLBACK")
+	if _, err := db.SetStatus(ctx, "news", mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
+		t.Fatalf("after the lock was released: %v", err)
 	}
 }
