@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the templates, by path relative to this directory.
 //
-//go:embed config
+//go:embed config issue
 var FS embed.FS

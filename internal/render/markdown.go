@@ -1,0 +1,109 @@
+// Package render turns an issue into what readers get: an HTML version for
+// mail clients, a plain-text version for terminals and phones, and the whole
+// MIME message, prepared once and personalised per recipient cheaply.
+package render
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// newMarkdown returns a CommonMark + GFM converter. Raw HTML is let through
+// goldmark and sanitised afterwards by sanitizer(), so that safe markup an
+// editor wrote (a <sup>, a <kbd>) survives and scripts do not.
+func newMarkdown(base *url.URL) goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(absoluteLinks{base}, 100))),
+		goldmark.WithRendererOptions(
+			html.WithUnsafe(),
+			renderer.WithNodeRenderers(util.Prioritized(checkboxRenderer{}, 100)),
+		),
+	)
+}
+
+// parse parses Markdown into an AST; both versions render from it.
+func parse(md goldmark.Markdown, src []byte) ast.Node {
+	return md.Parser().Parse(text.NewReader(src))
+}
+
+// absoluteLinks rewrites relative link and image destinations against the
+// public base URL: in a mailbox there is no page for them to be relative to.
+type absoluteLinks struct{ base *url.URL }
+
+func (a absoluteLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch l := n.(type) {
+		case *ast.Link:
+			l.Destination = a.resolve(l.Destination)
+		case *ast.Image:
+			l.Destination = a.resolve(l.Destination)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+func (a absoluteLinks) resolve(dest []byte) []byte {
+	u, err := url.Parse(string(dest))
+	if err != nil || u.IsAbs() || a.base == nil {
+		return dest
+	}
+	return []byte(a.base.ResolveReference(u).String())
+}
+
+// checkboxRenderer draws task-list boxes as characters: mail clients do not
+// render form controls, and sanitising removes them anyway.
+type checkboxRenderer struct{}
+
+func (checkboxRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(east.KindTaskCheckBox, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			if n.(*east.TaskCheckBox).IsChecked {
+				w.WriteString("&#9745; ")
+			} else {
+				w.WriteString("&#9744; ")
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// sanitizer is the policy for the HTML body: user-generated-content rules,
+// minus nofollow (meaningless in mail), links opened by the mail client.
+func sanitizer() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(false)
+	p.RequireParseableURLs(true)
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowAttrs("align").OnElements("td", "th")
+	return p
+}
+
+// renderHTMLBody renders the AST to sanitised HTML.
+func renderHTMLBody(md goldmark.Markdown, policy *bluemonday.Policy, src []byte, doc ast.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := md.Renderer().Render(&buf, src, doc); err != nil {
+		return nil, err
+	}
+	return policy.SanitizeBytes(buf.Bytes()), nil
+}
+
+// plainOf returns the text of raw HTML, tags dropped and entities decoded.
+func plainOf(raw string) string {
+	return strings.TrimSpace(unescapeHTML(bluemonday.StrictPolicy().Sanitize(raw)))
+}

@@ -1,0 +1,276 @@
+package render
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+)
+
+// Recipient holds one reader's values for a personalised copy.
+type Recipient struct {
+	Address   string // bare address, already validated
+	Name      string // display name, may be empty
+	Token     string // signed unsubscribe token (package token)
+	MessageID string // without angle brackets; a random one is made when empty
+}
+
+// Prepared is a whole message rendered once, as static bytes between the
+// places where per-recipient values go. Personalise fills those places: no
+// Markdown, template or CSS work happens per recipient.
+type Prepared struct {
+	pieces   []part
+	size     int // static bytes, to size buffers
+	listName string
+	listHost string
+	baseURL  string
+}
+
+type slotKind int
+
+const (
+	slotNone           slotKind = iota
+	slotHeaders                 // To, Message-ID, List-Unsubscribe lines
+	slotTextAddress             // address in the text part (quoted-printable)
+	slotTextUnsubURL            // unsubscribe URL in the text part
+	slotHTMLAddress             // address in the HTML part (HTML-escaped, then QP)
+	slotHTMLUnsubURL            // unsubscribe URL in the HTML part
+)
+
+type part struct {
+	static []byte
+	slot   slotKind
+}
+
+// prepare builds the message skeleton for rendered.
+func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
+	from, err := formatMailbox(rd.List.FromName, rd.List.FromAddress)
+	if err != nil {
+		return nil, fault.Errorf(fault.Invalid, "list %s: From: %v", rd.List.Name, err)
+	}
+	for what, v := range map[string]string{"subject": rd.Subject, "list title": rd.List.Title, "list name": rd.List.Name} {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return nil, fault.Errorf(fault.Invalid, "%s contains a line break: refusing to build a header from it", what)
+		}
+	}
+	boundary, err := newBoundary()
+	if err != nil {
+		return nil, err
+	}
+	p := &Prepared{listName: rd.List.Name, listHost: r.opts.ListHost, baseURL: r.opts.BaseURL}
+	var h strings.Builder
+	header := func(name, value string) { h.WriteString(foldHeader(name, value)) }
+	header("From", from)
+	header("Subject", encodeWords(rd.Subject))
+	header("Date", r.opts.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+	header("MIME-Version", "1.0")
+	header("List-Id", encodeWords(rd.List.Title)+" <"+rd.List.Name+"."+r.opts.ListHost+">")
+	header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	header("List-Archive", "<"+r.ArchiveURL(rd.List.Name, "")+">")
+	header("List-Help", "<mailto:"+rd.List.Name+"-request@"+r.opts.ListHost+"?subject=help>")
+	header("List-Post", "NO")
+	header("Precedence", "bulk")
+	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	p.add(h.String(), slotHeaders)
+
+	// The body: text first, HTML last, so clients prefer the HTML (RFC 2046).
+	var b strings.Builder
+	b.WriteString("\r\nThis is a multi-part message in MIME format.\r\n")
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+	p.add(b.String(), slotNone)
+	p.addBody(rd.Text, slotTextAddress, slotTextUnsubURL)
+	p.add("\r\n--"+boundary+"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", slotNone)
+	p.addBody(rd.HTML, slotHTMLAddress, slotHTMLUnsubURL)
+	p.add("\r\n--"+boundary+"--\r\n", slotNone)
+	return p, nil
+}
+
+func (p *Prepared) add(static string, slot slotKind) {
+	p.pieces = append(p.pieces, part{static: []byte(static), slot: slot})
+	p.size += len(static)
+}
+
+// addBody splits a body at its slots and quoted-printable-encodes the static
+// runs between them.
+func (p *Prepared) addBody(body string, addrSlot, urlSlot slotKind) {
+	for len(body) > 0 {
+		ia, iu := strings.Index(body, SlotAddress), strings.Index(body, SlotUnsubscribeURL)
+		i, slot, n := -1, slotNone, 0
+		switch {
+		case ia >= 0 && (iu < 0 || ia < iu):
+			i, slot, n = ia, addrSlot, len(SlotAddress)
+		case iu >= 0:
+			i, slot, n = iu, urlSlot, len(SlotUnsubscribeURL)
+		}
+		if i < 0 {
+			p.add(string(encodeQP(body)), slotNone)
+			return
+		}
+		enc := encodeQP(body[:i])
+		if len(enc) > 0 && !strings.HasSuffix(string(enc), "\r\n") {
+			enc = append(enc, "=\r\n"...)
+		}
+		p.add(string(enc), slot)
+		body = body[i+n:]
+	}
+}
+
+// Personalise appends r's copy of the message to dst and returns it.
+// With a dst of enough capacity it makes no allocations beyond a random
+// Message-ID when r has none.
+func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
+	if strings.ContainsAny(r.Address, "\r\n") || strings.ContainsAny(r.Name, "\r\n") || strings.ContainsAny(r.Token, "\r\n<>, ") ||
+		strings.ContainsAny(r.MessageID, "\r\n<> ") {
+		return dst, fault.Errorf(fault.Invalid, "recipient %q: line break or bracket in a header value", r.Address)
+	}
+	if r.MessageID == "" {
+		id, err := NewMessageID(p.listHost)
+		if err != nil {
+			return dst, err
+		}
+		r.MessageID = id
+	}
+	if cap(dst)-len(dst) < p.size+1024 {
+		dst = append(make([]byte, 0, len(dst)+p.size+1024), dst...)
+	}
+	for _, pc := range p.pieces {
+		dst = append(dst, pc.static...)
+		switch pc.slot {
+		case slotHeaders:
+			dst = p.appendHeaders(dst, r)
+		case slotTextAddress:
+			dst = appendQPValue(dst, r.Address)
+		case slotTextUnsubURL:
+			dst = appendQPValue(dst, p.unsubscribeURL(r.Token))
+		case slotHTMLAddress:
+			dst = appendQPValue(dst, html.EscapeString(r.Address))
+		case slotHTMLUnsubURL:
+			dst = appendQPValue(dst, html.EscapeString(p.unsubscribeURL(r.Token)))
+		}
+	}
+	return dst, nil
+}
+
+func (p *Prepared) unsubscribeURL(token string) string { return p.baseURL + "/u/" + token }
+
+func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
+	dst = append(dst, "To: "...)
+	if r.Name != "" {
+		to, err := formatMailbox(r.Name, r.Address)
+		if err == nil {
+			dst = append(dst, to...)
+		} else {
+			dst = append(dst, r.Address...)
+		}
+	} else {
+		dst = append(dst, r.Address...)
+	}
+	dst = append(dst, "\r\nMessage-ID: <"...)
+	dst = append(dst, r.MessageID...)
+	// RFC 2369 and RFC 8058: the https URL for one-click POSTs, the mailto
+	// for clients that send mail; folded after the comma.
+	dst = append(dst, ">\r\nList-Unsubscribe: <"...)
+	dst = append(dst, p.baseURL...)
+	dst = append(dst, "/u/"...)
+	dst = append(dst, r.Token...)
+	dst = append(dst, ">,\r\n <mailto:"...)
+	dst = append(dst, p.listName...)
+	dst = append(dst, "-unsubscribe+"...)
+	dst = append(dst, r.Token...)
+	dst = append(dst, '@')
+	dst = append(dst, p.listHost...)
+	dst = append(dst, "?subject=unsubscribe>\r\n"...)
+	return dst
+}
+
+// NewMessageID returns a random, globally unique Message-ID on host,
+// without angle brackets.
+func NewMessageID(host string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fault.Wrap(fault.Internal, err, "random Message-ID: %v", err)
+	}
+	return hex.EncodeToString(b) + "@" + host, nil
+}
+
+func newBoundary() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fault.Wrap(fault.Internal, err, "random boundary: %v", err)
+	}
+	// "=_" cannot occur in quoted-printable text, so the boundary cannot
+	// collide with any body line.
+	return "=_mailer_" + hex.EncodeToString(b), nil
+}
+
+// formatMailbox writes "Name <addr>" with the name quoted or RFC 2047
+// encoded as needed.
+func formatMailbox(name, addr string) (string, error) {
+	a, err := address.Parse(addr)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(name, "\r\n") {
+		return "", fmt.Errorf("display name contains a line break")
+	}
+	if name == "" {
+		return a.String(), nil
+	}
+	return phrase(name) + " <" + a.String() + ">", nil
+}
+
+// phrase renders a display name: as is when it is plain atoms, quoted when
+// it has specials, RFC 2047 encoded when it is not ASCII.
+func phrase(s string) string {
+	if !isASCII(s) {
+		return mime.QEncoding.Encode("utf-8", s)
+	}
+	if strings.ContainsAny(s, `()<>[]:;@\,."`) {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return s
+}
+
+// encodeWords RFC 2047-encodes unstructured text that is not ASCII.
+func encodeWords(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return mime.QEncoding.Encode("utf-8", s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldHeader returns "Name: value\r\n", folded at spaces so that lines stay
+// within 78 characters where the value allows (RFC 5322 section 2.2.3).
+func foldHeader(name, value string) string {
+	var b strings.Builder
+	b.WriteString(name + ":")
+	col := len(name) + 1
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 && col+1+len(word) > 78 {
+			b.WriteString("\r\n")
+			col = 0
+		}
+		b.WriteByte(' ')
+		b.WriteString(word)
+		col += 1 + len(word)
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}

@@ -1,0 +1,192 @@
+package render
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"io/fs"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/vanng822/go-premailer/premailer"
+	"github.com/yuin/goldmark"
+
+	"mailer/internal/fault"
+	"mailer/internal/issue"
+)
+
+// Options configure a Renderer.
+type Options struct {
+	BaseURL   string // public base URL: links in mail and relative links in issues
+	ListHost  string // domain of the list addresses
+	Contact   string // postal address or contact line for footers
+	Templates fs.FS  // templates/ (embedded, or overlaid by templates_dir)
+	Now       func() time.Time
+}
+
+// List is what the renderer needs to know about the list an issue goes to.
+type List struct {
+	ID            int64
+	Name          string
+	Title         string
+	FromAddress   string
+	FromName      string
+	SubjectPrefix string
+}
+
+// Renderer renders issues. It is safe for concurrent use.
+type Renderer struct {
+	opts   Options
+	base   *url.URL
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+	html   *htmltemplate.Template
+	text   *texttemplate.Template
+	css    string
+}
+
+// New parses the templates once.
+func New(opts Options) (*Renderer, error) {
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || !base.IsAbs() {
+		return nil, fault.Errorf(fault.Invalid, "base URL %q is not absolute", opts.BaseURL)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	css, err := fs.ReadFile(opts.Templates, "issue/issue.css")
+	if err != nil {
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.css: %v", err)
+	}
+	h, err := htmltemplate.ParseFS(opts.Templates, "issue/issue.html")
+	if err != nil {
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.html: %v", err)
+	}
+	t, err := texttemplate.ParseFS(opts.Templates, "issue/issue.txt")
+	if err != nil {
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.txt: %v", err)
+	}
+	return &Renderer{opts: opts, base: base, md: newMarkdown(base), policy: sanitizer(), html: h, text: t, css: string(css)}, nil
+}
+
+// Slots stand in for per-recipient values in the rendered versions. They
+// are plain ASCII letters and underscores, which HTML and URL escaping,
+// CSS inlining and quoted-printable encoding all leave alone.
+const (
+	SlotAddress        = "MAILERSLOT_ADDRESS"
+	SlotUnsubscribeURL = "MAILERSLOT_UNSUBSCRIBE_URL"
+)
+
+// Rendered is an issue rendered for one list, with slots where each
+// recipient's values go.
+type Rendered struct {
+	Issue   *issue.Issue
+	List    List
+	Subject string // with the list's prefix
+	HTML    string // the HTML version, CSS inlined, with slots
+	Text    string // the plain-text version, with slots
+	Message *Prepared
+}
+
+// pageData feeds the issue templates.
+type pageData struct {
+	Lang, Title, TitleRule, Date, Preheader string
+	ListName, ListTitle                     string
+	Contact                                 string
+	ArchiveURL, ArchiveIndexURL             string
+	Address, UnsubscribeURL                 string
+	Personal                                bool
+	CSS                                     htmltemplate.CSS
+	Body                                    any // template.HTML for HTML, string for text
+}
+
+// Render renders iss for list: Markdown once into an AST, then the HTML and
+// text versions from it, then the message around them.
+func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
+	doc := parse(r.md, iss.Body)
+	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+	}
+	data := r.pageData(iss, list, true)
+	data.Body = htmltemplate.HTML(bodyHTML)
+	page, err := r.page(data)
+	if err != nil {
+		return nil, err
+	}
+	data.Body = renderText(iss.Body, doc)
+	var txt bytes.Buffer
+	if err := r.text.Execute(&txt, data); err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "template issue/issue.txt: %v", err)
+	}
+	out := &Rendered{Issue: iss, List: list, Subject: list.SubjectPrefix + iss.Subject, HTML: page, Text: txt.String()}
+	out.Message, err = r.prepare(out)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WebPage renders the HTML version without personal links, for the archive
+// and for previews.
+func (r *Renderer) WebPage(iss *issue.Issue, list List) (string, error) {
+	doc := parse(r.md, iss.Body)
+	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
+	if err != nil {
+		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+	}
+	data := r.pageData(iss, list, false)
+	data.Body = htmltemplate.HTML(bodyHTML)
+	return r.page(data)
+}
+
+func (r *Renderer) page(data pageData) (string, error) {
+	var buf bytes.Buffer
+	if err := r.html.Execute(&buf, data); err != nil {
+		return "", fault.Wrap(fault.Internal, err, "template issue/issue.html: %v", err)
+	}
+	pm, err := premailer.NewPremailerFromBytes(buf.Bytes(), premailer.NewOptions(premailer.WithKeepBangImportant(true)))
+	if err != nil {
+		return "", fault.Wrap(fault.Internal, err, "inline CSS: %v", err)
+	}
+	inlined, err := pm.Transform()
+	if err != nil {
+		return "", fault.Wrap(fault.Internal, err, "inline CSS: %v", err)
+	}
+	return inlined, nil
+}
+
+func (r *Renderer) pageData(iss *issue.Issue, list List, personal bool) pageData {
+	d := pageData{
+		Lang: "en", Title: iss.Title, Preheader: iss.Summary,
+		TitleRule: strings.Repeat("=", min(utf8.RuneCountInString(iss.Title), TextWidth)),
+		ListName:  list.Name, ListTitle: list.Title, Contact: r.opts.Contact,
+		ArchiveURL: r.ArchiveURL(list.Name, iss.Slug), ArchiveIndexURL: r.ArchiveURL(list.Name, ""),
+		Personal: personal, CSS: htmltemplate.CSS(r.css),
+	}
+	if personal {
+		d.Address, d.UnsubscribeURL = SlotAddress, SlotUnsubscribeURL
+	}
+	if !iss.Date.IsZero() {
+		d.Date = iss.Date.Format("2 January 2006")
+	}
+	return d
+}
+
+// ArchiveURL is the web address of an issue in the archive, or of the
+// list's archive when slug is empty.
+func (r *Renderer) ArchiveURL(list, slug string) string {
+	u := r.opts.BaseURL + "/archive/" + url.PathEscape(list) + "/"
+	if slug != "" {
+		u += url.PathEscape(slug)
+	}
+	return u
+}
+
+// UnsubscribeURL is the web address that unsubscribes the holder of token.
+func (r *Renderer) UnsubscribeURL(token string) string {
+	return r.opts.BaseURL + "/u/" + token
+}
