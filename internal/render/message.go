@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"html"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -141,35 +140,38 @@ func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
 	if cap(dst)-len(dst) < p.size+1024 {
 		dst = append(make([]byte, 0, len(dst)+p.size+1024), dst...)
 	}
+	// Scratch space on the stack for the values, so that filling them in
+	// allocates nothing.
+	var addrBuf, urlBuf, escBuf [512]byte
+	addr := append(addrBuf[:0], r.Address...)
+	unsub := append(append(append(urlBuf[:0], p.baseURL...), "/u/"...), r.Token...)
 	for _, pc := range p.pieces {
 		dst = append(dst, pc.static...)
 		switch pc.slot {
 		case slotHeaders:
 			dst = p.appendHeaders(dst, r)
 		case slotTextAddress:
-			dst = appendQPValue(dst, r.Address)
+			dst = appendQPValue(dst, addr)
 		case slotTextUnsubURL:
-			dst = appendQPValue(dst, p.unsubscribeURL(r.Token))
+			dst = appendQPValue(dst, unsub)
 		case slotHTMLAddress:
-			dst = appendQPValue(dst, html.EscapeString(r.Address))
+			dst = appendQPValue(dst, appendHTMLEscaped(escBuf[:0], addr))
 		case slotHTMLUnsubURL:
-			dst = appendQPValue(dst, html.EscapeString(p.unsubscribeURL(r.Token)))
+			dst = appendQPValue(dst, appendHTMLEscaped(escBuf[:0], unsub))
 		}
 	}
 	return dst, nil
 }
 
-func (p *Prepared) unsubscribeURL(token string) string { return p.baseURL + "/u/" + token }
-
 func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
+	// The address was validated when it entered the store; only the name
+	// needs quoting or encoding, and plain names need neither.
 	dst = append(dst, "To: "...)
 	if r.Name != "" {
-		to, err := formatMailbox(r.Name, r.Address)
-		if err == nil {
-			dst = append(dst, to...)
-		} else {
-			dst = append(dst, r.Address...)
-		}
+		dst = append(dst, phrase(r.Name)...)
+		dst = append(dst, " <"...)
+		dst = append(dst, r.Address...)
+		dst = append(dst, '>')
 	} else {
 		dst = append(dst, r.Address...)
 	}

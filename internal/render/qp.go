@@ -23,7 +23,7 @@ const hexUpper = "0123456789ABCDEF"
 // appendQPValue encodes a short per-recipient value that starts on a fresh
 // encoded line, and ends with a soft break so that the static text after it
 // also starts on a fresh line. It never allocates when dst has room.
-func appendQPValue(dst []byte, v string) []byte {
+func appendQPValue(dst []byte, v []byte) []byte {
 	col := 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -46,8 +46,9 @@ func appendQPValue(dst []byte, v string) []byte {
 	return append(dst, '=', '\r', '\n')
 }
 
-// appendHTMLEscaped appends v with the five HTML special characters escaped.
-func appendHTMLEscaped(dst []byte, v string) []byte {
+// appendHTMLEscaped appends v with the five HTML special characters escaped,
+// as html.EscapeString does, without allocating.
+func appendHTMLEscaped(dst []byte, v []byte) []byte {
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '&':
