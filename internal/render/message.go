@@ -34,12 +34,12 @@ type Prepared struct {
 type slotKind int
 
 const (
-	slotNone           slotKind = iota
-	slotHeaders                 // To, Message-ID, List-Unsubscribe lines
-	slotTextAddress             // address in the text part (quoted-printable)
-	slotTextUnsubURL            // unsubscribe URL in the text part
-	slotHTMLAddress             // address in the HTML part (HTML-escaped, then QP)
-	slotHTMLUnsubURL            // unsubscribe URL in the HTML part
+	slotNone         slotKind = iota
+	slotHeaders               // To, Message-ID, List-Unsubscribe lines
+	slotTextAddress           // address in the text part (quoted-printable)
+	slotTextUnsubURL          // unsubscribe URL in the text part
+	slotHTMLAddress           // address in the HTML part (HTML-escaped, then QP)
+	slotHTMLUnsubURL          // unsubscribe URL in the HTML part
 )
 
 type part struct {
