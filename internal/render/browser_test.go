@@ -37,7 +37,7 @@ func TestIssue06InBrowser(t *testing.T) {
 			t.Fatalf("width %d: %v", width, err)
 		}
 		scrollWidth, innerWidth, columnWidth := sizes[0], sizes[1], sizes[2]
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("width %d: screenshot: %v", width, err)
 		}
