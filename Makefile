@@ -5,6 +5,9 @@ BIN      := bin/mailer
 DEMO     := demo
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 20s
+# The newsletter issue the demo renders: the shared fixture when it is there,
+# else the copy kept with the renderer's tests.
+ISSUE    ?= $(firstword $(wildcard ../shared/fixtures/issue-06.md) internal/render/testdata/issue-06.md)
 export CGO_ENABLED := 1
 
 .PHONY: build run test lint bench fuzz clean
@@ -21,11 +24,19 @@ run: build
 	  --contact "BPF updates, c/o Example Org, 1 Main Street, Springfield"
 	$(BIN) -c $(DEMO)/mailer.toml lists create bpf-updates --title "BPF updates" \
 	  --description "A weekly roundup of BPF and XDP development in the Linux kernel." \
-	  --from "Alexander Alemayhu <alexander@example.org>" --owner editor@example.org
+	  --from "Alexander Alemayhu <alexander@example.org>" --owner editor@example.org \
+	  --subject-prefix "[bpf-updates] "
 	$(BIN) -c $(DEMO)/mailer.toml subscribers add bpf-updates alice@example.org \
 	  "Bob Jones <bob@example.net>" "Carol Smith <carol@example.com>" dave@example.org
 	$(BIN) -c $(DEMO)/mailer.toml lists show bpf-updates
 	$(BIN) -c $(DEMO)/mailer.toml subscribers ls bpf-updates
+	cp $(ISSUE) $(DEMO)/issues/
+	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format html -o $(DEMO)/issue-06.html
+	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format text -o $(DEMO)/issue-06.txt
+	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format eml -o $(DEMO)/issue-06.eml
+	@echo
+	@echo "issue-06 as alice@example.org gets it: $(DEMO)/issue-06.html, $(DEMO)/issue-06.txt, $(DEMO)/issue-06.eml"
+	@echo "Side by side in a browser: $(BIN) -c $(DEMO)/mailer.toml preview issue-06"
 
 test: lint
 	$(GO) test -count=1 ./...

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,8 +21,8 @@ func newCmdLists(d *Deps) *cobra.Command {
 // ListSettingsFlags binds the flags that create and edit share; only flags
 // the user actually gave become settings.
 type ListSettingsFlags struct {
-	Title, Description, From, Policy string
-	Owners                           []string
+	Title, Description, From, Policy, SubjectPrefix string
+	Owners                                          []string
 }
 
 func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
@@ -30,6 +31,7 @@ func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.Description, "description", "", "one-paragraph description for `info` and the archive")
 	fl.StringVar(&f.From, "from", "", `From of issues: "Name <address>" or an address`)
 	fl.StringVar(&f.Policy, "policy", "", "subscription policy: confirm (double opt-in), open or closed")
+	fl.StringVar(&f.SubjectPrefix, "subject-prefix", "", `text before every issue's Subject, e.g. "[bpf-updates] "`)
 	fl.StringSliceVar(&f.Owners, "owner", nil, "owner address (repeat or comma-separate); on edit, replaces the owners")
 }
 
@@ -48,6 +50,9 @@ func (f *ListSettingsFlags) settings(cmd *cobra.Command) store.ListSettings {
 	if changed("policy") {
 		p := store.Policy(f.Policy)
 		s.Policy = &p
+	}
+	if changed("subject-prefix") {
+		s.SubjectPrefix = &f.SubjectPrefix
 	}
 	if changed("owner") {
 		s.Owners = &f.Owners
@@ -200,7 +205,7 @@ func listsShowRun(ctx context.Context, opts *ListsShowOptions) error {
 	tw := newTable(opts.Deps)
 	for _, row := range [][2]string{
 		{"Name", l.Name}, {"Title", l.Title}, {"Description", orDash(l.Description)}, {"From", orDash(from)},
-		{"Policy", string(l.Policy)}, {"Owners", orDash(strings.Join(l.Owners, ", "))},
+		{"Policy", string(l.Policy)}, {"Subject prefix", orDash(strconv.Quote(l.SubjectPrefix))}, {"Owners", orDash(strings.Join(l.Owners, ", "))},
 		{"Created", when(l.CreatedAt)}, {"Updated", when(l.UpdatedAt)},
 	} {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])

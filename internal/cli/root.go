@@ -59,6 +59,8 @@ newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
 		newCmdLists(d),
 		newCmdSubscribers(d),
 		newCmdAudit(d, nil),
+		newCmdRender(d, nil),
+		newCmdPreview(d, nil),
 	)
 	return root
 }

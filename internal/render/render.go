@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"html"
 	htmltemplate "html/template"
 	"io/fs"
 	"net/url"
@@ -189,4 +190,13 @@ func (r *Renderer) ArchiveURL(list, slug string) string {
 // UnsubscribeURL is the web address that unsubscribes the holder of token.
 func (r *Renderer) UnsubscribeURL(token string) string {
 	return r.opts.BaseURL + "/u/" + token
+}
+
+// Personal returns the HTML and text versions with r's values in the slots,
+// for previews and `mailer render`; the sender uses Message.Personalise.
+func (rd *Rendered) Personal(r Recipient) (htmlVersion, textVersion string) {
+	unsub := rd.Message.baseURL + "/u/" + r.Token
+	htmlVersion = strings.NewReplacer(SlotAddress, html.EscapeString(r.Address), SlotUnsubscribeURL, html.EscapeString(unsub)).Replace(rd.HTML)
+	textVersion = strings.NewReplacer(SlotAddress, r.Address, SlotUnsubscribeURL, unsub).Replace(rd.Text)
+	return htmlVersion, textVersion
 }

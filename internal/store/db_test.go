@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"mailer/internal/address"
 	"mailer/internal/fault"
 	"mailer/internal/store"
+	"mailer/migrations"
 )
 
 // MustOpenDB opens a fresh database in a temporary directory with a clock
@@ -205,5 +207,48 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 	conn.ExecContext(ctx, "ROLLBACK")
 	if _, err := db.SetStatus(ctx, "news", mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
 		t.Fatalf("after the lock was released: %v", err)
+	}
+}
+
+func TestRealSchemaUpgradesOldDatabaseKeepingData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	first, err := fs.ReadFile(migrations.FS, "0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, path, store.Options{Create: true, Migrations: fstest.MapFS{"0001_init.sql": {Data: first}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rawExec(t, path, `INSERT INTO lists (name, title, created_at, updated_at) VALUES ('old', 'Old list', 'x', 'x')`)
+
+	db, err = store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer db.Close()
+	l, err := db.GetList(ctx, "old")
+	if err != nil || l.Title != "Old list" || l.SubjectPrefix != "" {
+		t.Fatalf("after upgrade: %+v %v", l, err)
+	}
+	prefix := "[old] "
+	if l, err = db.UpdateList(ctx, "old", store.ListSettings{SubjectPrefix: &prefix}); err != nil || l.SubjectPrefix != prefix {
+		t.Fatalf("subject prefix: %+v %v", l, err)
+	}
+}
+
+// rawExec runs SQL on the file through a separate connection, as another
+// program would.
+func rawExec(t *testing.T, path, q string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(q); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -59,6 +59,8 @@ type ListSettings struct {
 	From        *string // "Name <addr>" or a bare address
 	Policy      *Policy
 	Owners      *[]string
+	// SubjectPrefix goes before every issue's Subject, e.g. "[bpf-updates] ".
+	SubjectPrefix *string
 }
 
 // CreateList creates a list. Title defaults to the name.
@@ -73,9 +75,9 @@ func (db *DB) CreateList(ctx context.Context, name string, set ListSettings) (*L
 	}
 	now := db.now()
 	err = db.inTx(ctx, "create list "+n, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, now, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, now, now)
 		if err != nil {
 			return err
 		}
@@ -103,8 +105,8 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 		return nil, err
 	}
 	err = db.inTx(ctx, "update list "+l.Name, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, updated_at = ?
-			WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, db.now(), l.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, subject_prefix = ?, updated_at = ?
+			WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, db.now(), l.ID)
 		if err != nil || set.Owners == nil {
 			return err
 		}
@@ -146,6 +148,12 @@ func applySettings(l *List, set ListSettings) error {
 			l.FromAddress, l.FromName = a.String(), a.Name
 		}
 	}
+	if set.SubjectPrefix != nil {
+		if err := checkText("subject prefix", *set.SubjectPrefix, 60); err != nil {
+			return err
+		}
+		l.SubjectPrefix = *set.SubjectPrefix
+	}
 	if set.Policy != nil {
 		p, err := ParsePolicy(string(*set.Policy))
 		if err != nil {
@@ -186,12 +194,12 @@ func setOwners(ctx context.Context, tx *sql.Tx, listID int64, owners []string) e
 	return nil
 }
 
-const listColumns = `id, name, title, description, from_address, from_name, policy, created_at, updated_at`
+const listColumns = `id, name, title, description, from_address, from_name, policy, subject_prefix, created_at, updated_at`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
 	var created, updated string
-	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &created, &updated); err != nil {
+	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &l.SubjectPrefix, &created, &updated); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.UpdatedAt = parseTime(created), parseTime(updated)

@@ -168,14 +168,14 @@ func (db *DB) GetMember(ctx context.Context, list, addr string) (*Member, error)
 	return m, db.wrap(err, "read member")
 }
 
-const memberQuery = `SELECT s.address, s.name, m.status, m.source, m.reason, m.created_at, m.updated_at, m.confirmed_at, m.unsubscribed_at
+const memberQuery = `SELECT s.id, s.address, s.name, m.status, m.source, m.reason, m.created_at, m.updated_at, m.confirmed_at, m.unsubscribed_at
 	FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id WHERE m.list_id = ?`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created, updated string
 	var confirmed, unsub sql.NullString
-	if err := row.Scan(&m.Address, &m.Name, &m.Status, &m.Source, &m.Reason, &created, &updated, &confirmed, &unsub); err != nil {
+	if err := row.Scan(&m.SubscriberID, &m.Address, &m.Name, &m.Status, &m.Source, &m.Reason, &created, &updated, &confirmed, &unsub); err != nil {
 		return nil, err
 	}
 	m.CreatedAt, m.UpdatedAt = parseTime(created), parseTime(updated)

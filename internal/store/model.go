@@ -88,22 +88,25 @@ func ParsePolicy(s string) (Policy, error) {
 
 // List is a mailing list.
 type List struct {
-	ID          int64     `json:"-"`
-	Name        string    `json:"name"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	FromAddress string    `json:"from_address"`
-	FromName    string    `json:"from_name"`
-	Policy      Policy    `json:"policy"`
-	Owners      []string  `json:"owners"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64  `json:"-"`
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	FromAddress string `json:"from_address"`
+	FromName    string `json:"from_name"`
+	Policy      Policy `json:"policy"`
+	// SubjectPrefix goes before every issue's Subject.
+	SubjectPrefix string    `json:"subject_prefix"`
+	Owners        []string  `json:"owners"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 	// Counts holds the number of memberships in each status.
 	Counts map[Status]int `json:"counts"`
 }
 
 // Member is one person's membership of one list.
 type Member struct {
+	SubscriberID   int64      `json:"-"`
 	Address        string     `json:"address"`
 	Name           string     `json:"name"`
 	Status         Status     `json:"status"`

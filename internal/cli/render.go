@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"mailer/internal/fault"
+)
+
+// RenderOptions are the inputs of `mailer render`.
+type RenderOptions struct {
+	Deps   *Deps
+	Issue  string
+	List   string
+	Format string
+	To     string
+	Output string
+}
+
+func newCmdRender(d *Deps, runF func(context.Context, *RenderOptions) error) *cobra.Command {
+	opts := &RenderOptions{Deps: d}
+	cmd := &cobra.Command{
+		Use:   "render ISSUE",
+		Short: "Render an issue as HTML, plain text or a whole message",
+		Long: `render turns ISSUE (a name such as issue-06 looked up in issues_dir, or a
+path to a .md file) into what one reader would get: the HTML version, the
+plain-text version, or the whole message (eml) with its headers, for the
+address given with --to. A --to address that is not a member gets an
+unsubscribe link that does not work.`,
+		Example: `  mailer render issue-06 --format text | less
+  mailer render issue-06 --format html -o /tmp/issue-06.html
+  mailer render issue-06 --format eml --to alice@example.org > issue-06.eml`,
+		Args: exactArgs(1, "one issue"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Issue = args[0]
+			switch opts.Format {
+			case "html", "text", "eml":
+			default:
+				return usageErrorf("--format must be html, text or eml, not %q", opts.Format)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return renderRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Format, "format", "html", "html, text or eml")
+	f.StringVar(&opts.List, "list", "", "list to render for (default: the issue's list:, else default_list)")
+	f.StringVar(&opts.To, "to", "reader@example.org", "render the copy of this reader")
+	f.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
+	return cmd
+}
+
+func renderRun(ctx context.Context, opts *RenderOptions) error {
+	d := opts.Deps
+	job, err := openIssue(ctx, d, opts.Issue, opts.List)
+	if err != nil {
+		return err
+	}
+	defer job.close()
+	rd, err := job.render()
+	if err != nil {
+		return err
+	}
+	rcpt, member, err := job.recipientFor(ctx, opts.To)
+	if err != nil {
+		return err
+	}
+	if !member {
+		fmt.Fprintf(d.ErrOut, "note: %s is not a member of %s; the unsubscribe link in this copy does not work\n", rcpt.Address, job.list.Name)
+	}
+	var out []byte
+	switch opts.Format {
+	case "eml":
+		if out, err = rd.Message.Personalise(nil, rcpt); err != nil {
+			return err
+		}
+	case "html", "text":
+		h, t := rd.Personal(rcpt)
+		out = []byte(t)
+		if opts.Format == "html" {
+			out = []byte(h)
+		}
+	}
+	var w io.Writer = d.Out
+	if opts.Output != "" {
+		if err := os.WriteFile(opts.Output, out, 0o644); err != nil {
+			return fault.Wrap(fault.Invalid, err, "write %s: %v", opts.Output, err)
+		}
+		fmt.Fprintf(d.ErrOut, "Wrote %s (%d bytes)\n", opts.Output, len(out))
+		return nil
+	}
+	_, err = w.Write(out)
+	return err
+}
