@@ -98,12 +98,15 @@ func (db *DB) Close() error { return db.sql.Close() }
 
 func (db *DB) now() string { return formatTime(db.Now()) }
 
-const timeLayout = time.RFC3339Nano
+// timeLayout has a fixed width so that stored times sort and compare
+// correctly as text (RFC3339Nano drops trailing zeros, and "…05Z" would then
+// sort after "…05.5Z").
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeLayout, s)
+	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
 

@@ -1,0 +1,93 @@
+// Package delivery sends a prepared issue to the recipients in a queue: N
+// workers, each on one long-lived connection, paced by one token bucket and
+// the provider's hourly and daily caps, recording every outcome in the
+// queue as it happens so that a stopped or crashed send resumes without
+// losing or repeating mail.
+//
+// The package declares what it needs, Queue and Transport, and knows
+// neither SQLite nor SMTP; the cli package wires the store and a transport in.
+package delivery
+
+import (
+	"context"
+	"time"
+)
+
+// Job is one message to deliver: a row of the queue.
+type Job struct {
+	ID           int64
+	SubscriberID int64
+	Address      string
+	Name         string
+	MessageID    string
+	Attempts     int       // delivery attempts made before this one
+	QueuedAt     time.Time // when the send put it in the queue; max age counts from here
+}
+
+// Outcome is what became of an attempt.
+type Outcome string
+
+// Outcomes, matching the queue's states.
+const (
+	Sent     Outcome = "sent"
+	Deferred Outcome = "deferred" // try again at Result.NextAttempt
+	Failed   Outcome = "failed"   // given up: a 5xx, or too old
+	Requeue  Outcome = "queued"   // not attempted (stopping, no connection): back in line, no attempt counted
+)
+
+// Result records one attempt.
+type Result struct {
+	JobID       int64
+	Outcome     Outcome
+	Reply       string    // the server's reply or the error, for status and bounce bookkeeping
+	Permanent   bool      // a 5xx: the address is bad, which counts against the member
+	NextAttempt time.Time // for Deferred
+	At          time.Time
+}
+
+// Counts are the queue's rows by state.
+type Counts struct {
+	Queued   int `json:"queued"`
+	Sending  int `json:"sending"`
+	Sent     int `json:"sent"`
+	Deferred int `json:"deferred"`
+	Failed   int `json:"failed"`
+}
+
+// Total is the number of rows.
+func (c Counts) Total() int { return c.Queued + c.Sending + c.Sent + c.Deferred + c.Failed }
+
+// Pending is the number of rows not yet finished.
+func (c Counts) Pending() int { return c.Queued + c.Sending + c.Deferred }
+
+// Queue is the persistent delivery queue of one send.
+type Queue interface {
+	// Exchange records results and claims up to want jobs that are due at
+	// now (moving them to "sending"), in one transaction.
+	Exchange(ctx context.Context, results []Result, want int, now time.Time) ([]Job, error)
+	// NextDue reports when the earliest deferred job becomes due, and
+	// whether any job is still queued or deferred.
+	NextDue(ctx context.Context) (next time.Time, pending bool, err error)
+	// Counts returns the rows by state.
+	Counts(ctx context.Context) (Counts, error)
+}
+
+// Transport opens sessions with the mail system.
+type Transport interface {
+	// Dial opens a session. An error here is about the server or the
+	// configuration (host, port, TLS, password), never about a recipient.
+	Dial(ctx context.Context) (Session, error)
+}
+
+// Session delivers messages over one connection.
+type Session interface {
+	// Send delivers msg from the envelope sender to one recipient. A
+	// rejection by the server is a *ReplyError; any other error means the
+	// connection is no longer usable.
+	Send(from, to string, msg []byte) error
+	// Close ends the session politely (QUIT) and releases the connection.
+	Close() error
+}
+
+// Composer builds the message for a job, appending it to buf.
+type Composer func(j Job, buf []byte) (msg []byte, envelopeFrom string, err error)
