@@ -27,7 +27,9 @@ func (e *ReplyError) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
 // the configuration, never a recipient.
 type DialError struct{ Err error }
 
-func (e *DialError) Error() string { return "cannot open a session with the mail server: " + e.Err.Error() }
+func (e *DialError) Error() string {
+	return "cannot open a session with the mail server: " + e.Err.Error()
+}
 func (e *DialError) Unwrap() error { return e.Err }
 
 // classification says what to do after an attempt.
