@@ -33,8 +33,10 @@ func testDeps(env map[string]string, stdin string) (*Deps, *bytes.Buffer, *bytes
 		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
 		Getenv:   func(k string) string { return env[k] },
 		Now:      func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) },
-		Operator: func() string { return "tester" },
-		Version:  "test",
+		Operator:       func() string { return "tester" },
+		Version:        "test",
+		InteractiveIn:  func() bool { return false },
+		InteractiveErr: func() bool { return false },
 	}, &out, &errOut
 }
 

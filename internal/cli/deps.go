@@ -11,6 +11,8 @@ import (
 	"os/user"
 	"time"
 
+	"golang.org/x/term"
+
 	"mailer/internal/config"
 	"mailer/internal/store"
 )
@@ -26,6 +28,10 @@ type Deps struct {
 	// Operator names the person running the command, for the audit log.
 	Operator func() string
 	Version  string
+	// InteractiveIn reports whether standard input is a terminal (a person
+	// can answer a question); InteractiveErr whether standard error is one
+	// (a progress bar can be drawn).
+	InteractiveIn, InteractiveErr func() bool
 
 	// configFlag is bound to the global --config flag.
 	configFlag string
@@ -36,6 +42,8 @@ func SystemDeps(version string) *Deps {
 	return &Deps{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		Getenv: os.Getenv, Now: time.Now, Operator: currentUser, Version: version,
+		InteractiveIn:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		InteractiveErr: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
 	}
 }
 

@@ -61,6 +61,8 @@ newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
 		newCmdAudit(d, nil),
 		newCmdRender(d, nil),
 		newCmdPreview(d, nil),
+		newCmdSend(d, nil),
+		newCmdStatus(d, nil),
 	)
 	return root
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -40,6 +41,7 @@ type Config struct {
 	Concurrency  int       `toml:"concurrency"`
 	SMTP         SMTP      `toml:"smtp"`
 	Rate         Rate      `toml:"rate"`
+	Send         Send      `toml:"send"`
 
 	// Path is the file the config was read from; Dir its directory.
 	Path string `toml:"-"`
@@ -66,6 +68,31 @@ type Rate struct {
 	PerDay    int     `toml:"per_day"`
 }
 
+// Send tunes delivery.
+type Send struct {
+	// InFlight decides the fate of messages that were being handed to the
+	// server when a run died: "resend" (a reader may get a second copy,
+	// with the same Message-ID) or "skip" (a reader may get none).
+	InFlight InFlight `toml:"in_flight"`
+	// Retry is the wait before each new attempt at a deferred message;
+	// the last entry repeats.
+	Retry []Duration `toml:"retry"`
+	// MaxAge is how long a message may stay deferred before it fails.
+	MaxAge Duration `toml:"max_age"`
+	// MessagesPerConnection makes a worker reconnect after this many
+	// messages; 0 keeps a connection as long as it works.
+	MessagesPerConnection int `toml:"messages_per_connection"`
+}
+
+// RetrySchedule returns Retry as durations.
+func (s Send) RetrySchedule() []time.Duration {
+	out := make([]time.Duration, len(s.Retry))
+	for i, d := range s.Retry {
+		out[i] = time.Duration(d)
+	}
+	return out
+}
+
 // MinSecretLen is the shortest secret accepted for signing links: 32 bytes
 // of base64 text carry well over 128 bits.
 const MinSecretLen = 32
@@ -85,6 +112,13 @@ func Default() Config {
 			ConnectTimeout: Duration(30e9), CommandTimeout: Duration(300e9),
 		},
 		Rate: Rate{PerSecond: 10, Burst: 10},
+		Send: Send{
+			InFlight: InFlightResend,
+			Retry: []Duration{Duration(time.Minute), Duration(5 * time.Minute), Duration(15 * time.Minute),
+				Duration(time.Hour), Duration(4 * time.Hour)},
+			MaxAge:                Duration(72 * time.Hour),
+			MessagesPerConnection: 1000,
+		},
 	}
 }
 
@@ -210,6 +244,12 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("rate.per_hour", "must not be negative (0 means no cap)")
 	case c.Rate.PerDay < 0:
 		return bad("rate.per_day", "must not be negative (0 means no cap)")
+	case len(c.Send.Retry) == 0:
+		return bad("send.retry", "needs at least one duration")
+	case c.Send.MaxAge <= 0:
+		return bad("send.max_age", "must be a positive duration")
+	case c.Send.MessagesPerConnection < 0:
+		return bad("send.messages_per_connection", "must not be negative (0 means no limit)")
 	}
 	return nil
 }

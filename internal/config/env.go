@@ -88,6 +88,16 @@ func setFromString(v reflect.Value, s string) error {
 			return fmt.Errorf("want a number, got %q", s)
 		}
 		v.SetFloat(n)
+	case reflect.Slice:
+		// Lists are comma-separated: MAILER_SEND_RETRY=1m,5m,1h
+		parts := strings.Split(s, ",")
+		out := reflect.MakeSlice(v.Type(), len(parts), len(parts))
+		for i, p := range parts {
+			if err := setFromString(out.Index(i), strings.TrimSpace(p)); err != nil {
+				return err
+			}
+		}
+		v.Set(out)
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -53,6 +54,12 @@ func formatValue(v reflect.Value) string {
 		return string(b)
 	}
 	switch v.Kind() {
+	case reflect.Slice:
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = formatValue(v.Index(i))
+		}
+		return strings.Join(parts, ",")
 	case reflect.Int:
 		return strconv.FormatInt(v.Int(), 10)
 	case reflect.Float64:

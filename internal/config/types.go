@@ -127,3 +127,22 @@ func (h *Hostname) UnmarshalText(b []byte) error {
 	*h = Hostname(a.Domain)
 	return nil
 }
+
+// InFlight is what to do with messages a crashed run may or may not have sent.
+type InFlight string
+
+// In-flight policies.
+const (
+	InFlightResend InFlight = "resend"
+	InFlightSkip   InFlight = "skip"
+)
+
+// UnmarshalText accepts resend or skip.
+func (f *InFlight) UnmarshalText(b []byte) error {
+	switch v := InFlight(b); v {
+	case InFlightResend, InFlightSkip:
+		*f = v
+		return nil
+	}
+	return fmt.Errorf("want resend or skip, got %q", b)
+}

@@ -29,6 +29,9 @@ type Options struct {
 	OnResult func(Job, Result)
 	// OnPause is told when the caps hold sending back, and until when.
 	OnPause func(until time.Time)
+	// OnWait is told when only deferred messages are left, and when the
+	// next one is due.
+	OnWait func(next time.Time)
 	Logger  *slog.Logger
 }
 
@@ -101,6 +104,7 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 	done := ctx.Done()
 	var timer *time.Timer
 	var timerC <-chan time.Time
+	var lastWait time.Time
 	stop := func(err error) {
 		if stopErr == nil {
 			stopErr = err
@@ -190,6 +194,10 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 			// Sleep until the next deferred job is due, but look again at
 			// least every minute in case another process changed the queue.
 			wait := min(max(next.Sub(now), 10*time.Millisecond), time.Minute)
+			if inflight == 0 && next.Sub(now) > time.Second && s.opts.OnWait != nil && !next.Equal(lastWait) {
+				s.opts.OnWait(next)
+				lastWait = next
+			}
 			timer, timerC = resetTimer(timer, wait)
 		}
 		// Otherwise jobs are in flight: their results wake the ledger.

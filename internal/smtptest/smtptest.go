@@ -212,20 +212,19 @@ func (ss *session) apply(f *Fault) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
-	if f := ss.dataF; f != nil {
-		if f.Drop {
-			io.CopyN(io.Discard, r, 512)
-			ss.conn.Close()
-			return errors.New("connection dropped")
-		}
-		io.Copy(io.Discard, r)
-		if err := ss.apply(f); err != nil {
-			return err
-		}
+	if f := ss.dataF; f != nil && f.Drop {
+		io.CopyN(io.Discard, r, 512)
+		ss.conn.Close()
+		return errors.New("connection dropped")
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	if f := ss.dataF; f != nil {
+		if err := ss.apply(f); err != nil {
+			return err
+		}
 	}
 	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data})

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"mailer/internal/config"
+	"mailer/internal/delivery"
+	"mailer/internal/fault"
+	"mailer/internal/maildir"
+	"mailer/internal/smtpsend"
+)
+
+// newTransport builds the configured transport.
+func newTransport(cfg *config.Config) (delivery.Transport, string, error) {
+	if cfg.Transport.Kind == "maildir" {
+		dir := cfg.Resolve(cfg.Transport.Path)
+		return &maildir.Transport{Dir: dir}, "maildir " + dir, nil
+	}
+	t, err := smtpsend.New(smtpsend.Options{
+		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+		TLS: string(cfg.SMTP.TLS), HELO: cfg.SMTP.HELO,
+		ConnectTimeout: time.Duration(cfg.SMTP.ConnectTimeout), CommandTimeout: time.Duration(cfg.SMTP.CommandTimeout),
+	})
+	if err != nil {
+		return nil, "", fault.Wrap(fault.Invalid, err, "%s: smtp: %v", cfg.Path, err)
+	}
+	return t, fmt.Sprintf("smtp %s:%d (%s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS), nil
+}
+
+// preflight opens and closes one session, so that a wrong host, port or
+// password is reported before anything is queued or marked.
+func preflight(ctx context.Context, t delivery.Transport, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s, err := t.Dial(ctx)
+	if err != nil {
+		return fault.Wrap(fault.Unavailable, err, "%v", err)
+	}
+	return s.Close()
+}
+
+// limiter is the shared token bucket; nil when the rate is off.
+func limiter(perSecond float64, burst int) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
+}
+
+// verp is the envelope sender that names the recipient, so that a bounce
+// says who bounced even when its text does not:
+// LIST-bounces+alice=example.org@LISTHOST. Addresses whose local part would
+// need quoting get the plain bounce address.
+func verp(list, host, rcpt string) string {
+	local, domain, ok := strings.Cut(rcpt, "@")
+	if !ok || strings.ContainsAny(local, "\"\\ @") {
+		return list + "-bounces@" + host
+	}
+	return list + "-bounces+" + local + "=" + domain + "@" + host
+}
