@@ -34,7 +34,12 @@ run: build
 	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format html -o $(DEMO)/issue-06.html
 	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format text -o $(DEMO)/issue-06.txt
 	$(BIN) -c $(DEMO)/mailer.toml render issue-06 --to alice@example.org --format eml -o $(DEMO)/issue-06.eml
+	$(BIN) -c $(DEMO)/mailer.toml send issue-06 --yes
+	$(BIN) -c $(DEMO)/mailer.toml status issue-06
 	@echo
+	@echo "Delivered into the Maildir $(DEMO)/maildir (one file per reader):"
+	@ls -1 $(DEMO)/maildir/new
+	@echo "Open one with: mutt -f $(DEMO)/maildir   (or: less $(DEMO)/maildir/new/<file>)"
 	@echo "issue-06 as alice@example.org gets it: $(DEMO)/issue-06.html, $(DEMO)/issue-06.txt, $(DEMO)/issue-06.eml"
 	@echo "Side by side in a browser: $(BIN) -c $(DEMO)/mailer.toml preview issue-06"
 
