@@ -31,8 +31,8 @@ func testDeps(env map[string]string, stdin string) (*Deps, *bytes.Buffer, *bytes
 	var out, errOut bytes.Buffer
 	return &Deps{
 		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
-		Getenv:   func(k string) string { return env[k] },
-		Now:      func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) },
+		Getenv:         func(k string) string { return env[k] },
+		Now:            func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) },
 		Operator:       func() string { return "tester" },
 		Version:        "test",
 		InteractiveIn:  func() bool { return false },

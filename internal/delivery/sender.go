@@ -32,7 +32,7 @@ type Options struct {
 	// OnWait is told when only deferred messages are left, and when the
 	// next one is due.
 	OnWait func(next time.Time)
-	Logger  *slog.Logger
+	Logger *slog.Logger
 }
 
 // Sender delivers the jobs of one queue.
