@@ -14,12 +14,12 @@ import (
 // testEnv is a directory with a config and database made by `mailer init`,
 // and the environment that points commands at it.
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	env map[string]string
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, dir: t.TempDir()}
 	e.env = map[string]string{"MAILER_CONFIG": filepath.Join(e.dir, "mailer.toml")}

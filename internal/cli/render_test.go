@@ -17,7 +17,7 @@ import (
 	"mailer/internal/token"
 )
 
-func newIssueEnv(t *testing.T) *testEnv {
+func newIssueEnv(t testing.TB) *testEnv {
 	e := newTestEnv(t)
 	src, err := os.ReadFile("../render/testdata/issue-06.md")
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 
 // newSendEnv is an issue environment whose transport is an in-process
 // SMTP server, with n more members besides alice.
-func newSendEnv(t *testing.T, n int) (*testEnv, *smtptest.Server) {
+func newSendEnv(t testing.TB, n int) (*testEnv, *smtptest.Server) {
 	e := newIssueEnv(t)
 	srv := smtptest.Start(t)
 	e.env["MAILER_TRANSPORT"] = "smtp"
@@ -43,7 +43,7 @@ func newSendEnv(t *testing.T, n int) (*testEnv, *smtptest.Server) {
 	return e, srv
 }
 
-func (e *testEnv) signer(t *testing.T) *token.Signer {
+func (e *testEnv) signer(t testing.TB) *token.Signer {
 	cfg, err := config.Load(filepath.Join(e.dir, "mailer.toml"), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ var (
 )
 
 // mailerBinary builds cmd/mailer once for tests that run the real program.
-func mailerBinary(t *testing.T) string {
+func mailerBinary(t testing.TB) string {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mailer-bin")
 		if err != nil {

@@ -5,6 +5,8 @@
 package smtpsend
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -97,7 +99,9 @@ func (t *Transport) Dial(ctx context.Context) (delivery.Session, error) {
 	if err != nil {
 		return nil, &delivery.DialError{Err: explainDial(o, err)}
 	}
-	return &session{client: c, smtp: sc, timeout: o.CommandTimeout}, nil
+	pipelining, _ := sc.Extension("PIPELINING")
+	smtputf8, _ := sc.Extension("SMTPUTF8")
+	return &session{client: c, smtp: sc, timeout: o.CommandTimeout, pipelined: pipelining, utf8: smtputf8}, nil
 }
 
 // explainDial words the usual misconfigurations for a person.
@@ -118,50 +122,120 @@ func explainDial(o Options, err error) error {
 }
 
 type session struct {
-	client  *mail.Client
-	smtp    *smtp.Client
-	timeout time.Duration
-	used    bool
+	client    *mail.Client
+	smtp      *smtp.Client
+	timeout   time.Duration
+	used      bool
+	pipelined bool // the server offers PIPELINING (RFC 2920)
+	utf8      bool // the server offers SMTPUTF8
 }
 
-// Send runs one mail transaction: RSET (after the first), MAIL FROM,
-// RCPT TO, DATA, each under the command timeout.
+// Send runs one mail transaction: RSET (after the first message on the
+// session), MAIL FROM, RCPT TO, DATA, with a deadline on each exchange.
+//
+// The transaction is written on go-mail's connection directly rather than
+// through its Mail/Rcpt/Data calls, for two reasons measured in the send
+// benchmark: with PIPELINING the four commands go out in one packet and
+// their replies come back in one, saving three round trips per message;
+// and the message, already in CRLF lines, is dot-stuffed in large chunks
+// instead of byte by byte.
 func (s *session) Send(from, to string, msg []byte) error {
+	text := s.smtp.Text
+	param := ""
+	if s.utf8 && !isASCII(from+to) {
+		param = " SMTPUTF8"
+	}
+	type command struct {
+		stage, line string
+		want        int
+	}
+	cmds := make([]command, 0, 4)
 	if s.used {
-		if err := s.step(func() error { return s.smtp.Reset() }); err != nil {
-			return err
-		}
+		cmds = append(cmds, command{"RSET", "RSET", 250})
 	}
 	s.used = true
-	if err := s.step(func() error { return s.smtp.Mail("<" + from + ">") }); err != nil {
-		return reply("MAIL", err)
+	cmds = append(cmds, command{"MAIL", "MAIL FROM:<" + from + ">" + param, 250}, command{"RCPT", "RCPT TO:<" + to + ">", 25},
+		command{"DATA", "DATA", 354})
+	if err := s.smtp.UpdateDeadline(s.timeout); err != nil {
+		return err
 	}
-	if err := s.step(func() error { return s.smtp.Rcpt("<" + to + ">") }); err != nil {
-		return reply("RCPT", err)
-	}
-	var w interface {
-		Write([]byte) (int, error)
-		Close() error
-	}
-	if err := s.step(func() (err error) { w, err = s.smtp.Data(); return err }); err != nil {
-		return reply("DATA", err)
-	}
-	if err := s.step(func() error {
-		if _, err := w.Write(msg); err != nil {
+	// Without pipelining each command waits for its reply; with it, all
+	// are written first. Either way the first refusal is the one reported,
+	// and no message is written unless DATA was accepted.
+	var first error
+	for i, c := range cmds {
+		if _, err := text.W.WriteString(c.line + "\r\n"); err != nil {
 			return err
 		}
-		return w.Close()
-	}); err != nil {
+		if s.pipelined && i < len(cmds)-1 {
+			continue
+		}
+		if err := text.W.Flush(); err != nil {
+			return err
+		}
+		from := i
+		if s.pipelined {
+			from = 0
+		}
+		for _, r := range cmds[from : i+1] {
+			if _, _, err := text.ReadResponse(r.want); err != nil && first == nil {
+				first = reply(r.stage, err)
+				if !s.pipelined || !isReply(first) {
+					return first
+				}
+			}
+		}
+	}
+	if first != nil {
+		return first
+	}
+	if err := s.smtp.UpdateDeadline(s.timeout); err != nil {
+		return err
+	}
+	if err := writeDotStuffed(text.W, msg); err != nil {
+		return err
+	}
+	if _, _, err := text.ReadResponse(250); err != nil {
 		return reply("DATA", err)
 	}
 	return nil
 }
 
-func (s *session) step(f func() error) error {
-	if err := s.smtp.UpdateDeadline(s.timeout); err != nil {
-		return err
+// writeDotStuffed writes msg (CRLF lines) as DATA content: a leading "."
+// on any line is doubled (RFC 5321 section 4.5.2), then the final ".".
+func writeDotStuffed(w *bufio.Writer, msg []byte) error {
+	if len(msg) > 0 && msg[0] == '.' {
+		w.WriteByte('.')
 	}
-	return f()
+	for {
+		i := bytes.Index(msg, []byte("\n."))
+		if i < 0 {
+			break
+		}
+		w.Write(msg[:i+2])
+		w.WriteByte('.')
+		msg = msg[i+2:]
+	}
+	w.Write(msg)
+	if !bytes.HasSuffix(msg, []byte("\r\n")) {
+		w.WriteString("\r\n")
+	}
+	w.WriteString(".\r\n")
+	return w.Flush()
+}
+
+func isReply(err error) bool {
+	var re *delivery.ReplyError
+	return errors.As(err, &re)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // reply turns a server's rejection into a *delivery.ReplyError and leaves

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -24,6 +25,9 @@ import (
 type DB struct {
 	sql  *sql.DB
 	path string
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 
 	// Now returns the current time; tests replace it to control timestamps.
 	Now func() time.Time
@@ -94,7 +98,36 @@ func dsn(path string, busy time.Duration) string {
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, s := range db.stmts {
+		s.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
+	return db.sql.Close()
+}
+
+// prepared returns query prepared once for the database and bound to tx.
+// The sender runs the same few statements for every message; parsing them
+// each time cost more than running them.
+func (db *DB) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	s, ok := db.stmts[query]
+	if !ok {
+		var err error
+		if s, err = db.sql.PrepareContext(ctx, query); err != nil {
+			db.stmtMu.Unlock()
+			return nil, err
+		}
+		if db.stmts == nil {
+			db.stmts = map[string]*sql.Stmt{}
+		}
+		db.stmts[query] = s
+	}
+	db.stmtMu.Unlock()
+	return tx.StmtContext(ctx, s), nil
+}
 
 func (db *DB) now() string { return formatTime(db.Now()) }
 

@@ -8,79 +8,157 @@ import (
 	"mailer/internal/delivery"
 )
 
-// SendQueue is the delivery queue of one send, as delivery.Queue.
+// SendQueue is the delivery queue of one send, as delivery.Queue. One
+// goroutine uses it at a time (the sender's ledger): it keeps a read-ahead
+// of queued rows and a count of deferred ones, so that a claim costs one
+// UPDATE by primary key instead of a search.
 type SendQueue struct {
 	db     *DB
 	sendID int64
+
+	ahead    []delivery.Job // queued rows read ahead, in id order
+	cursor   int64          // highest id read ahead
+	deferred int            // deferred rows; -1 until counted
 }
 
+// readAhead is how many queued rows one read brings in.
+const readAhead = 512
+
 // Queue returns the queue of a send.
-func (db *DB) Queue(sendID int64) *SendQueue { return &SendQueue{db: db, sendID: sendID} }
+func (db *DB) Queue(sendID int64) *SendQueue { return &SendQueue{db: db, sendID: sendID, deferred: -1} }
 
 var _ delivery.Queue = (*SendQueue)(nil)
 
 // Exchange records results and claims up to want due jobs, deferred ones
-// first, in one transaction.
+// first, in one transaction. A claimed job is "sending" before anyone
+// sends it, so that a crash leaves the messages in flight identifiable.
 func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, want int, now time.Time) ([]delivery.Job, error) {
 	if len(results) == 0 && want == 0 {
 		return nil, nil
 	}
+	if q.deferred < 0 {
+		c, err := q.Counts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		q.deferred = c.Deferred
+	}
 	var jobs []delivery.Job
+	deferred, ahead, cursor := q.deferred, q.ahead, q.cursor
 	err := q.db.inTx(ctx, "record deliveries", func(tx *sql.Tx) error {
 		jobs = jobs[:0]
+		for _, r := range results {
+			switch r.Outcome {
+			case delivery.Deferred:
+				deferred++
+			case delivery.Requeue:
+				// Back in line: read the queue again from its start.
+				ahead, cursor = nil, 0
+			}
+		}
 		if err := q.record(ctx, tx, results); err != nil {
 			return err
 		}
-		nowText := formatTime(now)
-		for _, claim := range []string{claimDeferred, claimQueued} {
-			if len(jobs) >= want {
-				break
-			}
-			rows, err := tx.QueryContext(ctx, claim, nowText, q.sendID, want-len(jobs))
+		if deferred > 0 && want > 0 {
+			n, err := q.claim(ctx, tx, claimDeferred, &jobs, want, formatTime(now), q.sendID, want)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var j delivery.Job
-				var queued string
-				if err := rows.Scan(&j.ID, &j.SubscriberID, &j.Address, &j.Name, &j.MessageID, &j.Attempts, &queued); err != nil {
-					rows.Close()
+			deferred -= n
+		}
+		claim, err := q.db.prepared(ctx, tx, claimByID)
+		if err != nil {
+			return err
+		}
+		for len(jobs) < want {
+			if len(ahead) == 0 {
+				if err := q.readQueued(ctx, tx, &ahead, &cursor); err != nil || len(ahead) == 0 {
 					return err
 				}
-				j.QueuedAt = parseTime(queued)
-				jobs = append(jobs, j)
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			j := ahead[0]
+			ahead = ahead[1:]
+			res, err := claim.ExecContext(ctx, formatTime(now), j.ID)
+			if err != nil {
 				return err
+			}
+			// A row no longer queued (another process, or an operator)
+			// is not ours to send.
+			if n, _ := res.RowsAffected(); n == 1 {
+				jobs = append(jobs, j)
 			}
 		}
 		return nil
 	})
-	return jobs, err
+	if err != nil {
+		// The transaction rolled back: forget what it read or counted.
+		q.ahead, q.cursor, q.deferred = nil, 0, -1
+		return nil, err
+	}
+	q.deferred, q.ahead, q.cursor = max(deferred, 0), ahead, cursor
+	return jobs, nil
 }
 
+const jobColumns = `id, subscriber_id, address, name, message_id, attempts, created_at`
+
+// claimDeferred takes deferred rows that are due.
 const claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id IN (
 	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?3)
-	RETURNING id, subscriber_id, address, name, message_id, attempts, created_at`
+	RETURNING ` + jobColumns
 
-const claimQueued = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id IN (
-	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'queued' ORDER BY id LIMIT ?3)
-	RETURNING id, subscriber_id, address, name, message_id, attempts, created_at`
+// readQueued reads queued rows after the cursor. "next_attempt_at IS NULL"
+// (always true of queued rows) lets SQLite walk deliveries_work in id order
+// instead of sorting the queue.
+const readQueued = `SELECT ` + jobColumns + ` FROM deliveries
+	WHERE send_id = ? AND state = 'queued' AND next_attempt_at IS NULL AND id > ? ORDER BY id LIMIT ?`
+
+const claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'`
+
+func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]delivery.Job, cursor *int64) error {
+	var jobs []delivery.Job
+	if _, err := q.claim(ctx, tx, readQueued, &jobs, readAhead, q.sendID, *cursor, readAhead); err != nil {
+		return err
+	}
+	*ahead = jobs
+	if len(jobs) > 0 {
+		*cursor = jobs[len(jobs)-1].ID
+	}
+	return nil
+}
+
+// claim runs a query returning job rows and appends them to jobs.
+func (q *SendQueue) claim(ctx context.Context, tx *sql.Tx, query string, jobs *[]delivery.Job, _ int, args ...any) (int, error) {
+	stmt, err := q.db.prepared(ctx, tx, query)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var j delivery.Job
+		var queued string
+		if err := rows.Scan(&j.ID, &j.SubscriberID, &j.Address, &j.Name, &j.MessageID, &j.Attempts, &queued); err != nil {
+			return n, err
+		}
+		j.QueuedAt = parseTime(queued)
+		*jobs = append(*jobs, j)
+		n++
+	}
+	return n, rows.Err()
+}
 
 func (q *SendQueue) record(ctx context.Context, tx *sql.Tx, results []delivery.Result) error {
 	if len(results) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `UPDATE deliveries SET state = ?1, last_reply = ?2, permanent = ?3, updated_at = ?4,
-		attempts = attempts + CASE WHEN ?1 = 'queued' THEN 0 ELSE 1 END,
-		next_attempt_at = CASE WHEN ?1 = 'deferred' THEN ?5 ELSE NULL END,
-		sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END
-		WHERE id = ?6 AND send_id = ?7`)
+	stmt, err := q.db.prepared(ctx, tx, recordResult)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
 	for _, r := range results {
 		var next any
 		if r.Outcome == delivery.Deferred {
@@ -92,6 +170,12 @@ func (q *SendQueue) record(ctx context.Context, tx *sql.Tx, results []delivery.R
 	}
 	return nil
 }
+
+const recordResult = `UPDATE deliveries SET state = ?1, last_reply = ?2, permanent = ?3, updated_at = ?4,
+		attempts = attempts + CASE WHEN ?1 = 'queued' THEN 0 ELSE 1 END,
+		next_attempt_at = CASE WHEN ?1 = 'deferred' THEN ?5 ELSE NULL END,
+		sent_at = CASE WHEN ?1 = 'sent' THEN ?4 ELSE sent_at END
+		WHERE id = ?6 AND send_id = ?7`
 
 // NextDue reports when the earliest deferred job is due, and whether any
 // job is queued or deferred.

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mailer/internal/store"
+)
+
+// These benchmarks measure whole sends against Postfix's smtp-sink on
+// loopback. Run them once each: go test -run '^$' -bench Send -benchtime 1x
+// (make bench does). Recipients default to the issue's figures and can be
+// lowered with MAILER_BENCH_RECIPIENTS and MAILER_BENCH_MILLION.
+
+func benchCount(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// messageSize is the size of one personalised issue-06 as sent.
+func messageSize(b *testing.B, e *testEnv) int {
+	out := e.mustRun("render", "issue-06", "--format", "eml", "--to", "alice@example.org")
+	return len(out)
+}
+
+// BenchmarkSendVsSmtpSource sends issue-06 to 20,000 recipients with the
+// rate limit off at concurrency 1, 4 and 16, then drives the same smtp-sink
+// with Postfix's smtp-source at the same message size and concurrency, and
+// reports both rates and their ratio. Database bookkeeping is included:
+// the time is the whole `mailer send`, snapshot and all.
+func BenchmarkSendVsSmtpSource(b *testing.B) {
+	n := benchCount("MAILER_BENCH_RECIPIENTS", 20_000)
+	for _, c := range []int{1, 4, 16} {
+		b.Run(fmt.Sprintf("concurrency=%d", c), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				port := startSmtpSink(b, "")
+				e, _ := newSendEnv(b, n-1)
+				e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
+				size := messageSize(b, e)
+				b.StartTimer()
+				start := time.Now()
+				out := e.mustRun("send", "issue-06", "--yes", "--concurrency", strconv.Itoa(c), "--rate", "0")
+				mailerRate := float64(n) / time.Since(start).Seconds()
+				b.StopTimer()
+				if !strings.Contains(out, fmt.Sprintf("%s sent, 0 failed", thousands(n))) {
+					b.Fatalf("send did not deliver all:\n%s", out)
+				}
+				sourceRate := smtpSource(b, port, c, n, size)
+				b.ReportMetric(mailerRate, "mailer-msgs/s")
+				b.ReportMetric(sourceRate, "smtp-source-msgs/s")
+				b.ReportMetric(mailerRate/sourceRate, "ratio")
+				b.Logf("concurrency %d, %d messages of %d bytes: mailer %.0f/s, smtp-source %.0f/s, ratio %.2f",
+					c, n, size, mailerRate, sourceRate, mailerRate/sourceRate)
+			}
+		})
+	}
+}
+
+// smtpSource runs Postfix's load generator against the sink: n messages
+// of size bytes over c sessions that stay connected, as mailer's do.
+func smtpSource(b *testing.B, port, c, n, size int) float64 {
+	bin := "/usr/sbin/smtp-source"
+	if p, err := exec.LookPath("smtp-source"); err == nil {
+		bin = p
+	}
+	cmd := exec.Command(bin, "-d", "-s", strconv.Itoa(c), "-m", strconv.Itoa(n), "-l", strconv.Itoa(size),
+		"-f", "bench@example.org", "-t", "reader@example.org", "127.0.0.1:"+strconv.Itoa(port))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("smtp-source: %v\n%s", err, out.String())
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// BenchmarkMillionRecipientSend runs the real binary: a send to a list of
+// 1,000,000 members into smtp-sink, reporting the snapshot time and the
+// process's peak resident memory (aim: under 10 s and under 150 MB).
+func BenchmarkMillionRecipientSend(b *testing.B) {
+	n := benchCount("MAILER_BENCH_MILLION", 1_000_000)
+	bin := mailerBinary(b)
+	for range b.N {
+		b.StopTimer()
+		port := startSmtpSink(b, "")
+		e, _ := newSendEnv(b, 0)
+		var csv bytes.Buffer
+		for i := range n - 1 {
+			fmt.Fprintf(&csv, "reader%07d@example%d.org\n", i, i%1000)
+		}
+		e.mustRun("subscribers", "import", "bpf-updates", e.write("million.csv", csv.String()))
+		e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
+		env := os.Environ()
+		for k, v := range e.env {
+			env = append(env, k+"="+v)
+		}
+		b.StartTimer()
+		cmd := exec.Command(bin, "send", "issue-06", "--yes", "--concurrency", "16", "--rate", "0")
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("send: %v\n%s", err, out.String())
+		}
+		total := time.Since(start)
+		b.StopTimer()
+		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB to MiB
+		if !strings.Contains(out.String(), thousands(n)+" sent, 0 failed") {
+			b.Fatalf("not all sent:\n%s", out.String())
+		}
+		snapshot := snapshotTime(b, e)
+		b.ReportMetric(rss, "peak-RSS-MiB")
+		b.ReportMetric(snapshot.Seconds(), "snapshot-s")
+		b.ReportMetric(float64(n)/total.Seconds(), "msgs/s")
+		b.Logf("%d recipients: peak RSS %.0f MiB, snapshot %v, whole send %v (%.0f msgs/s)", n, rss, snapshot, total.Round(time.Second), float64(n)/total.Seconds())
+	}
+}
+
+// snapshotTime measures a second snapshot of the same list (--force on the
+// finished send, with a dry transport), as StartSend alone.
+func snapshotTime(b *testing.B, e *testEnv) time.Duration {
+	d, _, _ := testDeps(e.env, "")
+	db, err := d.OpenStore(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	l, err := db.GetList(b.Context(), "bpf-updates")
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := db.StartSend(b.Context(), storeNewSend(l.ID)); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func storeNewSend(listID int64) store.NewSend {
+	return store.NewSend{Issue: "snapshot-bench", ListID: listID, Subject: "s", ContentHash: "h",
+		MsgIDNonce: "bench", MsgIDDomain: "lists.example.org", LeaseOwner: "bench", LeaseUntil: time.Now().Add(time.Hour)}
+}
