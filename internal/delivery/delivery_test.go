@@ -20,10 +20,11 @@ import (
 // fixture is a list with members, a send snapshotted from it, and a test
 // SMTP server.
 type fixture struct {
-	db   *store.DB
-	send *store.Send
-	srv  *smtptest.Server
-	addr []string
+	noPipelining bool
+	db           *store.DB
+	send         *store.Send
+	srv          *smtptest.Server
+	addr         []string
 }
 
 func newFixture(t *testing.T, members int) *fixture {
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, members int) *fixture {
 }
 
 func (f *fixture) transport(t *testing.T) delivery.Transport {
-	tr, err := smtpsend.New(smtpsend.Options{Host: f.srv.Host, Port: f.srv.Port, TLS: smtpsend.TLSNone,
+	tr, err := smtpsend.New(smtpsend.Options{Host: f.srv.Host, Port: f.srv.Port, TLS: smtpsend.TLSNone, NoPipelining: f.noPipelining,
 		Username: f.srv.Username, Password: f.srv.Password,
 		ConnectTimeout: 2 * time.Second, CommandTimeout: 2 * time.Second})
 	if err != nil {
@@ -113,7 +114,16 @@ func TestEveryMemberGetsExactlyOneCopy(t *testing.T) {
 }
 
 func TestFaultsEndDeliveredOrFailed(t *testing.T) {
+	for _, pipelining := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			testFaults(t, pipelining)
+		})
+	}
+}
+
+func testFaults(t *testing.T, pipelining bool) {
 	f := newFixture(t, 12)
+	f.noPipelining = !pipelining
 	srv := f.srv
 	srv.Fail(f.addr[0], smtptest.Fault{Stage: "RCPT", Code: 421, Times: 1})
 	srv.Fail(f.addr[1], smtptest.Fault{Stage: "RCPT", Code: 451, Times: 2})

@@ -39,6 +39,9 @@ type Options struct {
 	HELO           string
 	ConnectTimeout time.Duration
 	CommandTimeout time.Duration
+	// NoPipelining sends one command at a time even to a server that offers
+	// PIPELINING, for servers that offer it and then get it wrong.
+	NoPipelining bool
 	// TLSConfig overrides the TLS settings (tests trust their own CA with
 	// it); nil verifies the server against the system's roots.
 	TLSConfig *tls.Config
@@ -101,7 +104,7 @@ func (t *Transport) Dial(ctx context.Context) (delivery.Session, error) {
 	}
 	pipelining, _ := sc.Extension("PIPELINING")
 	smtputf8, _ := sc.Extension("SMTPUTF8")
-	return &session{client: c, smtp: sc, timeout: o.CommandTimeout, pipelined: pipelining, utf8: smtputf8}, nil
+	return &session{client: c, smtp: sc, timeout: o.CommandTimeout, pipelined: pipelining && !o.NoPipelining, utf8: smtputf8}, nil
 }
 
 // explainDial words the usual misconfigurations for a person.
