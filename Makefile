@@ -51,8 +51,10 @@ lint:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+# Micro-benchmarks, then whole sends against Postfix's smtp-sink, once each.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -skip 'Send|Million' ./...
+	$(GO) test -run '^$$' -bench 'SendVsSmtpSource|MillionRecipientSend' -benchtime 1x -timeout 60m ./internal/cli/
 
 # Runs every fuzz target for FUZZTIME each (go test -fuzz takes one at a time).
 fuzz:

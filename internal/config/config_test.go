@@ -169,3 +169,32 @@ func TestPrintedConfigRedactsSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestSendSection(t *testing.T) {
+	cfg, err := config.Parse("mailer.toml", []byte("[send]\nin_flight = \"skip\"\nretry = [\"30s\", \"2m\"]\nmax_age = \"24h\"\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Send.InFlight != config.InFlightSkip || len(cfg.Send.Retry) != 2 || cfg.Send.RetrySchedule()[1] != 2*time.Minute ||
+		time.Duration(cfg.Send.MaxAge) != 24*time.Hour || cfg.Send.MessagesPerConnection != 1000 {
+		t.Fatalf("send %+v", cfg.Send)
+	}
+	cfg, err = config.Parse("mailer.toml", nil, envOf(map[string]string{"MAILER_SEND_RETRY": "1s, 5s,1m"}))
+	if err != nil || len(cfg.Send.Retry) != 3 || cfg.Send.RetrySchedule()[2] != time.Minute {
+		t.Fatalf("retry from the environment: %+v %v", cfg.Send.Retry, err)
+	}
+	for file, want := range map[string]string{
+		"[send]\nin_flight = \"maybe\"\n": "mailer.toml:2: send.in_flight: want resend or skip",
+		"[send]\nretry = []\n":            "send.retry: needs at least one",
+		"[send]\nretry = [\"soon\"]\n":    "mailer.toml:2: send.retry",
+	} {
+		if _, err := config.Parse("mailer.toml", []byte(file), noEnv); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", file, err, want)
+		}
+	}
+	var buf bytes.Buffer
+	cfg.WriteTOML(&buf)
+	if !strings.Contains(buf.String(), "[send]") {
+		t.Fatalf("printed config lacks [send]:\n%s", buf.String())
+	}
+}
