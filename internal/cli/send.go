@@ -262,8 +262,11 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 			return err
 		}
 		if n > 0 {
-			fmt.Fprintf(d.Out, "%d message(s) were being sent when the last run stopped: %s (send.in_flight = %q).\n",
-				n, map[bool]string{true: "sending them again", false: "not sending them again"}[cfg.Send.InFlight == config.InFlightResend], cfg.Send.InFlight)
+			fate := "sending them again"
+			if cfg.Send.InFlight == config.InFlightSkip {
+				fate = "not sending them again"
+			}
+			fmt.Fprintf(d.Out, "%d message(s) were being sent when the last run stopped: %s (send.in_flight = %q).\n", n, fate, cfg.Send.InFlight)
 		}
 		if opts.ResendFailed {
 			if _, err := db.RequeueFailed(ctx, send.ID); err != nil {

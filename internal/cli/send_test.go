@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/mail"
@@ -119,6 +120,20 @@ func TestSendRefusesAFinishedSendThenResendsFailedOrForces(t *testing.T) {
 	status := e.mustRun("status", "issue-06")
 	if !strings.Contains(status, "failed reader0001@example.org") || !strings.Contains(status, "550") {
 		t.Fatalf("status lacks the failure:\n%s", status)
+	}
+	var js []struct {
+		Issue  string `json:"issue"`
+		Counts struct {
+			Sent, Failed int
+		} `json:"counts"`
+		Problems []struct{ Address, Reply string } `json:"latest_problems"`
+	}
+	if err := json.Unmarshal([]byte(e.mustRun("status", "--json")), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 1 || js[0].Issue != "issue-06" || js[0].Counts.Sent != 3 || js[0].Counts.Failed != 1 ||
+		len(js[0].Problems) != 1 || js[0].Problems[0].Address != "reader0001@example.org" {
+		t.Fatalf("status --json: %+v", js)
 	}
 	_, errOut, code := e.run("send", "issue-06", "--yes")
 	if code != ExitError || !strings.Contains(errOut, "issue-06 went to bpf-updates on") || !strings.Contains(errOut, "3 sent, 1 failed") {

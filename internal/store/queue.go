@@ -60,7 +60,7 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 			return err
 		}
 		if deferred > 0 && want > 0 {
-			n, err := q.claim(ctx, tx, claimDeferred, &jobs, want, formatTime(now), q.sendID, want)
+			n, err := q.claim(ctx, tx, claimDeferred, &jobs, formatTime(now), q.sendID, want)
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ const claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ? WHERE
 
 func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]delivery.Job, cursor *int64) error {
 	var jobs []delivery.Job
-	if _, err := q.claim(ctx, tx, readQueued, &jobs, readAhead, q.sendID, *cursor, readAhead); err != nil {
+	if _, err := q.claim(ctx, tx, readQueued, &jobs, q.sendID, *cursor, readAhead); err != nil {
 		return err
 	}
 	*ahead = jobs
@@ -126,8 +126,8 @@ func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]deliver
 	return nil
 }
 
-// claim runs a query returning job rows and appends them to jobs.
-func (q *SendQueue) claim(ctx context.Context, tx *sql.Tx, query string, jobs *[]delivery.Job, _ int, args ...any) (int, error) {
+// claim runs a query that returns job rows and appends them to jobs.
+func (q *SendQueue) claim(ctx context.Context, tx *sql.Tx, query string, jobs *[]delivery.Job, args ...any) (int, error) {
 	stmt, err := q.db.prepared(ctx, tx, query)
 	if err != nil {
 		return 0, err
