@@ -266,12 +266,10 @@ func mailerBinary(t testing.TB) string {
 	return binPath
 }
 
-// TestKillAndResume runs the real binary, kills it with SIGKILL at a random
-// moment, and runs it again: nobody is lost, and no more readers than
-// connections get a second copy.
-func TestKillAndResume(t *testing.T) {
-	bin := mailerBinary(t)
-	const members, concurrency = 200, 4
+// newSlowSendEnv is a send environment with members in all whose server
+// takes 30 ms over each reader's message, so that a kill lands mid-send,
+// and the process environment for running the binary against it.
+func newSlowSendEnv(t *testing.T, members int) (*testEnv, *smtptest.Server, []string) {
 	e, srv := newSendEnv(t, members-1)
 	for i := range members - 1 {
 		srv.Fail(fmt.Sprintf("reader%04d@example.org", i), smtptest.Fault{Stage: "DATA", Delay: 30 * time.Millisecond})
@@ -280,6 +278,16 @@ func TestKillAndResume(t *testing.T) {
 	for k, v := range e.env {
 		env = append(env, k+"="+v)
 	}
+	return e, srv, env
+}
+
+// TestKillAndResume runs the real binary, kills it with SIGKILL at a random
+// moment, and runs it again: nobody is lost, and no more readers than
+// connections get a second copy.
+func TestKillAndResume(t *testing.T) {
+	bin := mailerBinary(t)
+	const members, concurrency = 200, 4
+	e, srv, env := newSlowSendEnv(t, members)
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 1))
 	for round := 0; round < 2; round++ {
@@ -331,14 +339,7 @@ func TestKillAndResume(t *testing.T) {
 func TestKillAndResumeSkippingInFlight(t *testing.T) {
 	bin := mailerBinary(t)
 	const members, concurrency = 100, 4
-	e, srv := newSendEnv(t, members-1)
-	for i := range members - 1 {
-		srv.Fail(fmt.Sprintf("reader%04d@example.org", i), smtptest.Fault{Stage: "DATA", Delay: 30 * time.Millisecond})
-	}
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	e, srv, env := newSlowSendEnv(t, members)
 	env = append(env, "MAILER_SEND_IN_FLIGHT=skip")
 	cmd := exec.Command(bin, "send", "issue-06", "--yes", "--concurrency", strconv.Itoa(concurrency))
 	cmd.Env = env

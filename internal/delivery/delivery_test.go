@@ -336,3 +336,22 @@ func TestRandomFaultsNothingStuck(t *testing.T) {
 		t.Errorf("%d received, %d recorded sent", len(got), c.Sent)
 	}
 }
+
+func TestCapReachedByTheLastMessageFinishes(t *testing.T) {
+	f := newFixture(t, 5)
+	done := make(chan error, 1)
+	go func() {
+		done <- f.sender(t, delivery.Options{Concurrency: 3, Caps: delivery.NewCaps(5, 0, nil)}).Run(context.Background())
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a send that used the whole cap waited for the cap instead of finishing")
+	}
+	if c := f.counts(t); c.Sent != 5 {
+		t.Fatalf("counts %+v", c)
+	}
+}

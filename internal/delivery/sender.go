@@ -175,14 +175,6 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 			alive -= s.release(&waiting)
 			continue
 		}
-		if capped && len(jobs) == want {
-			until := s.opts.Caps.NextFree(now)
-			if s.opts.OnPause != nil && inflight == 0 {
-				s.opts.OnPause(until)
-			}
-			timer, timerC = resetTimer(timer, until.Sub(now))
-			continue
-		}
 		next, pending, err := s.queue.NextDue(context.WithoutCancel(ctx))
 		switch {
 		case err != nil:
@@ -190,6 +182,12 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 			alive -= s.release(&waiting)
 		case !pending && inflight == 0:
 			alive -= s.release(&waiting) // all done
+		case capped && len(jobs) == want:
+			until := s.opts.Caps.NextFree(now)
+			if s.opts.OnPause != nil && inflight == 0 {
+				s.opts.OnPause(until)
+			}
+			timer, timerC = resetTimer(timer, until.Sub(now))
 		case pending && inflight == 0 || pending && !next.IsZero():
 			// Sleep until the next deferred job is due, but look again at
 			// least every minute in case another process changed the queue.
