@@ -34,7 +34,9 @@ func newProgress(d *Deps, c delivery.Counts) *progress {
 	p := &progress{d: d, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
 		sentAtStart: c.Sent, done: make(chan struct{})}
 	if d.InteractiveErr() {
-		p.bar = progressbar.NewOptions(p.total,
+		// The bar counts this run's messages only, so that its rate and
+		// time left are this run's too when a send resumes.
+		p.bar = progressbar.NewOptions(p.total-c.Sent-c.Failed,
 			progressbar.OptionSetWriter(d.ErrOut),
 			progressbar.OptionSetDescription("sending"),
 			progressbar.OptionShowCount(),
@@ -44,7 +46,6 @@ func newProgress(d *Deps, c delivery.Counts) *progress {
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionSetWidth(30),
 		)
-		p.bar.Set(c.Sent + c.Failed)
 		return p
 	}
 	p.log = slog.New(slog.NewTextHandler(d.ErrOut, nil))
@@ -119,7 +120,15 @@ func (p *progress) stop() {
 	p.once.Do(func() {
 		close(p.done)
 		if p.bar != nil {
-			p.bar.Finish()
+			// Finish draws the bar full: only right when it is.
+			p.mu.Lock()
+			complete := p.sent+p.failed >= p.total // over the whole send
+			p.mu.Unlock()
+			if complete {
+				p.bar.Finish()
+			} else {
+				p.bar.Exit()
+			}
 			fmt.Fprintln(p.d.ErrOut)
 		}
 	})
