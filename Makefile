@@ -44,7 +44,7 @@ run: build
 	@echo "Side by side in a browser: $(BIN) -c $(DEMO)/mailer.toml preview issue-06"
 
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal templates migrations); \

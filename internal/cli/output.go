@@ -3,8 +3,22 @@ package cli
 import (
 	"encoding/json"
 	"io"
+	"sync"
 	"time"
 )
+
+// syncWriter serialises writes from goroutines that share one stream
+// (progress lines, the stop notice), so that lines never interleave.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

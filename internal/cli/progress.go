@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,7 +15,7 @@ import (
 // progress reports a running send: a live bar on a terminal, otherwise a
 // log line every interval, for cron jobs and systemd.
 type progress struct {
-	d     *Deps
+	out   io.Writer // shared with other goroutines: a syncWriter
 	start time.Time
 	total int
 
@@ -30,14 +31,14 @@ type progress struct {
 
 const progressLogEvery = 10 * time.Second
 
-func newProgress(d *Deps, c delivery.Counts) *progress {
-	p := &progress{d: d, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
+func newProgress(d *Deps, out io.Writer, c delivery.Counts) *progress {
+	p := &progress{out: out, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
 		sentAtStart: c.Sent, done: make(chan struct{})}
 	if d.InteractiveErr() {
 		// The bar counts this run's messages only, so that its rate and
 		// time left are this run's too when a send resumes.
 		p.bar = progressbar.NewOptions(p.total-c.Sent-c.Failed,
-			progressbar.OptionSetWriter(d.ErrOut),
+			progressbar.OptionSetWriter(out),
 			progressbar.OptionSetDescription("sending"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
@@ -48,7 +49,7 @@ func newProgress(d *Deps, c delivery.Counts) *progress {
 		)
 		return p
 	}
-	p.log = slog.New(slog.NewTextHandler(d.ErrOut, nil))
+	p.log = slog.New(slog.NewTextHandler(out, nil))
 	go func() {
 		t := time.NewTicker(progressLogEvery)
 		defer t.Stop()
@@ -91,14 +92,14 @@ func (p *progress) result(j delivery.Job, r delivery.Result) {
 }
 
 func (p *progress) pause(until time.Time) {
-	fmt.Fprintf(p.d.ErrOut, "\nPaused: the per-hour or per-day cap is reached; sending resumes at %s.\n", until.Local().Format("15:04:05"))
+	fmt.Fprintf(p.out, "\nPaused: the per-hour or per-day cap is reached; sending resumes at %s.\n", until.Local().Format("15:04:05"))
 }
 
 func (p *progress) wait(next time.Time) {
 	p.mu.Lock()
 	n := p.deferred
 	p.mu.Unlock()
-	fmt.Fprintf(p.d.ErrOut, "\nWaiting: %d deferred message(s) left; the next attempt is at %s. Ctrl-C stops; running the same command again resumes.\n",
+	fmt.Fprintf(p.out, "\nWaiting: %d deferred message(s) left; the next attempt is at %s. Ctrl-C stops; running the same command again resumes.\n",
 		n, next.Local().Format("2006-01-02 15:04:05"))
 }
 
@@ -129,7 +130,7 @@ func (p *progress) stop() {
 			} else {
 				p.bar.Exit()
 			}
-			fmt.Fprintln(p.d.ErrOut)
+			fmt.Fprintln(p.out)
 		}
 	})
 }

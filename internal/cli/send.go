@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -276,11 +278,16 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 	}
 	defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
 
+	// The helpers below stop with the run, and deliver waits for them, so
+	// nothing writes or touches the database after it returns.
 	runCtx, cancelRun := context.WithCancel(ctx)
-	defer cancelRun()
+	var helpers sync.WaitGroup
+	defer func() { cancelRun(); helpers.Wait() }()
 	leaseLost := make(chan error, 1)
-	go renewLease(runCtx, db, send.ID, owner, d.Now, leaseLost, cancelRun)
-	go announceStop(ctx, runCtx, d)
+	errOut := &syncWriter{w: d.ErrOut}
+	helpers.Add(2)
+	go func() { defer helpers.Done(); renewLease(runCtx, db, send.ID, owner, d.Now, leaseLost, cancelRun) }()
+	go func() { defer helpers.Done(); announceStop(ctx, runCtx, errOut) }()
 
 	var caps *delivery.Caps
 	if cfg.Rate.PerHour > 0 || cfg.Rate.PerDay > 0 {
@@ -291,7 +298,7 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		caps = delivery.NewCaps(cfg.Rate.PerHour, cfg.Rate.PerDay, recent)
 	}
 	counts, _ := db.Queue(send.ID).Counts(ctx)
-	prog := newProgress(d, counts)
+	prog := newProgress(d, errOut, counts)
 	defer prog.stop()
 	sender := delivery.New(db.Queue(send.ID), p.transport, p.composer(), delivery.Options{
 		Concurrency: p.concurrency, Limiter: limiter(p.rate, p.burst), Caps: caps,
@@ -398,7 +405,7 @@ func renewLease(ctx context.Context, db *store.DB, sendID int64, owner string, n
 
 // announceStop tells the person that Ctrl-C was heard, and makes a second
 // Ctrl-C quit at once.
-func announceStop(signalled, running context.Context, d *Deps) {
+func announceStop(signalled, running context.Context, errOut io.Writer) {
 	select {
 	case <-running.Done():
 		if signalled.Err() == nil {
@@ -406,7 +413,7 @@ func announceStop(signalled, running context.Context, d *Deps) {
 		}
 	case <-signalled.Done():
 	}
-	fmt.Fprintln(d.ErrOut, "\nStopping: finishing the messages in flight (Ctrl-C again to quit at once)...")
+	fmt.Fprintln(errOut, "\nStopping: finishing the messages in flight (Ctrl-C again to quit at once)...")
 	signal.Reset(os.Interrupt, syscall.SIGTERM)
 }
 
