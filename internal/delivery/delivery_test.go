@@ -289,8 +289,13 @@ func TestStopFinishesInFlightAndRecordsAll(t *testing.T) {
 		f.srv.Fail(a, smtptest.Fault{Stage: "DATA", Delay: 30 * time.Millisecond, Times: 1})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	err := f.sender(t, delivery.Options{Concurrency: 4}).Run(ctx)
+	results := 0
+	stopAfter := func(delivery.Job, delivery.Result) { // Ctrl-C after the fifth message
+		if results++; results == 5 {
+			cancel()
+		}
+	}
+	err := f.sender(t, delivery.Options{Concurrency: 4, OnResult: stopAfter}).Run(ctx)
 	if err == nil {
 		t.Fatal("a stopped send reported success")
 	}
