@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the templates, by path relative to this directory.
 //
-//go:embed config issue preview
+//go:embed config issue preview inbound
 var FS embed.FS

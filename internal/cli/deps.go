@@ -24,6 +24,9 @@ type Deps struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	Getenv func(string) string
+	// LookupEnv tells an empty variable from a missing one; nil falls back
+	// to Getenv.
+	LookupEnv func(string) (string, bool)
 	Now    func() time.Time
 	// Operator names the person running the command, for the audit log.
 	Operator func() string
@@ -41,7 +44,7 @@ type Deps struct {
 func SystemDeps(version string) *Deps {
 	return &Deps{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		Getenv: os.Getenv, Now: time.Now, Operator: currentUser, Version: version,
+		Getenv: os.Getenv, LookupEnv: os.LookupEnv, Now: time.Now, Operator: currentUser, Version: version,
 		InteractiveIn:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
 		InteractiveErr: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
 	}
@@ -66,7 +69,7 @@ func (d *Deps) OpenStore(ctx context.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{})
+	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{BusyTimeout: time.Duration(cfg.BusyTimeout)})
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,8 @@ newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
 		newCmdPreview(d, nil),
 		newCmdSend(d, nil),
 		newCmdStatus(d, nil),
+		newCmdReceive(d, nil),
+		newCmdServe(d, nil),
 	)
 	return root
 }
@@ -94,6 +96,9 @@ func Run(ctx context.Context, d *Deps, args []string) (code int) {
 // ExitCode maps an error to the process exit code.
 func ExitCode(err error) int {
 	var ue *usageError
+	if code, ok := exitCodeOf(err); ok {
+		return code
+	}
 	switch {
 	case err == nil:
 		return ExitOK

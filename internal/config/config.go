@@ -29,6 +29,7 @@ const EnvConfig = "MAILER_CONFIG"
 // working directory (an MTA runs `mailer receive` from its own).
 type Config struct {
 	Database     string    `toml:"database"`
+	BusyTimeout  Duration  `toml:"busy_timeout"`
 	BaseURL      BaseURL   `toml:"base_url"`
 	ListHost     Hostname  `toml:"list_host"`
 	Owner        Mailbox   `toml:"owner"`
@@ -42,6 +43,7 @@ type Config struct {
 	SMTP         SMTP      `toml:"smtp"`
 	Rate         Rate      `toml:"rate"`
 	Send         Send      `toml:"send"`
+	Inbound      Inbound   `toml:"inbound"`
 
 	// Path is the file the config was read from; Dir its directory.
 	Path string `toml:"-"`
@@ -84,6 +86,28 @@ type Send struct {
 	MessagesPerConnection int `toml:"messages_per_connection"`
 }
 
+// Inbound tunes the mail command handler.
+type Inbound struct {
+	// Aliases are more local parts that act like majordomo@.
+	Aliases []string `toml:"aliases"`
+	// LMTP and SMTP are the loopback addresses `mailer serve` listens on
+	// for mail from the MTA; empty turns a listener off.
+	LMTP string `toml:"lmtp"`
+	SMTP string `toml:"smtp"`
+	// MaxMessageBytes is the largest command mail taken.
+	MaxMessageBytes int `toml:"max_message_bytes"`
+	// ConfirmTTL is how long a confirmation code works.
+	ConfirmTTL Duration `toml:"confirm_ttl"`
+	// ConfirmInterval is the least time between two confirmations to one
+	// address for one list, however many requests come.
+	ConfirmInterval Duration `toml:"confirm_interval"`
+	// RepliesPerSenderHour and RepliesPerHour cap the replies sent.
+	RepliesPerSenderHour int `toml:"replies_per_sender_hour"`
+	RepliesPerHour       int `toml:"replies_per_hour"`
+	// MaxCommands is how many commands one mail may carry.
+	MaxCommands int `toml:"max_commands"`
+}
+
 // RetrySchedule returns Retry as durations.
 func (s Send) RetrySchedule() []time.Duration {
 	out := make([]time.Duration, len(s.Retry))
@@ -101,6 +125,7 @@ const MinSecretLen = 32
 func Default() Config {
 	return Config{
 		Database:    "mailer.db",
+		BusyTimeout: Duration(10 * time.Second),
 		BaseURL:     "http://localhost:8080",
 		ListHost:    "lists.example.org",
 		IssuesDir:   "issues",
@@ -118,6 +143,11 @@ func Default() Config {
 				Duration(time.Hour), Duration(4 * time.Hour)},
 			MaxAge:                Duration(72 * time.Hour),
 			MessagesPerConnection: 1000,
+		},
+		Inbound: Inbound{
+			Aliases: []string{"majordomo"}, LMTP: "127.0.0.1:2424", MaxMessageBytes: 1 << 20,
+			ConfirmTTL: Duration(7 * 24 * time.Hour), ConfirmInterval: Duration(time.Hour),
+			RepliesPerSenderHour: 10, RepliesPerHour: 500, MaxCommands: 50,
 		},
 	}
 }
@@ -248,6 +278,12 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("send.retry", "needs at least one duration")
 	case c.Send.MaxAge <= 0:
 		return bad("send.max_age", "must be a positive duration")
+	case c.Inbound.MaxMessageBytes < 1024:
+		return bad("inbound.max_message_bytes", "must be at least 1024")
+	case c.Inbound.ConfirmTTL <= 0:
+		return bad("inbound.confirm_ttl", "must be a positive duration")
+	case c.Inbound.MaxCommands < 1:
+		return bad("inbound.max_commands", "must be at least 1")
 	case c.Send.MessagesPerConnection < 0:
 		return bad("send.messages_per_connection", "must not be negative (0 means no limit)")
 	}

@@ -241,6 +241,15 @@ func phrase(s string) string {
 	return s
 }
 
+// EncodeWords RFC 2047-encodes unstructured header text that is not ASCII.
+func EncodeWords(s string) string { return encodeWords(s) }
+
+// FoldHeader returns "Name: value\r\n" folded at spaces to 78 columns.
+func FoldHeader(name, value string) string { return foldHeader(name, value) }
+
+// FormatMailbox writes "Name <addr>" with the name quoted or encoded.
+func FormatMailbox(name, addr string) (string, error) { return formatMailbox(name, addr) }
+
 // encodeWords RFC 2047-encodes unstructured text that is not ASCII.
 func encodeWords(s string) string {
 	if isASCII(s) {

@@ -9,6 +9,9 @@ import (
 // including the "=").
 const qpLineMax = 75
 
+// EncodeQP quoted-printable-encodes text with CRLF line ends.
+func EncodeQP(s string) []byte { return encodeQP(s) }
+
 // encodeQP encodes a static part of a body with CRLF line ends.
 func encodeQP(s string) []byte {
 	var buf bytes.Buffer

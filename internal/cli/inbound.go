@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"mailer/internal/config"
+	"mailer/internal/delivery"
+	"mailer/internal/fault"
+	"mailer/internal/inbound"
+	"mailer/internal/store"
+	"mailer/internal/token"
+	"mailer/templates"
+)
+
+// transportOutbox sends the handler's answers through the configured
+// transport, the same code the sender uses: one session per answer.
+type transportOutbox struct {
+	t       delivery.Transport
+	timeout time.Duration
+}
+
+func (o transportOutbox) Send(ctx context.Context, from, to string, msg []byte) error {
+	dctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	s, err := o.t.Dial(dctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Send(from, to, msg)
+}
+
+// newHandler wires the inbound handler to the store, the transport and the
+// templates.
+func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handler, *store.DB, *config.Config, error) {
+	cfg, err := d.Config()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	signer, err := token.NewSigner(cfg.Secret)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tr, _, err := newTransport(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := d.OpenStore(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	in := cfg.Inbound
+	aliases := in.Aliases
+	if len(aliases) == 0 {
+		aliases = []string{"majordomo"}
+	}
+	h, err := inbound.New(db, transportOutbox{t: tr, timeout: time.Duration(cfg.SMTP.ConnectTimeout)}, signer, inbound.Options{
+		ListHost: string(cfg.ListHost), BaseURL: string(cfg.BaseURL), Owner: string(cfg.Owner), Contact: cfg.Contact,
+		Aliases: aliases, ConfirmTTL: time.Duration(in.ConfirmTTL), ConfirmInterval: time.Duration(in.ConfirmInterval),
+		RepliesPerSenderHour: in.RepliesPerSenderHour, RepliesPerHour: in.RepliesPerHour, MaxCommands: in.MaxCommands,
+		MaxMessageBytes: in.MaxMessageBytes, Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	return h, db, cfg, nil
+}
+
+// Exit codes for `mailer receive`, read by the MTA (sysexits.h).
+const (
+	exNoUser   = 67 // EX_NOUSER: not one of our addresses; the MTA bounces
+	exNoPerm   = 77 // EX_NOPERM: a post to an announce-only list; the MTA bounces with our reason
+	exTempFail = 75 // EX_TEMPFAIL: try again later
+)
+
+// receiveExitCode maps a handler error for an MTA pipe. Anything unexpected
+// is a temporary failure: the MTA keeps the mail and a command is never lost.
+func receiveExitCode(err error) int {
+	switch fault.CodeOf(err) {
+	case "":
+		return ExitOK
+	case fault.NotFound:
+		return exNoUser
+	case fault.Invalid:
+		return exNoPerm
+	}
+	return exTempFail
+}

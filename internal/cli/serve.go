@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/spf13/cobra"
+
+	"mailer/internal/fault"
+	"mailer/internal/inbound"
+)
+
+// ServeOptions are the inputs of `mailer serve`.
+type ServeOptions struct {
+	Deps *Deps
+	LMTP string
+	SMTP string
+	// Ready, when set, is told the listening addresses (for tests).
+	Ready func(lmtp, smtp string)
+}
+
+func newCmdServe(d *Deps, runF func(context.Context, *ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{Deps: d}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Take mail from the MTA over LMTP (and SMTP)",
+		Long: `serve listens on loopback addresses for mail to mailer's addresses, which
+the MTA hands over with LMTP (Postfix: transport_maps entry
+"lists.example.org lmtp:inet:127.0.0.1:2424") or SMTP, and handles it as
+receive does. Recipients that are not mailer's are refused at RCPT (550
+5.1.1), as are posts to an announce-only list (550 5.7.1); LMTP answers each
+recipient separately; a temporary problem answers 451 so the MTA retries.
+SIGTERM or Ctrl-C stops it after the sessions in progress.`,
+		Example: "  mailer serve\n  mailer serve --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return serveRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.LMTP, "lmtp", "", "LMTP listen address (default inbound.lmtp)")
+	cmd.Flags().StringVar(&opts.SMTP, "smtp", "", "SMTP listen address (default inbound.smtp; empty: none)")
+	return cmd
+}
+
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	d := opts.Deps
+	log := slog.New(slog.NewTextHandler(d.ErrOut, nil))
+	h, db, cfg, err := newHandler(ctx, d, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	lmtpAddr, smtpAddr := firstNonEmpty(opts.LMTP, cfg.Inbound.LMTP), firstNonEmpty(opts.SMTP, cfg.Inbound.SMTP)
+	if lmtpAddr == "" && smtpAddr == "" {
+		return fault.Errorf(fault.Invalid, "nothing to serve: set inbound.lmtp or inbound.smtp in %s", cfg.Path)
+	}
+	var servers []*smtp.Server
+	var addrs [2]string
+	errs := make(chan error, 2)
+	for i, spec := range []struct {
+		addr string
+		lmtp bool
+	}{{lmtpAddr, true}, {smtpAddr, false}} {
+		if spec.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", spec.addr)
+		if err != nil {
+			return fault.Wrap(fault.Invalid, err, "listen on %s: %v", spec.addr, err)
+		}
+		s := smtp.NewServer(&backend{h: h, log: log, lmtp: spec.lmtp})
+		s.LMTP = spec.lmtp
+		s.Domain = string(cfg.ListHost)
+		s.MaxMessageBytes = int64(cfg.Inbound.MaxMessageBytes)
+		s.MaxRecipients = 100
+		s.ReadTimeout, s.WriteTimeout = 5*time.Minute, time.Minute
+		servers = append(servers, s)
+		addrs[i] = ln.Addr().String()
+		proto := map[bool]string{true: "LMTP", false: "SMTP"}[spec.lmtp]
+		fmt.Fprintf(d.Out, "Listening for %s on %s\n", proto, addrs[i])
+		go func() { errs <- s.Serve(ln) }()
+	}
+	if opts.Ready != nil {
+		opts.Ready(addrs[0], addrs[1])
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errs:
+		if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			return fault.Wrap(fault.Unavailable, err, "serve: %v", err)
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		s.Shutdown(shutdown)
+	}
+	fmt.Fprintln(d.Out, "Stopped.")
+	return nil
+}
+
+// backend adapts the handler to go-smtp.
+type backend struct {
+	h    *inbound.Handler
+	log  *slog.Logger
+	lmtp bool
+}
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &mtaSession{b: b, ctx: context.Background()}, nil
+}
+
+type mtaSession struct {
+	b      *backend
+	ctx    context.Context
+	sender string
+	rcpts  []string
+}
+
+func (s *mtaSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.sender = from
+	return nil
+}
+
+// Rcpt refuses addresses that are not ours, and posts to announce-only
+// lists, before the message is sent.
+func (s *mtaSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if _, err := s.b.h.Accept(s.ctx, to); err != nil {
+		return smtpError(err)
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *mtaSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	// Over SMTP one answer covers every recipient: a temporary failure for
+	// any makes the MTA send the whole message again.
+	for _, rcpt := range s.rcpts {
+		if err := s.handle(rcpt, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LMTPData answers for each recipient (RFC 2033).
+func (s *mtaSession) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	for _, rcpt := range s.rcpts {
+		status.SetStatus(rcpt, s.handle(rcpt, raw))
+	}
+	return nil
+}
+
+func (s *mtaSession) handle(rcpt string, raw []byte) error {
+	res, err := s.b.h.Handle(s.ctx, inbound.Delivery{Recipient: rcpt, Sender: s.sender, SenderKnown: true, Raw: raw})
+	if err != nil {
+		s.b.log.Error("mail not handled", "rcpt", rcpt, "err", err)
+		return smtpError(err)
+	}
+	s.b.log.Info("mail handled", "rcpt", rcpt, "outcome", res.Outcome, "detail", res.Detail)
+	return nil
+}
+
+// smtpError maps handler errors to SMTP replies, at the edge.
+func smtpError(err error) *smtp.SMTPError {
+	msg := strings.Join(strings.Fields(fault.MessageOf(err)), " ")
+	switch {
+	case errors.Is(err, inbound.ErrAnnounceOnly):
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: msg}
+	case fault.CodeOf(err) == fault.NotFound:
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
+	case fault.CodeOf(err) == fault.Invalid:
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: msg}
+	}
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "temporary problem, try again later"}
+}
+
+func (s *mtaSession) Reset() { s.sender, s.rcpts = "", nil }
+
+func (s *mtaSession) Logout() error { return nil }

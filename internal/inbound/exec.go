@@ -1,0 +1,320 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// maxUnknown is how many lines that are not commands end the reading: a
+// greeting is forgiven, a whole letter is not read as commands.
+const maxUnknown = 3
+
+// resultData feeds templates/inbound/results.tmpl.
+type resultData struct {
+	List, Title, Description, Address, Sender, Error string
+	Time, Until, Extra, Host, Archive, CommandAddress string
+	Items                                            []string
+}
+
+// line is one command with its result, for the answer.
+type line struct{ Command, Text string }
+
+// session is the work on one command mail.
+type session struct {
+	h       *Handler
+	ctx     context.Context
+	m       *Message
+	results []line
+	// answerTo overrides where the answer goes ("who" answers only From).
+	answerTo *address.Address
+}
+
+// commands runs cmds and answers the sender with the transcript.
+func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, cmds []Command) (Result, error) {
+	s := &session{h: h, ctx: ctx, m: m}
+	unknown, stopped := 0, false
+	for i, c := range cmds {
+		if i >= h.o.MaxCommands {
+			s.add("", "too-many-commands", resultData{Extra: fmt.Sprint(h.o.MaxCommands)})
+			break
+		}
+		if c.Verb == "end" {
+			stopped = true
+			break
+		}
+		if c.Problem == "unknown" {
+			unknown++
+			word := strings.Fields(c.Raw)[0]
+			s.add(c.Raw, "unknown-command", resultData{Extra: word})
+			if unknown >= maxUnknown {
+				s.add("", "too-many-unknown", resultData{})
+				break
+			}
+			continue
+		}
+		if err := s.run(c, defaultList); err != nil {
+			return Result{}, err // the store failed: let the MTA retry the whole mail
+		}
+	}
+	if len(s.results) == 0 {
+		s.add("", "unknown-command", resultData{Extra: ""})
+	}
+	to := m.ReplyAddress()
+	if s.answerTo != nil {
+		to = *s.answerTo
+	}
+	sent, err := h.answer(ctx, m, to, s.results, stopped)
+	detail := fmt.Sprintf("%d command(s)", len(cmds))
+	if !sent {
+		detail += "; answer not sent (reply cap)"
+	}
+	return Result{Outcome: Answered, Detail: detail}, err
+}
+
+func (s *session) add(cmd, name string, d resultData) {
+	d.Host, d.CommandAddress, d.Sender = s.h.o.ListHost, s.h.commandAddress(), s.m.From.String()
+	var b strings.Builder
+	if err := s.h.results.ExecuteTemplate(&b, name, d); err != nil {
+		b.WriteString("**** internal error: " + err.Error())
+	}
+	s.results = append(s.results, line{Command: cmd, Text: strings.TrimRight(b.String(), "\n")})
+}
+
+// run executes one command. Only store failures are returned; everything
+// a reader can get wrong is a line in the answer.
+func (s *session) run(c Command, defaultList string) error {
+	if c.Problem == "needs-list" || c.Problem == "needs-token" {
+		s.add(c.Raw, "needs-list", resultData{Extra: c.Verb})
+		return nil
+	}
+	var l *store.List
+	if c.List != "" {
+		var err error
+		if l, err = s.h.store.GetList(s.ctx, c.List); err != nil {
+			if fault.CodeOf(err) == fault.NotFound {
+				s.add(c.Raw, "no-list", resultData{List: c.List})
+				return nil
+			}
+			return err
+		}
+	}
+	switch c.Verb {
+	case "subscribe":
+		return s.subscribe(c, l)
+	case "unsubscribe":
+		return s.unsubscribe(c, l)
+	case "confirm":
+		return s.confirm(c)
+	case "which":
+		return s.which(c)
+	case "who":
+		return s.who(c, l)
+	case "info":
+		s.add(c.Raw, "info", resultData{List: l.Name, Title: l.Title, Description: l.Description, Archive: s.h.archiveURL(l.Name)})
+	case "lists":
+		return s.lists(c)
+	case "help":
+		s.add(c.Raw, "help", resultData{})
+	}
+	return nil
+}
+
+// target is the address a subscribe or unsubscribe is about: the one named
+// in the command, else the sender's From.
+func (s *session) target(c Command) (address.Address, bool) {
+	if c.Address == "" {
+		return s.m.From, true
+	}
+	a, err := address.Parse(c.Address)
+	if err != nil {
+		s.add(c.Raw, "bad-address", resultData{Error: err.Error()})
+		return a, false
+	}
+	return a, true
+}
+
+func (s *session) evidence(reason string) store.Evidence {
+	return store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason}
+}
+
+func (s *session) subscribe(c Command, l *store.List) error {
+	a, ok := s.target(c)
+	if !ok {
+		return nil
+	}
+	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
+	if l.Policy == store.PolicyClosed {
+		d.Extra = strings.Join(l.Owners, ", ")
+		if d.Extra == "" {
+			d.Extra = s.h.o.Owner
+		}
+		s.add(c.Raw, "closed", d)
+		return nil
+	}
+	cur, err := s.h.store.GetMember(s.ctx, l.Name, a.String())
+	switch {
+	case err == nil && cur.Status == store.Active:
+		s.add(c.Raw, "already-subscribed", d)
+		return nil
+	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled):
+		d.Extra = string(cur.Status)
+		s.add(c.Raw, "blocked", d)
+		return nil
+	case err != nil && fault.CodeOf(err) != fault.NotFound:
+		return err
+	}
+	// An open list takes people at their word only about themselves.
+	if l.Policy == store.PolicyOpen && address.Key(a.String()) == address.Key(s.m.From.String()) {
+		if _, err := s.h.store.SetStatus(s.ctx, l.Name, a, store.Active, s.evidence("subscribe by mail (open list)")); err != nil {
+			return err
+		}
+		s.add(c.Raw, "subscribed", d)
+		return nil
+	}
+	if _, err := s.h.store.SetStatus(s.ctx, l.Name, a, store.Pending, s.evidence("subscribe by mail from "+s.m.From.String())); err != nil {
+		if fault.CodeOf(err) == fault.Conflict {
+			d.Extra = err.Error()
+			s.add(c.Raw, "blocked", d)
+			return nil
+		}
+		return err
+	}
+	return s.requestConfirmation(c, l, a, "subscribe", "confirmation-sent")
+}
+
+func (s *session) unsubscribe(c Command, l *store.List) error {
+	a, ok := s.target(c)
+	if !ok {
+		return nil
+	}
+	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
+	cur, err := s.h.store.GetMember(s.ctx, l.Name, a.String())
+	if err != nil && fault.CodeOf(err) != fault.NotFound {
+		return err
+	}
+	if err != nil || (cur.Status != store.Active && cur.Status != store.Pending) {
+		s.add(c.Raw, "not-subscribed", d)
+		return nil
+	}
+	return s.requestConfirmation(c, l, a, "unsubscribe", "unsubscribe-confirmation-sent")
+}
+
+// requestConfirmation sends the address a confirmation request, at most
+// one per ConfirmInterval.
+func (s *session) requestConfirmation(c Command, l *store.List, a address.Address, action, okResult string) error {
+	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
+	now := s.h.o.Now()
+	last, err := s.h.store.LastConfirmation(s.ctx, l.ID, a.String(), action)
+	if err != nil {
+		return err
+	}
+	if !last.IsZero() && now.Sub(last) < s.h.o.ConfirmInterval {
+		d.Time, d.Until = stamp(last), stamp(last.Add(s.h.o.ConfirmInterval))
+		s.add(c.Raw, "confirmation-recent", d)
+		return nil
+	}
+	if err := s.h.sendConfirmation(s.ctx, l, a, action, s.m); err != nil {
+		return err
+	}
+	s.add(c.Raw, okResult, d)
+	return nil
+}
+
+func (s *session) confirm(c Command) error {
+	conf, err := s.h.store.UseConfirmation(s.ctx, c.Token)
+	if err != nil {
+		if fault.CodeOf(err) == fault.Invalid {
+			s.add(c.Raw, "confirm-failed", resultData{Error: err.Error()})
+			return nil
+		}
+		return err
+	}
+	a, err := address.Parse(conf.Address)
+	if err != nil {
+		return err
+	}
+	d := resultData{List: conf.ListName, Address: a.String()}
+	ev := s.evidence(fmt.Sprintf("confirmed by mail from %s; requested by %s in %s", s.m.From.String(), conf.RequestedBy, conf.MessageID))
+	to, result := store.Active, "subscribed"
+	if conf.Action == "unsubscribe" {
+		to, result = store.Unsubscribed, "unsubscribed"
+	}
+	if _, err := s.h.store.SetStatus(s.ctx, conf.ListName, a, to, ev); err != nil {
+		if fault.CodeOf(err) == fault.Conflict {
+			s.add(c.Raw, "confirm-failed", resultData{Error: err.Error()})
+			return nil
+		}
+		return err
+	}
+	s.add(c.Raw, result, d)
+	return nil
+}
+
+func (s *session) which(c Command) error {
+	a := s.m.From
+	if c.Address != "" {
+		var ok bool
+		if a, ok = s.target(c); !ok {
+			return nil
+		}
+		// Who is on which list is the reader's own business.
+		if address.Key(a.String()) != address.Key(s.m.From.String()) {
+			s.add(c.Raw, "which-other", resultData{})
+			return nil
+		}
+	}
+	ms, err := s.h.store.MembershipsOf(s.ctx, a.String())
+	if err != nil {
+		return err
+	}
+	var items []string
+	for _, m := range ms {
+		items = append(items, fmt.Sprintf("%s (%s)", m.List, m.Status))
+	}
+	s.add(c.Raw, "which", resultData{Address: a.String(), Items: items})
+	return nil
+}
+
+// who lists the members, for owners only. A From line can be forged, so the
+// answer goes to the owner's address, never to a Reply-To.
+func (s *session) who(c Command, l *store.List) error {
+	if !l.IsOwner(s.m.From.String()) {
+		s.add(c.Raw, "who-refused", resultData{List: l.Name})
+		return nil
+	}
+	from := s.m.From
+	s.answerTo = &from
+	var items []string
+	for m, err := range s.h.store.Members(s.ctx, l.Name, store.Active) {
+		if err != nil {
+			return err
+		}
+		items = append(items, m.Address)
+	}
+	s.add(c.Raw, "who", resultData{List: l.Name, Items: items})
+	return nil
+}
+
+func (s *session) lists(c Command) error {
+	ls, err := s.h.store.Lists(s.ctx)
+	if err != nil {
+		return err
+	}
+	var items []string
+	for _, l := range ls {
+		if l.Policy == store.PolicyClosed {
+			continue
+		}
+		items = append(items, fmt.Sprintf("%-24s %s", l.Name, l.Title))
+	}
+	s.add(c.Raw, "lists", resultData{Items: items})
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

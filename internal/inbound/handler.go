@@ -1,0 +1,279 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"iter"
+	"log/slog"
+	"strings"
+	"text/template"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/store"
+	"mailer/internal/token"
+)
+
+// Store is what the handler needs of the subscription store.
+type Store interface {
+	GetList(ctx context.Context, name string) (*store.List, error)
+	Lists(ctx context.Context) ([]*store.List, error)
+	GetMember(ctx context.Context, list, addr string) (*store.Member, error)
+	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
+	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	Members(ctx context.Context, list string, status store.Status) iter.Seq2[*store.Member, error]
+	MembershipsOf(ctx context.Context, addr string) ([]store.Membership, error)
+	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
+	LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error)
+	UseConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
+	RecordReply(ctx context.Context, addr string) error
+	RepliesSince(ctx context.Context, addr string, t time.Time) (int, error)
+	StoreBounce(ctx context.Context, b store.Bounce) error
+}
+
+// Outbox sends the handler's answers and confirmation requests.
+type Outbox interface {
+	Send(ctx context.Context, envelopeFrom, to string, msg []byte) error
+}
+
+// Tokens verifies the signed tokens of List-Unsubscribe mailto addresses.
+type Tokens interface {
+	Verify(tok string) (token.Membership, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	ListHost        string
+	BaseURL         string
+	Owner           string // where questions go
+	Contact         string
+	Aliases         []string
+	ConfirmTTL      time.Duration
+	ConfirmInterval time.Duration
+	// Caps on answers, against loops and abuse: per recipient and in all,
+	// per hour; and on the commands read from one mail.
+	RepliesPerSenderHour, RepliesPerHour int
+	MaxCommands                          int
+	MaxMessageBytes                      int
+	Templates                            fs.FS
+	Now                                  func() time.Time
+	Logger                               *slog.Logger
+}
+
+// Handler acts on mail to mailer's addresses.
+type Handler struct {
+	store   Store
+	out     Outbox
+	tokens  Tokens
+	o       Options
+	results *template.Template
+	reply   *template.Template
+	confirm *template.Template
+}
+
+// New parses the templates and returns a Handler.
+func New(s Store, out Outbox, tokens Tokens, o Options) (*Handler, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxCommands <= 0 {
+		o.MaxCommands = 50
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 1 << 20
+	}
+	h := &Handler{store: s, out: out, tokens: tokens, o: o}
+	var err error
+	for _, t := range []struct {
+		dst  **template.Template
+		name string
+	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}, {&h.confirm, "inbound/confirm.txt"}} {
+		if *t.dst, err = template.ParseFS(o.Templates, t.name); err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template %s: %v", t.name, err)
+		}
+	}
+	return h, nil
+}
+
+// Outcome says what became of a mail.
+type Outcome string
+
+// Outcomes of Handle.
+const (
+	Answered     Outcome = "answered"     // commands run; an answer sent (or capped)
+	Acted        Outcome = "acted"        // acted on, no answer by design
+	Ignored      Outcome = "ignored"      // auto-generated or loop: nothing done
+	Dropped      Outcome = "dropped"      // malformed: nothing done
+	BounceStored Outcome = "bounce-stored"
+)
+
+// Result describes a handled mail, for the log.
+type Result struct {
+	Outcome Outcome
+	Detail  string
+}
+
+// Accept checks a recipient when the MTA offers it (LMTP RCPT, or the pipe's
+// recipient). Unknown addresses and lists are fault.NotFound; a post to an
+// announce-only list is refused with ErrAnnounceOnly (fault.Invalid).
+func (h *Handler) Accept(ctx context.Context, rcpt string) (Route, error) {
+	r, err := ParseRoute(rcpt, h.o.ListHost, h.o.Aliases)
+	if err != nil {
+		return r, err
+	}
+	if r.List != "" {
+		if _, err := h.store.GetList(ctx, r.List); err != nil {
+			if fault.CodeOf(err) == fault.NotFound {
+				return r, fault.Errorf(fault.NotFound, "%s: no list named %q here", rcpt, r.List)
+			}
+			return r, err
+		}
+	}
+	if r.Kind == KindPost {
+		return r, &fault.Error{Code: fault.Invalid, Err: ErrAnnounceOnly,
+			Message: r.List + "@" + h.o.ListHost + " is an announce-only newsletter: posts are not accepted. " +
+				"Send commands such as \"help\" to " + r.List + "-request@" + h.o.ListHost}
+	}
+	return r, nil
+}
+
+// ErrAnnounceOnly marks a refused post to a list.
+var ErrAnnounceOnly = errors.New("announce-only list")
+
+// Delivery is one mail as the MTA hands it over.
+type Delivery struct {
+	Recipient string
+	// Sender is the envelope sender; "" is the null sender of a bounce.
+	// SenderKnown is false when the MTA did not say (a bare pipe).
+	Sender      string
+	SenderKnown bool
+	Raw         []byte
+}
+
+// Handle acts on one delivered mail. Errors that should make the MTA try
+// again later are fault.Unavailable; malformed mail is dropped, not
+// answered, and is not an error.
+func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
+	rcpt, raw := dl.Recipient, dl.Raw
+	if len(raw) > h.o.MaxMessageBytes {
+		return Result{Outcome: Dropped, Detail: "larger than inbound.max_message_bytes"}, nil
+	}
+	route, err := h.Accept(ctx, rcpt)
+	if err != nil {
+		return Result{}, err
+	}
+	if route.Kind == KindBounce {
+		err := h.store.StoreBounce(ctx, store.Bounce{ListName: route.List, Recipient: rcpt, Address: route.VERP,
+			MessageID: headerValue(raw, "Message-Id"), Raw: raw})
+		return Result{Outcome: BounceStored, Detail: route.VERP}, err
+	}
+	m, err := Parse(raw)
+	if err != nil {
+		h.o.Logger.Warn("dropping malformed mail", "rcpt", rcpt, "err", err)
+		return Result{Outcome: Dropped, Detail: err.Error()}, nil
+	}
+	if why := h.autoGenerated(m, dl); why != "" {
+		if route.Kind == KindTokenUnsubscribe {
+			// The signed token proves the request whoever sent it; only the
+			// answer is left out.
+			return h.tokenUnsubscribe(ctx, route, m)
+		}
+		h.o.Logger.Info("ignoring auto-generated mail", "rcpt", rcpt, "from", m.From.String(), "why", why)
+		return Result{Outcome: Ignored, Detail: why}, nil
+	}
+	switch route.Kind {
+	case KindTokenUnsubscribe:
+		return h.tokenUnsubscribe(ctx, route, m)
+	case KindConfirm:
+		return h.commands(ctx, m, route.List, []Command{{Raw: "confirm " + route.Token, Verb: "confirm", Token: route.Token}})
+	case KindSubscribe:
+		return h.commands(ctx, m, route.List, []Command{{Raw: "subscribe " + route.List, Verb: "subscribe", List: route.List}})
+	case KindUnsubscribe:
+		return h.commands(ctx, m, route.List, []Command{{Raw: "unsubscribe " + route.List, Verb: "unsubscribe", List: route.List}})
+	}
+	var cmds []Command
+	for _, line := range CommandLines(m.Text, m.Subject) {
+		cmds = append(cmds, ParseCommand(line, route.List))
+	}
+	return h.commands(ctx, m, route.List, cmds)
+}
+
+// autoGenerated says why a mail must not be answered, or "". RFC 3834 and
+// long practice: never answer auto-replies, bulk or list mail, bounces,
+// robots, our own loop marker or our own addresses.
+func (h *Handler) autoGenerated(m *Message, dl Delivery) string {
+	hd := m.Header
+	if v := strings.ToLower(strings.TrimSpace(hd.Get("Auto-Submitted"))); v != "" && v != "no" {
+		return "Auto-Submitted: " + v
+	}
+	switch strings.ToLower(strings.TrimSpace(hd.Get("Precedence"))) {
+	case "bulk", "junk", "list":
+		return "Precedence: " + hd.Get("Precedence")
+	}
+	if hd.Get("List-Id") != "" {
+		return "List-Id present"
+	}
+	for _, v := range hd.Values("X-Loop") {
+		if strings.Contains(strings.ToLower(v), strings.ToLower(h.loopMark())) {
+			return "our own X-Loop"
+		}
+	}
+	if dl.SenderKnown && (strings.TrimSpace(dl.Sender) == "" || dl.Sender == "<>") {
+		return "null envelope sender (a bounce)"
+	}
+	local := strings.ToLower(m.From.Local)
+	for _, robot := range []string{"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply", "nobody", "bounce", "bounces"} {
+		if local == robot || strings.HasPrefix(local, robot+"+") || strings.HasPrefix(local, robot+"-") {
+			return "sent by " + m.From.String()
+		}
+	}
+	if strings.EqualFold(m.From.Domain, h.o.ListHost) || strings.EqualFold(m.ReplyAddress().Domain, h.o.ListHost) {
+		return "sent from our own domain"
+	}
+	return ""
+}
+
+func (h *Handler) loopMark() string { return "mailer@" + h.o.ListHost }
+
+// headerValue finds a header in raw mail without parsing the rest, for
+// bounces that may not parse.
+func headerValue(raw []byte, name string) string {
+	if msg, err := readHeader(raw); err == nil {
+		return strings.TrimSpace(msg.header.Get(name))
+	}
+	return ""
+}
+
+// tokenUnsubscribe acts on the List-Unsubscribe mailto: the signed token
+// names the membership, so it unsubscribes at once and sends no answer.
+func (h *Handler) tokenUnsubscribe(ctx context.Context, route Route, m *Message) (Result, error) {
+	mem, err := h.tokens.Verify(route.Token)
+	if err != nil {
+		return Result{Outcome: Dropped, Detail: "invalid unsubscribe token"}, nil
+	}
+	l, member, err := h.store.MemberByID(ctx, mem.ListID, mem.SubscriberID)
+	if fault.CodeOf(err) == fault.NotFound || (err == nil && l.Name != route.List) {
+		return Result{Outcome: Dropped, Detail: "unsubscribe token for another list or member"}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	a, err := address.Parse(member.Address)
+	if err != nil {
+		return Result{}, err
+	}
+	if member.Status == store.Unsubscribed {
+		return Result{Outcome: Acted, Detail: a.String() + " was already unsubscribed"}, nil
+	}
+	_, err = h.store.SetStatus(ctx, l.Name, a, store.Unsubscribed, store.Evidence{Source: store.SourceEmail,
+		MessageID: m.MessageID, Reason: "List-Unsubscribe mailto (signed token), sent by " + m.From.String()})
+	if fault.CodeOf(err) == fault.Conflict {
+		return Result{Outcome: Acted, Detail: err.Error()}, nil
+	}
+	return Result{Outcome: Acted, Detail: "unsubscribed " + a.String() + " from " + l.Name}, err
+}

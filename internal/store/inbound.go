@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+)
+
+// Confirmation is a pending request that the address itself must confirm.
+type Confirmation struct {
+	ID          int64
+	ListID      int64
+	ListName    string
+	Address     string
+	Action      string // subscribe | unsubscribe
+	RequestedBy string
+	MessageID   string
+	Source      Source
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+}
+
+// HashToken is how confirmation tokens are stored.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateConfirmation stores a confirmation for token.
+func (db *DB) CreateConfirmation(ctx context.Context, token string, c Confirmation) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO confirmations (token_hash, list_id, address, address_key, action, requested_by, message_id, source, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, HashToken(token), c.ListID, c.Address, address.Key(c.Address), c.Action,
+		c.RequestedBy, c.MessageID, c.Source, formatTime(c.CreatedAt), formatTime(c.ExpiresAt))
+	return db.wrap(err, "store confirmation")
+}
+
+// LastConfirmation returns when a confirmation of action was last sent to
+// addr for the list, or the zero time.
+func (db *DB) LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error) {
+	var at sql.NullString
+	err := db.sql.QueryRowContext(ctx, `SELECT max(created_at) FROM confirmations WHERE list_id = ? AND address_key = ? AND action = ?`,
+		listID, address.Key(addr), action).Scan(&at)
+	if err != nil || !at.Valid {
+		return time.Time{}, db.wrap(err, "read confirmations")
+	}
+	return parseTime(at.String), nil
+}
+
+// Errors of UseConfirmation, wrapped in fault.Invalid.
+var (
+	ErrTokenUnknown = errors.New("unknown confirmation token")
+	ErrTokenUsed    = errors.New("confirmation token already used")
+	ErrTokenExpired = errors.New("confirmation token expired")
+)
+
+// UseConfirmation marks the confirmation for token used and returns it.
+// A token works once, and not after it expired.
+func (db *DB) UseConfirmation(ctx context.Context, token string) (*Confirmation, error) {
+	var c Confirmation
+	err := db.inTx(ctx, "use confirmation", func(tx *sql.Tx) error {
+		var created, expires string
+		var used sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT c.id, c.list_id, l.name, c.address, c.action, c.requested_by, c.message_id, c.source, c.created_at, c.expires_at, c.used_at
+			FROM confirmations c JOIN lists l ON l.id = c.list_id WHERE c.token_hash = ?`, HashToken(token)).
+			Scan(&c.ID, &c.ListID, &c.ListName, &c.Address, &c.Action, &c.RequestedBy, &c.MessageID, &c.Source, &created, &expires, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &fault.Error{Code: fault.Invalid, Err: ErrTokenUnknown, Message: "this confirmation code is not valid (it may have been mistyped or cut short)"}
+		}
+		if err != nil {
+			return err
+		}
+		c.CreatedAt, c.ExpiresAt, c.UsedAt = parseTime(created), parseTime(expires), parseNullTime(used)
+		if c.UsedAt != nil {
+			return &fault.Error{Code: fault.Invalid, Err: ErrTokenUsed, Message: "this confirmation code was already used"}
+		}
+		if !db.Now().Before(c.ExpiresAt) {
+			return &fault.Error{Code: fault.Invalid, Err: ErrTokenExpired, Message: "this confirmation code has expired; please ask again"}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE confirmations SET used_at = ? WHERE id = ?`, db.now(), c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// RecordReply notes a reply sent to addr, for the reply caps.
+func (db *DB) RecordReply(ctx context.Context, addr string) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO replies (address_key, at) VALUES (?, ?)`, address.Key(addr), db.now())
+	return db.wrap(err, "record reply")
+}
+
+// RepliesSince counts replies sent since t, to addr or, with addr empty, to anyone.
+func (db *DB) RepliesSince(ctx context.Context, addr string, t time.Time) (int, error) {
+	var n int
+	var err error
+	if addr == "" {
+		err = db.sql.QueryRowContext(ctx, `SELECT count(*) FROM replies WHERE at >= ?`, formatTime(t)).Scan(&n)
+	} else {
+		err = db.sql.QueryRowContext(ctx, `SELECT count(*) FROM replies WHERE address_key = ? AND at >= ?`, address.Key(addr), formatTime(t)).Scan(&n)
+	}
+	return n, db.wrap(err, "count replies")
+}
+
+// Bounce is a bounce message kept for bounce processing.
+type Bounce struct {
+	ListName, Recipient, Address, MessageID string
+	Raw                                     []byte
+}
+
+// MaxBounceBytes is how much of a bounce is kept.
+const MaxBounceBytes = 64 << 10
+
+// StoreBounce keeps a bounce.
+func (db *DB) StoreBounce(ctx context.Context, b Bounce) error {
+	raw := b.Raw
+	if len(raw) > MaxBounceBytes {
+		raw = raw[:MaxBounceBytes]
+	}
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO bounces (list_name, recipient, address, received_at, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)`,
+		b.ListName, b.Recipient, b.Address, db.now(), b.MessageID, raw)
+	return db.wrap(err, "store bounce")
+}
+
+// CountBounces returns how many bounces are stored for addr (all when empty).
+func (db *DB) CountBounces(ctx context.Context, addr string) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE ?1 = '' OR address = ?1 COLLATE NOCASE`, addr).Scan(&n)
+	return n, db.wrap(err, "count bounces")
+}
+
+// Membership is one list an address belongs to, for the `which` command.
+type Membership struct {
+	List   string
+	Title  string
+	Status Status
+}
+
+// MembershipsOf lists addr's memberships that are pending or active.
+func (db *DB) MembershipsOf(ctx context.Context, addr string) ([]Membership, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, l.title, m.status FROM memberships m
+		JOIN subscribers s ON s.id = m.subscriber_id JOIN lists l ON l.id = m.list_id
+		WHERE s.address_key = ? AND m.status IN ('active', 'pending') ORDER BY l.name`, address.Key(addr))
+	if err != nil {
+		return nil, db.wrap(err, "read memberships")
+	}
+	defer rows.Close()
+	var out []Membership
+	for rows.Next() {
+		var m Membership
+		if err := rows.Scan(&m.List, &m.Title, &m.Status); err != nil {
+			return nil, db.wrap(err, "read memberships")
+		}
+		out = append(out, m)
+	}
+	return out, db.wrap(rows.Err(), "read memberships")
+}
+
+// MemberByID returns the membership a signed unsubscribe token names.
+func (db *DB) MemberByID(ctx context.Context, listID, subscriberID int64) (*List, *Member, error) {
+	var name string
+	if err := db.sql.QueryRowContext(ctx, `SELECT name FROM lists WHERE id = ?`, listID).Scan(&name); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fault.Errorf(fault.NotFound, "that list no longer exists")
+		}
+		return nil, nil, db.wrap(err, "read list")
+	}
+	l, err := db.GetList(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := scanMember(db.sql.QueryRowContext(ctx, memberQuery+` AND m.subscriber_id = ?`, listID, subscriberID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, nil, fault.Errorf(fault.NotFound, "that address is not a member of %s", l.Name)
+	}
+	return l, m, db.wrap(err, "read member")
+}
