@@ -27,7 +27,7 @@ type Deps struct {
 	// LookupEnv tells an empty variable from a missing one; nil falls back
 	// to Getenv.
 	LookupEnv func(string) (string, bool)
-	Now    func() time.Time
+	Now       func() time.Time
 	// Operator names the person running the command, for the audit log.
 	Operator func() string
 	Version  string

@@ -17,9 +17,9 @@ const maxUnknown = 3
 
 // resultData feeds templates/inbound/results.tmpl.
 type resultData struct {
-	List, Title, Description, Address, Sender, Error string
+	List, Title, Description, Address, Sender, Error  string
 	Time, Until, Extra, Host, Archive, CommandAddress string
-	Items                                            []string
+	Items                                             []string
 }
 
 // line is one command with its result, for the answer.

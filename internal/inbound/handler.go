@@ -105,10 +105,10 @@ type Outcome string
 
 // Outcomes of Handle.
 const (
-	Answered     Outcome = "answered"     // commands run; an answer sent (or capped)
-	Acted        Outcome = "acted"        // acted on, no answer by design
-	Ignored      Outcome = "ignored"      // auto-generated or loop: nothing done
-	Dropped      Outcome = "dropped"      // malformed: nothing done
+	Answered     Outcome = "answered" // commands run; an answer sent (or capped)
+	Acted        Outcome = "acted"    // acted on, no answer by design
+	Ignored      Outcome = "ignored"  // auto-generated or loop: nothing done
+	Dropped      Outcome = "dropped"  // malformed: nothing done
 	BounceStored Outcome = "bounce-stored"
 )
 
