@@ -46,7 +46,7 @@ func CommandLines(text, subject string) []string {
 				s = strings.TrimSpace(s[len(p):])
 			}
 		}
-		if s != "" {
+		if s != "" && !strings.HasPrefix(s, ">") {
 			out = append(out, s)
 		}
 	}

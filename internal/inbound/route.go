@@ -65,10 +65,9 @@ func ParseRoute(rcpt, host string, aliases []string) (Route, error) {
 			r.Kind, r.Token = KindTokenUnsubscribe, ext
 		case s.kind == KindBounce:
 			r.VERP = verpAddress(rcpt[:at])
-		case hasExt:
-			continue // LIST-request+x@ and the like are nobody
-		case s.kind == KindConfirm:
-			continue // a confirm address needs its token
+		case hasExt, s.kind == KindConfirm:
+			// LIST-request+x@ and a confirm address without its token are nobody.
+			return Route{}, fault.Errorf(fault.NotFound, "%s is not an address of %s", rcpt, host)
 		}
 		return r, nil
 	}
