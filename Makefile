@@ -37,7 +37,13 @@ run: build
 	$(BIN) -c $(DEMO)/mailer.toml send issue-06 --yes
 	$(BIN) -c $(DEMO)/mailer.toml status issue-06
 	@echo
-	@echo "Delivered into the Maildir $(DEMO)/maildir (one file per reader):"
+	@echo "A reader asks to join by mail, as an MTA pipe would deliver it:"
+	printf 'From: Zoe Reader <zoe@example.com>\r\nTo: majordomo@lists.example.org\r\nSubject: join\r\nMessage-ID: <demo-1@example.com>\r\n\r\nsubscribe bpf-updates\r\nend\r\n' | \
+	  RECIPIENT=majordomo@lists.example.org SENDER=zoe@example.com $(BIN) -c $(DEMO)/mailer.toml receive
+	$(BIN) -c $(DEMO)/mailer.toml subscribers ls bpf-updates --status pending
+	@echo
+	@echo "Delivered into the Maildir $(DEMO)/maildir (one file per message: the issue to each reader,"
+	@echo "then zoe's confirmation request and the answer to her command):"
 	@ls -1 $(DEMO)/maildir/new
 	@echo "Open one with: mutt -f $(DEMO)/maildir   (or: less $(DEMO)/maildir/new/<file>)"
 	@echo "issue-06 as alice@example.org gets it: $(DEMO)/issue-06.html, $(DEMO)/issue-06.txt, $(DEMO)/issue-06.eml"

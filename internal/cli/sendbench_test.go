@@ -185,3 +185,23 @@ func storeNewSend(listID int64) store.NewSend {
 	return store.NewSend{Issue: "snapshot-bench", ListID: listID, Subject: "s", ContentHash: "h",
 		MsgIDNonce: "bench", MsgIDDomain: "lists.example.org", LeaseOwner: "bench", LeaseUntil: time.Now().Add(time.Hour)}
 }
+
+// BenchmarkReceiveProcess is the wall time of one `mailer receive` process
+// handling a "help" mail: start-up, config, database, answer into a Maildir.
+func BenchmarkReceiveProcess(b *testing.B) {
+	bin := mailerBinary(b)
+	e := newIssueEnv(b)
+	env := os.Environ()
+	for k, v := range e.env {
+		env = append(env, k+"="+v)
+	}
+	env = append(env, "RECIPIENT=majordomo@lists.example.org", "MAILER_INBOUND_REPLIES_PER_SENDER_HOUR=0", "MAILER_INBOUND_REPLIES_PER_HOUR=0")
+	for i := 0; b.Loop(); i++ {
+		cmd := exec.Command(bin, "receive")
+		cmd.Env = append(env, fmt.Sprintf("SENDER=r%d@example.org", i))
+		cmd.Stdin = strings.NewReader(fmt.Sprintf("From: r%d@example.org\r\nSubject: help\r\nMessage-ID: <%d@example.org>\r\n\r\nhelp\r\n", i, i))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
