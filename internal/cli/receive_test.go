@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -254,5 +255,45 @@ func TestServeWithSwaks(t *testing.T) {
 	}
 	if code, out := run("nobody@lists.example.org"); code == 0 || !strings.Contains(out, "550") {
 		t.Fatalf("swaks to an unknown address: exit %d\n%s", code, out)
+	}
+}
+
+// TestServeLMTPTempFailure: with the database locked by another process,
+// LMTP answers 451 for the recipient so that the MTA keeps the mail.
+func TestServeLMTPTempFailure(t *testing.T) {
+	e, _, _ := newInboundEnv(t)
+	e.env["MAILER_BUSY_TIMEOUT"] = "200ms"
+	lmtpAddr, _ := startServe(t, e)
+	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, _ := raw.Conn(context.Background())
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	nc, err := net.Dial("tcp", lmtpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := smtp.NewClientLMTP(nc)
+	defer c.Close()
+	c.Hello("mx.example.org")
+	c.Mail("kim@example.com", nil)
+	if err := c.Rcpt("majordomo@lists.example.org", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, "From: kim@example.com\r\nSubject: s\r\n\r\nsubscribe bpf-updates\r\n")
+	_, err = w.CloseWithLMTPResponse()
+	var lerr smtp.LMTPDataError
+	if !errors.As(err, &lerr) || lerr["majordomo@lists.example.org"] == nil || lerr["majordomo@lists.example.org"].Code != 451 {
+		t.Fatalf("LMTP status %v, want 451 for the recipient", err)
 	}
 }

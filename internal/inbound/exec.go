@@ -69,7 +69,7 @@ func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, 
 	if s.answerTo != nil {
 		to = *s.answerTo
 	}
-	sent, err := h.answer(ctx, m, to, s.results, stopped)
+	sent, err := h.answer(ctx, m, defaultList, to, s.results, stopped)
 	detail := fmt.Sprintf("%d command(s)", len(cmds))
 	if !sent {
 		detail += "; answer not sent (reply cap)"

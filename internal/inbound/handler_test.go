@@ -212,6 +212,9 @@ func TestAlreadyActiveAndUnsubscribeByMail(t *testing.T) {
 	if len(mails) != 1 || !strings.Contains(mails[0].Body, "already subscribed") {
 		t.Fatalf("mails %+v", mails)
 	}
+	if from := mails[0].Header.Get("From"); from != "Alexander <alex@example.org>" {
+		t.Fatalf("an answer from a list address comes from %q, want the list's From", from)
+	}
 	// The unsubscribe address acts whatever the body says, after confirmation.
 	e.send("bpf-updates-unsubscribe@"+host, "bob@example.org", "please remove me\n")
 	if st := e.status("bob@example.org"); st != store.Active {

@@ -88,8 +88,10 @@ type replyData struct {
 	Date        string
 }
 
-// answer sends the transcript of a command mail to its sender.
-func (h *Handler) answer(ctx context.Context, m *Message, to address.Address, results []line, stopped bool) (bool, error) {
+// answer sends the transcript of a command mail to its sender. Mail to a
+// list's own addresses is answered from the list; mail to majordomo@ from
+// majordomo@.
+func (h *Handler) answer(ctx context.Context, m *Message, list string, to address.Address, results []line, stopped bool) (bool, error) {
 	owner := h.o.Owner
 	if owner == "" {
 		owner = "postmaster@" + h.o.ListHost
@@ -104,11 +106,19 @@ func (h *Handler) answer(ctx context.Context, m *Message, to address.Address, re
 		subject = "Re: " + strings.TrimPrefix(m.Subject, "Re: ")
 	}
 	from, _ := render.FormatMailbox("Majordomo", h.commandAddress())
+	envelope := "mailer-bounces@" + h.o.ListHost
+	if list != "" {
+		l, err := h.store.GetList(ctx, list)
+		if err != nil {
+			return false, err
+		}
+		from, envelope = h.listFrom(l), l.Name+"-bounces@"+h.o.ListHost
+	}
 	msg, err := h.compose(mailHeader{from: from, to: to.String(), subject: subject, inReplyTo: m.MessageID, references: m.References}, body.String())
 	if err != nil {
 		return false, err
 	}
-	return h.sendCapped(ctx, "mailer-bounces@"+h.o.ListHost, to.String(), msg)
+	return h.sendCapped(ctx, envelope, to.String(), msg)
 }
 
 // sendCapped sends unless the answer caps say no: per recipient and in all,
