@@ -148,44 +148,28 @@ func (s *session) subscribe(c Command, l *store.List) error {
 	if !ok {
 		return nil
 	}
-	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
-	if l.Policy == store.PolicyClosed {
+	out, err := s.h.RequestSubscription(s.ctx, l, a, s.request("subscribe by mail from "+s.m.From.String()))
+	if err != nil {
+		return err
+	}
+	d := resultData{List: l.Name, Title: l.Title, Address: a.String(), Extra: out.Detail}
+	switch out.Kind {
+	case ListClosed:
 		d.Extra = strings.Join(l.Owners, ", ")
 		if d.Extra == "" {
 			d.Extra = s.h.o.Owner
 		}
-		s.add(c.Raw, "closed", d)
-		return nil
+	case ConfirmationRecent:
+		d.Time, d.Until = stamp(out.Last), stamp(out.Last.Add(s.h.o.ConfirmInterval))
 	}
-	cur, err := s.h.store.GetMember(s.ctx, l.Name, a.String())
-	switch {
-	case err == nil && cur.Status == store.Active:
-		s.add(c.Raw, "already-subscribed", d)
-		return nil
-	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled):
-		d.Extra = string(cur.Status)
-		s.add(c.Raw, "blocked", d)
-		return nil
-	case err != nil && fault.CodeOf(err) != fault.NotFound:
-		return err
-	}
-	// An open list takes people at their word only about themselves.
-	if l.Policy == store.PolicyOpen && address.Key(a.String()) == address.Key(s.m.From.String()) {
-		if _, err := s.h.store.SetStatus(s.ctx, l.Name, a, store.Active, s.evidence("subscribe by mail (open list)")); err != nil {
-			return err
-		}
-		s.add(c.Raw, "subscribed", d)
-		return nil
-	}
-	if _, err := s.h.store.SetStatus(s.ctx, l.Name, a, store.Pending, s.evidence("subscribe by mail from "+s.m.From.String())); err != nil {
-		if fault.CodeOf(err) == fault.Conflict {
-			d.Extra = err.Error()
-			s.add(c.Raw, "blocked", d)
-			return nil
-		}
-		return err
-	}
-	return s.requestConfirmation(c, l, a, "subscribe", "confirmation-sent")
+	s.add(c.Raw, string(out.Kind), d)
+	return nil
+}
+
+// request describes this mail as the origin of a request.
+func (s *session) request(reason string) Request {
+	return Request{Requester: s.m.From.String(), MessageID: s.m.MessageID, References: s.m.References,
+		Evidence: store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason}}
 }
 
 func (s *session) unsubscribe(c Command, l *store.List) error {
@@ -202,57 +186,37 @@ func (s *session) unsubscribe(c Command, l *store.List) error {
 		s.add(c.Raw, "not-subscribed", d)
 		return nil
 	}
-	return s.requestConfirmation(c, l, a, "unsubscribe", "unsubscribe-confirmation-sent")
-}
-
-// requestConfirmation sends the address a confirmation request, at most
-// one per ConfirmInterval.
-func (s *session) requestConfirmation(c Command, l *store.List, a address.Address, action, okResult string) error {
-	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
-	now := s.h.o.Now()
-	last, err := s.h.store.LastConfirmation(s.ctx, l.ID, a.String(), action)
+	last, err := s.h.confirmationDue(s.ctx, l, a, "unsubscribe")
 	if err != nil {
 		return err
 	}
-	if !last.IsZero() && now.Sub(last) < s.h.o.ConfirmInterval {
+	if !last.IsZero() {
 		d.Time, d.Until = stamp(last), stamp(last.Add(s.h.o.ConfirmInterval))
-		s.add(c.Raw, "confirmation-recent", d)
+		s.add(c.Raw, string(ConfirmationRecent), d)
 		return nil
 	}
-	if err := s.h.sendConfirmation(s.ctx, l, a, action, s.m); err != nil {
+	if err := s.h.sendConfirmation(s.ctx, l, a, "unsubscribe", s.request("unsubscribe by mail from "+s.m.From.String())); err != nil {
 		return err
 	}
-	s.add(c.Raw, okResult, d)
+	s.add(c.Raw, "unsubscribe-confirmation-sent", d)
 	return nil
 }
 
 func (s *session) confirm(c Command) error {
-	conf, err := s.h.store.UseConfirmation(s.ctx, c.Token)
+	conf, err := s.h.Confirm(s.ctx, c.Token, store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID,
+		Reason: "confirmed by mail from " + s.m.From.String()})
 	if err != nil {
-		if fault.CodeOf(err) == fault.Invalid {
+		if fault.CodeOf(err) == fault.Invalid || fault.CodeOf(err) == fault.Conflict {
 			s.add(c.Raw, "confirm-failed", resultData{Error: err.Error()})
 			return nil
 		}
 		return err
 	}
-	a, err := address.Parse(conf.Address)
-	if err != nil {
-		return err
-	}
-	d := resultData{List: conf.ListName, Address: a.String()}
-	ev := s.evidence(fmt.Sprintf("confirmed by mail from %s; requested by %s in %s", s.m.From.String(), conf.RequestedBy, conf.MessageID))
-	to, result := store.Active, "subscribed"
+	result := "subscribed"
 	if conf.Action == "unsubscribe" {
-		to, result = store.Unsubscribed, "unsubscribed"
+		result = "unsubscribed"
 	}
-	if _, err := s.h.store.SetStatus(s.ctx, conf.ListName, a, to, ev); err != nil {
-		if fault.CodeOf(err) == fault.Conflict {
-			s.add(c.Raw, "confirm-failed", resultData{Error: err.Error()})
-			return nil
-		}
-		return err
-	}
-	s.add(c.Raw, result, d)
+	s.add(c.Raw, result, resultData{List: conf.ListName, Address: conf.Address})
 	return nil
 }
 

@@ -37,20 +37,20 @@ type confirmData struct {
 
 // sendConfirmation stores a new token and mails the request to the
 // address itself. It counts against that address's answer cap.
-func (h *Handler) sendConfirmation(ctx context.Context, l *store.List, a address.Address, action string, m *Message) error {
+func (h *Handler) sendConfirmation(ctx context.Context, l *store.List, a address.Address, action string, req Request) error {
 	tok, err := newConfirmToken()
 	if err != nil {
 		return err
 	}
 	now := h.o.Now()
-	c := store.Confirmation{ListID: l.ID, Address: a.String(), Action: action, RequestedBy: m.From.String(),
-		MessageID: m.MessageID, Source: store.SourceEmail, CreatedAt: now, ExpiresAt: now.Add(h.o.ConfirmTTL)}
+	c := store.Confirmation{ListID: l.ID, Address: a.String(), Action: action, RequestedBy: req.Requester,
+		MessageID: req.MessageID, Source: req.Evidence.Source, CreatedAt: now, ExpiresAt: now.Add(h.o.ConfirmTTL)}
 	if err := h.store.CreateConfirmation(ctx, tok, c); err != nil {
 		return err
 	}
 	replyTo := l.Name + "-confirm+" + tok + "@" + h.o.ListHost
-	d := confirmData{Action: action, Address: a.String(), Title: l.Title, List: l.Name, RequestedBy: m.From.String(),
-		MessageID: m.MessageID, Expires: stamp(c.ExpiresAt), URL: h.o.BaseURL + "/confirm/" + tok, ReplyTo: replyTo,
+	d := confirmData{Action: action, Address: a.String(), Title: l.Title, List: l.Name, RequestedBy: req.Requester,
+		MessageID: req.MessageID, Expires: stamp(c.ExpiresAt), URL: h.o.BaseURL + "/confirm/" + tok, ReplyTo: replyTo,
 		CommandAddress: h.commandAddress(), Token: tok, ListAddress: l.Name + "@" + h.o.ListHost, Contact: h.o.Contact}
 	var body strings.Builder
 	if err := h.confirm.Execute(&body, d); err != nil {
@@ -61,7 +61,7 @@ func (h *Handler) sendConfirmation(ctx context.Context, l *store.List, a address
 		subject = "Confirm: unsubscribe " + a.String() + " from " + l.Title + " (confirm " + tok + ")"
 	}
 	msg, err := h.compose(mailHeader{from: h.listFrom(l), to: a.String(), subject: subject, replyTo: replyTo,
-		inReplyTo: m.MessageID, references: m.References}, body.String())
+		inReplyTo: req.MessageID, references: req.References}, body.String())
 	if err != nil {
 		return err
 	}
