@@ -89,3 +89,10 @@ func receiveExitCode(err error) int {
 	}
 	return exTempFail
 }
+
+// signerFor returns the link signer of a config that newHandler has
+// already checked.
+func signerFor(cfg *config.Config) *token.Signer {
+	s, _ := token.NewSigner(cfg.Secret)
+	return s
+}

@@ -155,13 +155,19 @@ func TestReceiveTempFailWhenDatabaseIsLocked(t *testing.T) {
 
 // startServe runs `mailer serve` in-process on free loopback ports.
 func startServe(t *testing.T, e *testEnv) (lmtpAddr, smtpAddr string) {
+	a := startServeAll(t, e, "127.0.0.1:0")
+	return a[0], a[1]
+}
+
+// startServeAll runs `mailer serve` in-process with LMTP, SMTP and HTTP.
+func startServeAll(t *testing.T, e *testEnv, httpAddr string) [3]string {
 	d, _, _ := testDeps(e.env, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan [2]string, 1)
+	ready := make(chan [3]string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0",
-			Ready: func(l, s string) { ready <- [2]string{l, s} }})
+		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: httpAddr,
+			Ready: func(l, s, h string) { ready <- [3]string{l, s, h} }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -173,13 +179,13 @@ func startServe(t *testing.T, e *testEnv) (lmtpAddr, smtpAddr string) {
 	})
 	select {
 	case a := <-ready:
-		return a[0], a[1]
+		return a
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
 	}
-	return "", ""
+	return [3]string{}
 }
 
 // TestServeLMTPAnswersPerRecipient talks LMTP with go-smtp's client: one

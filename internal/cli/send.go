@@ -323,6 +323,9 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		if err := db.FinishSend(context.WithoutCancel(ctx), send.ID); err != nil {
 			return err
 		}
+		if err := p.archive(context.WithoutCancel(ctx), d); err != nil {
+			return err
+		}
 		if final.Failed > 0 {
 			fmt.Fprintf(d.Out, "See the failures with: mailer status %s\n", p.job.issue.Slug)
 		}
@@ -336,6 +339,18 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		runErr = errors.New("the send ended with messages left")
 	}
 	return fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
+}
+
+// archive puts the sent issue in the list's public archive: the web
+// version, without personal links.
+func (p *sendPlan) archive(ctx context.Context, d *Deps) error {
+	page, err := p.job.renderer.WebPage(p.job.issue, renderList(p.job.list))
+	if err != nil {
+		return err
+	}
+	iss := p.job.issue
+	return p.job.db.SaveArchive(ctx, p.job.list.ID, store.ArchivedIssue{Slug: iss.Slug, Title: iss.Title, Summary: iss.Summary,
+		SentAt: d.Now(), HTML: page})
 }
 
 // composer personalises the prepared message for each job.

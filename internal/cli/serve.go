@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 
 	"mailer/internal/fault"
 	"mailer/internal/inbound"
+	"mailer/internal/web"
+	"mailer/templates"
 )
 
 // ServeOptions are the inputs of `mailer serve`.
@@ -22,23 +25,27 @@ type ServeOptions struct {
 	Deps *Deps
 	LMTP string
 	SMTP string
+	HTTP string
 	// Ready, when set, is told the listening addresses (for tests).
-	Ready func(lmtp, smtp string)
+	Ready func(lmtp, smtp, http string)
 }
 
 func newCmdServe(d *Deps, runF func(context.Context, *ServeOptions) error) *cobra.Command {
 	opts := &ServeOptions{Deps: d}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Take mail from the MTA over LMTP (and SMTP)",
-		Long: `serve listens on loopback addresses for mail to mailer's addresses, which
+		Short: "Serve the web pages and take mail from the MTA over LMTP (and SMTP)",
+		Long: `serve serves the web pages at web.listen: one-click unsubscribe (RFC 8058),
+confirmation, the subscribe form and the archive, with /healthz for monitors.
+
+It also listens on loopback addresses for mail to mailer's addresses, which
 the MTA hands over with LMTP (Postfix: transport_maps entry
 "lists.example.org lmtp:inet:127.0.0.1:2424") or SMTP, and handles it as
 receive does. Recipients that are not mailer's are refused at RCPT (550
 5.1.1), as are posts to an announce-only list (550 5.7.1); LMTP answers each
 recipient separately; a temporary problem answers 451 so the MTA retries.
 SIGTERM or Ctrl-C stops it after the sessions in progress.`,
-		Example: "  mailer serve\n  mailer serve --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
+		Example: "  mailer serve\n  mailer serve --http 127.0.0.1:8080 --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -49,6 +56,7 @@ SIGTERM or Ctrl-C stops it after the sessions in progress.`,
 	}
 	cmd.Flags().StringVar(&opts.LMTP, "lmtp", "", "LMTP listen address (default inbound.lmtp)")
 	cmd.Flags().StringVar(&opts.SMTP, "smtp", "", "SMTP listen address (default inbound.smtp; empty: none)")
+	cmd.Flags().StringVar(&opts.HTTP, "http", "", "HTTP listen address (default web.listen)")
 	return cmd
 }
 
@@ -61,12 +69,31 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	defer db.Close()
 	lmtpAddr, smtpAddr := firstNonEmpty(opts.LMTP, cfg.Inbound.LMTP), firstNonEmpty(opts.SMTP, cfg.Inbound.SMTP)
-	if lmtpAddr == "" && smtpAddr == "" {
-		return fault.Errorf(fault.Invalid, "nothing to serve: set inbound.lmtp or inbound.smtp in %s", cfg.Path)
+	httpAddr := firstNonEmpty(opts.HTTP, cfg.Web.Listen)
+	if lmtpAddr == "" && smtpAddr == "" && httpAddr == "" {
+		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
 	}
 	var servers []*smtp.Server
-	var addrs [2]string
-	errs := make(chan error, 2)
+	var addrs [3]string
+	errs := make(chan error, 3)
+	var httpSrv *http.Server
+	if httpAddr != "" {
+		pages, err := web.New(db, h, signerFor(cfg), web.Options{BaseURL: string(cfg.BaseURL), Contact: cfg.Contact,
+			Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), TrustedProxies: cfg.Web.Proxies(),
+			SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: log})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", httpAddr)
+		if err != nil {
+			return fault.Wrap(fault.Invalid, err, "listen on %s: %v", httpAddr, err)
+		}
+		httpSrv = &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		addrs[2] = ln.Addr().String()
+		fmt.Fprintf(d.Out, "Serving the web pages on http://%s/ (public address %s)\n", addrs[2], cfg.BaseURL)
+		go func() { errs <- httpSrv.Serve(ln) }()
+	}
 	for i, spec := range []struct {
 		addr string
 		lmtp bool
@@ -91,17 +118,21 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		go func() { errs <- s.Serve(ln) }()
 	}
 	if opts.Ready != nil {
-		opts.Ready(addrs[0], addrs[1])
+		opts.Ready(addrs[0], addrs[1], addrs[2])
 	}
 	select {
 	case <-ctx.Done():
 	case err := <-errs:
-		if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		if err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
 			return fault.Wrap(fault.Unavailable, err, "serve: %v", err)
 		}
 	}
+	// Graceful: finish the requests and sessions in progress.
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if httpSrv != nil {
+		httpSrv.Shutdown(shutdown)
+	}
 	for _, s := range servers {
 		s.Shutdown(shutdown)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -44,6 +45,7 @@ type Config struct {
 	Rate         Rate      `toml:"rate"`
 	Send         Send      `toml:"send"`
 	Inbound      Inbound   `toml:"inbound"`
+	Web          Web       `toml:"web"`
 
 	// Path is the file the config was read from; Dir its directory.
 	Path string `toml:"-"`
@@ -108,6 +110,39 @@ type Inbound struct {
 	MaxCommands int `toml:"max_commands"`
 }
 
+// Web tunes the pages `mailer serve` serves at base_url.
+type Web struct {
+	// Listen is the HTTP address; empty turns the pages off.
+	Listen string `toml:"listen"`
+	// TrustedProxies are the addresses or CIDR prefixes of reverse proxies
+	// whose X-Forwarded-For is believed.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// SubscribePerMinute caps subscribe-form posts per client address.
+	SubscribePerMinute int `toml:"subscribe_per_minute"`
+}
+
+// Proxies parses TrustedProxies (already checked by Load).
+func (w Web) Proxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range w.TrustedProxies {
+		if pf, err := parsePrefix(p); err == nil {
+			out = append(out, pf)
+		}
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // RetrySchedule returns Retry as durations.
 func (s Send) RetrySchedule() []time.Duration {
 	out := make([]time.Duration, len(s.Retry))
@@ -149,6 +184,7 @@ func Default() Config {
 			ConfirmTTL: Duration(7 * 24 * time.Hour), ConfirmInterval: Duration(time.Hour),
 			RepliesPerSenderHour: 10, RepliesPerHour: 500, MaxCommands: 50,
 		},
+		Web: Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5},
 	}
 }
 
@@ -243,6 +279,11 @@ func (c *Config) validate(path string, data []byte) error {
 	bad := func(key, format string, args ...any) error {
 		return fault.Errorf(fault.Invalid, "%s: %s: %s", where(path, data, key), key, fmt.Sprintf(format, args...))
 	}
+	for _, p := range c.Web.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			return bad("web.trusted_proxies", "%q is not an IP address or CIDR prefix", p)
+		}
+	}
 	// go-toml stores TOML strings straight into string-kinded fields without
 	// calling their UnmarshalText, so those checks run here.
 	for _, f := range fields(reflect.ValueOf(c).Elem(), "") {
@@ -278,6 +319,8 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("send.retry", "needs at least one duration")
 	case c.Send.MaxAge <= 0:
 		return bad("send.max_age", "must be a positive duration")
+	case c.Web.SubscribePerMinute < 1:
+		return bad("web.subscribe_per_minute", "must be at least 1")
 	case c.Inbound.MaxMessageBytes < 1024:
 		return bad("inbound.max_message_bytes", "must be at least 1024")
 	case c.Inbound.ConfirmTTL <= 0:

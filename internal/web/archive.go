@@ -1,0 +1,121 @@
+package web
+
+import (
+	"encoding/xml"
+	"net/http"
+	"time"
+
+	"mailer/internal/store"
+)
+
+// archiveGroup is one list's issues on the archive page.
+type archiveGroup struct {
+	List, Title string
+	Issues      []store.ArchivedIssue
+}
+
+func (s *Server) archiveIndex(w http.ResponseWriter, r *http.Request) {
+	issues, err := s.store.Archive(r.Context(), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lists, err := s.store.Lists(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var groups []archiveGroup
+	for _, l := range lists {
+		g := archiveGroup{List: l.Name, Title: l.Title}
+		for _, is := range issues {
+			if is.List == l.Name {
+				g.Issues = append(g.Issues, is)
+			}
+		}
+		if len(g.Issues) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	s.render(w, http.StatusOK, "archive", pageData{PageTitle: "Past issues", Groups: groups})
+}
+
+func (s *Server) archiveList(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.listFor(w, r)
+	if !ok {
+		return
+	}
+	issues, err := s.store.Archive(r.Context(), l.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var groups []archiveGroup
+	if len(issues) > 0 {
+		groups = []archiveGroup{{List: l.Name, Title: l.Title, Issues: issues}}
+	}
+	s.render(w, http.StatusOK, "archive", pageData{List: l.Name, ListTitle: l.Title, Groups: groups})
+}
+
+// archiveIssue serves the issue's web version, as rendered when it was sent.
+func (s *Server) archiveIssue(w http.ResponseWriter, r *http.Request) {
+	is, err := s.store.ArchiveIssue(r.Context(), r.PathValue("list"), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(is.HTML))
+}
+
+// Atom (RFC 4287) elements.
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title   string      `xml:"title"`
+	ID      string      `xml:"id"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+}
+
+type atomEntry struct {
+	Title   string   `xml:"title"`
+	ID      string   `xml:"id"`
+	Updated string   `xml:"updated"`
+	Link    atomLink `xml:"link"`
+	Summary string   `xml:"summary,omitempty"`
+}
+
+func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.listFor(w, r)
+	if !ok {
+		return
+	}
+	issues, err := s.store.Archive(r.Context(), l.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	base := s.o.BaseURL + "/archive/" + l.Name + "/"
+	f := atomFeed{Title: l.Title, ID: base, Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
+		Links: []atomLink{{Href: base + "feed.atom", Rel: "self", Type: "application/atom+xml"}, {Href: base, Rel: "alternate", Type: "text/html"}}}
+	for i, is := range issues {
+		u := is.SentAt.UTC().Format(time.RFC3339)
+		if i == 0 {
+			f.Updated = u
+		}
+		f.Entries = append(f.Entries, atomEntry{Title: is.Title, ID: base + is.Slug, Updated: u,
+			Link: atomLink{Href: base + is.Slug, Rel: "alternate", Type: "text/html"}, Summary: is.Summary})
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Write([]byte(xml.Header))
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	enc.Encode(f)
+}

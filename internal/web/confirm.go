@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http"
+
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// confirmPage asks before it acts: a GET must not confirm, as mail
+// scanners open every link.
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	c, err := s.store.PeekConfirmation(r.Context(), code)
+	if err != nil {
+		s.confirmFailed(w, r, c, err)
+		return
+	}
+	l, err := s.store.GetList(r.Context(), c.ListName)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "confirm", pageData{List: l.Name, ListTitle: l.Title, Address: c.Address, Action: c.Action, Token: code})
+}
+
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	c, err := s.subs.Confirm(r.Context(), code, s.evidence(r, "confirmed on the web"))
+	if err != nil {
+		peek, _ := s.store.PeekConfirmation(r.Context(), code)
+		s.confirmFailed(w, r, peek, err)
+		return
+	}
+	l, err := s.store.GetList(r.Context(), c.ListName)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "confirmed", pageData{List: l.Name, ListTitle: l.Title, Address: c.Address, Action: c.Action})
+}
+
+// confirmFailed explains a bad, used or expired code, with a way to ask again.
+func (s *Server) confirmFailed(w http.ResponseWriter, r *http.Request, c *store.Confirmation, err error) {
+	if fault.CodeOf(err) != fault.Invalid && fault.CodeOf(err) != fault.Conflict {
+		s.fail(w, r, err)
+		return
+	}
+	d := pageData{Error: err.Error()}
+	status := http.StatusNotFound
+	if c != nil {
+		d.List, status = c.ListName, http.StatusGone
+	}
+	s.message(w, status, "confirm-invalid", d)
+}

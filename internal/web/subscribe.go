@@ -1,0 +1,105 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/inbound"
+	"mailer/internal/store"
+)
+
+const csrfCookie = "mailer_csrf"
+
+func (s *Server) listFor(w http.ResponseWriter, r *http.Request) (*store.List, bool) {
+	l, err := s.store.GetList(r.Context(), r.PathValue("list"))
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return l, true
+}
+
+// subscribePage shows the form with a fresh CSRF value, also set as a
+// SameSite=Strict cookie: another site can make a browser post the form,
+// but cannot read or set the cookie to match.
+func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.listFor(w, r)
+	if !ok {
+		return
+	}
+	s.form(w, http.StatusOK, l, "", "")
+}
+
+func (s *Server) form(w http.ResponseWriter, status int, l *store.List, addr, problem string) {
+	b := make([]byte, 16)
+	rand.Read(b)
+	tok := hex.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/subscribe/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: 7200})
+	s.render(w, status, "subscribe", pageData{List: l.Name, ListTitle: l.Title, Description: l.Description, CSRF: tok, Address: addr, Error: problem})
+}
+
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.listFor(w, r)
+	if !ok {
+		return
+	}
+	if !s.limits.allow(s.clientIP(r)) {
+		w.Header().Set("Retry-After", "60")
+		s.message(w, http.StatusTooManyRequests, "rate-limited", pageData{List: l.Name, ListTitle: l.Title})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 8192)
+	if err := r.ParseForm(); err != nil {
+		s.message(w, http.StatusBadRequest, "form-expired", pageData{List: l.Name, ListTitle: l.Title})
+		return
+	}
+	cookie, err := r.Cookie(csrfCookie)
+	if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		s.message(w, http.StatusForbidden, "form-expired", pageData{List: l.Name, ListTitle: l.Title})
+		return
+	}
+	d := pageData{List: l.Name, ListTitle: l.Title, Address: r.PostFormValue("email")}
+	// A bot fills in every field; a person never sees this one. Answer as
+	// if all went well, so the bot learns nothing.
+	if r.PostFormValue("website") != "" {
+		s.o.Logger.Info("subscribe form: honeypot filled", "ip", s.clientIP(r))
+		s.message(w, http.StatusOK, "subscribe-sent", d)
+		return
+	}
+	a, err := address.Parse(r.PostFormValue("email"))
+	if err != nil {
+		s.form(w, http.StatusUnprocessableEntity, l, d.Address, err.Error())
+		return
+	}
+	d.Address = a.String()
+	ev := s.evidence(r, "subscribe form")
+	out, err := s.subs.RequestSubscription(r.Context(), l, a, inbound.Request{
+		Requester: "the subscribe form on the web (IP address " + ev.IP + ")", Evidence: ev})
+	if err != nil {
+		if fault.CodeOf(err) == fault.Invalid {
+			s.form(w, http.StatusUnprocessableEntity, l, d.Address, err.Error())
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	switch out.Kind {
+	case inbound.ConfirmationSent, inbound.SubscribedNow:
+		s.message(w, http.StatusOK, "subscribe-sent", d)
+	case inbound.AlreadySubscribed:
+		s.message(w, http.StatusOK, "subscribe-already", d)
+	case inbound.ConfirmationRecent:
+		d.Time = out.Last.UTC().Format("15:04 UTC")
+		s.message(w, http.StatusOK, "subscribe-recent", d)
+	case inbound.ListClosed:
+		s.message(w, http.StatusForbidden, "subscribe-closed", d)
+	default:
+		d.Error = out.Detail
+		s.message(w, http.StatusConflict, "subscribe-blocked", d)
+	}
+}

@@ -1,0 +1,209 @@
+// Package web serves mailer's pages: one-click unsubscribe (RFC 8058),
+// confirmation, the subscribe form and the public archive. A GET never
+// changes anything (mail scanners fetch links); every change is a POST.
+package web
+
+import (
+	"context"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/inbound"
+	"mailer/internal/store"
+	"mailer/internal/token"
+)
+
+// Store is what the pages need of the subscription store.
+type Store interface {
+	GetList(ctx context.Context, name string) (*store.List, error)
+	Lists(ctx context.Context) ([]*store.List, error)
+	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
+	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	PeekConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
+	Archive(ctx context.Context, list string) ([]store.ArchivedIssue, error)
+	ArchiveIssue(ctx context.Context, list, slug string) (*store.ArchivedIssue, error)
+	Ping(ctx context.Context) error
+}
+
+// Subscriptions asks for and confirms subscriptions, as mail commands do.
+type Subscriptions interface {
+	RequestSubscription(ctx context.Context, l *store.List, a address.Address, req inbound.Request) (inbound.SubscribeOutcome, error)
+	Confirm(ctx context.Context, code string, ev store.Evidence) (*store.Confirmation, error)
+}
+
+// Tokens verifies unsubscribe tokens.
+type Tokens interface {
+	Verify(tok string) (token.Membership, error)
+}
+
+// Options configure the pages.
+type Options struct {
+	BaseURL        string
+	Contact        string
+	Templates      fs.FS
+	TrustedProxies []netip.Prefix
+	// SubscribePerMinute is how many subscribe requests one IP address may
+	// send a minute.
+	SubscribePerMinute int
+	Logger             *slog.Logger
+}
+
+// Server holds the pages' dependencies.
+type Server struct {
+	store  Store
+	subs   Subscriptions
+	tokens Tokens
+	o      Options
+	pages  map[string]*template.Template
+	css    []byte
+	limits *ipLimiter
+	secure bool // cookies only over https
+}
+
+// New parses the templates.
+func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SubscribePerMinute <= 0 {
+		o.SubscribePerMinute = 5
+	}
+	srv := &Server{store: s, subs: subs, tokens: tokens, o: o, pages: map[string]*template.Template{},
+		limits: newIPLimiter(o.SubscribePerMinute), secure: len(o.BaseURL) > 8 && o.BaseURL[:8] == "https://"}
+	var err error
+	if srv.css, err = fs.ReadFile(o.Templates, "web/site.css"); err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "template web/site.css: %v", err)
+	}
+	for _, p := range []string{"unsubscribe", "unsubscribed", "resubscribed", "confirm", "confirmed", "subscribe", "archive"} {
+		t, err := template.ParseFS(o.Templates, "web/layout.html", "web/"+p+".html")
+		if err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template web/%s.html: %v", p, err)
+		}
+		srv.pages[p] = t
+	}
+	for _, m := range []string{"bad-token", "no-member", "confirm-invalid", "subscribe-sent", "subscribe-already", "subscribe-recent",
+		"subscribe-closed", "subscribe-blocked", "rate-limited", "form-expired", "not-found", "unavailable"} {
+		t, err := template.ParseFS(o.Templates, "web/layout.html", "web/messages.html")
+		if err == nil {
+			_, err = t.New("content").Parse(`{{template "msg-` + m + `" .}}`)
+		}
+		if err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template web/messages.html: %v", err)
+		}
+		srv.pages["msg-"+m] = t
+	}
+	return srv, nil
+}
+
+// Handler returns the routes, wrapped in the security headers.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
+	mux.HandleFunc("POST /u/{token}", s.unsubscribe)
+	mux.HandleFunc("POST /u/{token}/resubscribe", s.resubscribe)
+	mux.HandleFunc("GET /confirm/{code}", s.confirmPage)
+	mux.HandleFunc("POST /confirm/{code}", s.confirm)
+	mux.HandleFunc("GET /subscribe/{list}", s.subscribePage)
+	mux.HandleFunc("POST /subscribe/{list}", s.subscribe)
+	mux.HandleFunc("GET /archive/{$}", s.archiveIndex)
+	mux.HandleFunc("GET /archive/{list}/{$}", s.archiveList)
+	mux.HandleFunc("GET /archive/{list}/feed.atom", s.feed)
+	mux.HandleFunc("GET /archive/{list}/{slug}", s.archiveIssue)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /static/site.css", s.stylesheet)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/archive/", http.StatusFound) })
+	// GET only: a path that exists with another method then answers 405.
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { s.message(w, http.StatusNotFound, "not-found", pageData{}) })
+	return securityHeaders(recoverPanics(s.o.Logger, mux))
+}
+
+// securityHeaders: pages load nothing from other hosts (issue images
+// excepted), cannot be framed, and never leak the token in their URL
+// through a Referer.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a bug into a 500 page instead of a dropped connection.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic serving page", "path", r.URL.Path, "panic", v)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pageData feeds the page templates.
+type pageData struct {
+	PageTitle, List, ListTitle, Description, Contact string
+	Address, Token, Action, Error, Time, CSRF        string
+	Groups                                           []archiveGroup
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, page string, d pageData) {
+	if d.PageTitle == "" {
+		d.PageTitle = d.ListTitle
+		if d.PageTitle == "" {
+			d.PageTitle = "Newsletters"
+		}
+	}
+	d.Contact = s.o.Contact
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.pages[page].ExecuteTemplate(w, "layout", d); err != nil {
+		s.o.Logger.Error("render page", "page", page, "err", err)
+	}
+}
+
+func (s *Server) message(w http.ResponseWriter, status int, kind string, d pageData) {
+	s.render(w, status, "msg-"+kind, d)
+}
+
+// fail shows the page for an error from the store: 4xx for what the
+// visitor got wrong, 503 for what will pass.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch fault.CodeOf(err) {
+	case fault.NotFound:
+		s.message(w, http.StatusNotFound, "not-found", pageData{})
+	default:
+		s.o.Logger.Error("page failed", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "60")
+		s.message(w, http.StatusServiceUnavailable, "unavailable", pageData{})
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) stylesheet(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(s.css)
+}
