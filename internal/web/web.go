@@ -107,6 +107,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /u/{token}", s.unsubscribe)
 	mux.HandleFunc("POST /u/{token}/resubscribe", s.resubscribe)
+	// The catch-all GET below would answer 404 here; this path is POST only.
+	mux.HandleFunc("GET /u/{token}/resubscribe", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
 	mux.HandleFunc("GET /confirm/{code}", s.confirmPage)
 	mux.HandleFunc("POST /confirm/{code}", s.confirm)
 	mux.HandleFunc("GET /subscribe/{list}", s.subscribePage)
