@@ -90,4 +90,6 @@ func (db *DB) PeekConfirmation(ctx context.Context, token string) (*Confirmation
 }
 
 // Ping checks that the database answers, for health checks.
-func (db *DB) Ping(ctx context.Context) error { return db.wrap(db.sql.PingContext(ctx), "ping database") }
+func (db *DB) Ping(ctx context.Context) error {
+	return db.wrap(db.sql.PingContext(ctx), "ping database")
+}

@@ -124,7 +124,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/archive/", http.StatusFound) })
 	// GET only: a path that exists with another method then answers 405.
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { s.message(w, http.StatusNotFound, "not-found", pageData{}) })
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, http.StatusNotFound, "not-found", pageData{})
+	})
 	return securityHeaders(recoverPanics(s.o.Logger, mux))
 }
 
