@@ -367,3 +367,21 @@ func TestArchiveAndFeed(t *testing.T) {
 		t.Fatalf("healthz: %d %q", code, body)
 	}
 }
+
+func TestExpiredConfirmationOffersToAskAgain(t *testing.T) {
+	e := newEnv(t)
+	past := time.Now().Add(-2 * time.Hour)
+	if err := e.db.CreateConfirmation(context.Background(), "expiredcode", store.Confirmation{ListID: e.list.ID, Address: "old@example.org",
+		Action: "subscribe", Source: store.SourceWeb, CreatedAt: past, ExpiresAt: past.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		code, body, _ := e.do(method, "/confirm/expiredcode", nil)
+		if code != 410 || !strings.Contains(body, "expired") || !strings.Contains(body, `href="/subscribe/bpf-updates"`) {
+			t.Fatalf("%s expired code: %d\n%s", method, code, body)
+		}
+	}
+	if e.status("old@example.org") != "" {
+		t.Fatal("an expired code changed a membership")
+	}
+}
