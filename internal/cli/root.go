@@ -65,6 +65,7 @@ newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
 		newCmdStatus(d, nil),
 		newCmdReceive(d, nil),
 		newCmdServe(d, nil),
+		newCmdDKIM(d),
 	)
 	return root
 }

@@ -10,13 +10,27 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/maildir"
 	"mailer/internal/smtpsend"
 )
 
-// newTransport builds the configured transport.
+// newTransport builds the configured transport, DKIM-signing when a key
+// is configured.
 func newTransport(cfg *config.Config) (delivery.Transport, string, error) {
+	t, via, err := plainTransport(cfg)
+	if err != nil || cfg.DKIM.KeyFile == "" {
+		return t, via, err
+	}
+	signer, err := dkimsign.Load(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.Resolve(cfg.DKIM.KeyFile))
+	if err != nil {
+		return nil, "", err
+	}
+	return dkimsign.Transport(t, signer), via + ", DKIM-signed for " + cfg.DKIM.Domain, nil
+}
+
+func plainTransport(cfg *config.Config) (delivery.Transport, string, error) {
 	if cfg.Transport.Kind == "maildir" {
 		dir := cfg.Resolve(cfg.Transport.Path)
 		return &maildir.Transport{Dir: dir}, "maildir " + dir, nil

@@ -46,6 +46,8 @@ type Config struct {
 	Send         Send      `toml:"send"`
 	Inbound      Inbound   `toml:"inbound"`
 	Web          Web       `toml:"web"`
+	DKIM         DKIM      `toml:"dkim"`
+	Bounce       Bounce    `toml:"bounce"`
 
 	// Path is the file the config was read from; Dir its directory.
 	Path string `toml:"-"`
@@ -108,6 +110,22 @@ type Inbound struct {
 	RepliesPerHour       int `toml:"replies_per_hour"`
 	// MaxCommands is how many commands one mail may carry.
 	MaxCommands int `toml:"max_commands"`
+}
+
+// DKIM says how to sign outgoing mail; an empty key_file signs nothing.
+type DKIM struct {
+	Domain   string `toml:"domain"`
+	Selector string `toml:"selector"`
+	KeyFile  string `toml:"key_file"`
+}
+
+// Bounce tunes bounce processing, as Mailman does: a hard bounce counts 1,
+// a soft one 0.5, at most one a day; a score that reaches Threshold within
+// Window stops mail to the member.
+type Bounce struct {
+	Threshold   float64  `toml:"threshold"`
+	Window      Duration `toml:"window"`
+	NotifyOwner bool     `toml:"notify_owner"`
 }
 
 // Web tunes the pages `mailer serve` serves at base_url.
@@ -184,7 +202,8 @@ func Default() Config {
 			ConfirmTTL: Duration(7 * 24 * time.Hour), ConfirmInterval: Duration(time.Hour),
 			RepliesPerSenderHour: 10, RepliesPerHour: 500, MaxCommands: 50,
 		},
-		Web: Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5},
+		Web:    Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5},
+		Bounce: Bounce{Threshold: 5, Window: Duration(7 * 24 * time.Hour), NotifyOwner: true},
 	}
 }
 
@@ -319,6 +338,10 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("send.retry", "needs at least one duration")
 	case c.Send.MaxAge <= 0:
 		return bad("send.max_age", "must be a positive duration")
+	case c.DKIM.KeyFile != "" && (c.DKIM.Selector == "" || c.DKIM.Domain == ""):
+		return bad("dkim.selector", "dkim.selector and dkim.domain must be set with dkim.key_file")
+	case c.Bounce.Threshold <= 0:
+		return bad("bounce.threshold", "must be above 0")
 	case c.Web.SubscribePerMinute < 1:
 		return bad("web.subscribe_per_minute", "must be at least 1")
 	case c.Inbound.MaxMessageBytes < 1024:

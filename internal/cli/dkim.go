@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"mailer/internal/dkimsign"
+	"mailer/internal/fault"
+)
+
+func newCmdDKIM(d *Deps) *cobra.Command {
+	return group("dkim", "DKIM signing keys", "  mailer dkim keygen --selector mail2026 --domain example.org",
+		newCmdDKIMKeygen(d, nil))
+}
+
+// DKIMKeygenOptions are the inputs of `mailer dkim keygen`.
+type DKIMKeygenOptions struct {
+	Deps      *Deps
+	Selector  string
+	Domain    string
+	Algorithm string
+	Output    string
+}
+
+func newCmdDKIMKeygen(d *Deps, runF func(context.Context, *DKIMKeygenOptions) error) *cobra.Command {
+	opts := &DKIMKeygenOptions{Deps: d}
+	cmd := &cobra.Command{
+		Use:   "keygen --selector S",
+		Short: "Make a DKIM key and print the DNS record to publish",
+		Long: `keygen writes a new private key (RSA-2048 by default, or Ed25519) and prints
+the TXT record to publish at SELECTOR._domainkey.DOMAIN and the [dkim]
+lines for mailer.toml. Sign with RSA for the widest reach; receivers that
+understand Ed25519 (RFC 8463) are fewer, and it is much cheaper to sign.`,
+		Example: "  mailer dkim keygen --selector mail2026 --domain example.org\n  mailer dkim keygen --selector ed2026 --algorithm ed25519 -o /srv/mailer/dkim-ed.key",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Selector == "" {
+				return usageErrorf("--selector is required")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return dkimKeygenRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Selector, "selector", "", "DKIM selector, e.g. mail2026")
+	f.StringVar(&opts.Domain, "domain", "", "signing domain (default: the domain of the config's owner, else list_host)")
+	f.StringVar(&opts.Algorithm, "algorithm", "rsa", "rsa (2048 bits) or ed25519")
+	f.StringVarP(&opts.Output, "output", "o", "", "key file (default dkim-SELECTOR.key beside the config)")
+	return cmd
+}
+
+func dkimKeygenRun(_ context.Context, opts *DKIMKeygenOptions) error {
+	d := opts.Deps
+	domain, dir := opts.Domain, "."
+	if cfg, err := d.Config(); err == nil {
+		dir = cfg.Dir
+		if domain == "" {
+			domain = string(cfg.ListHost)
+		}
+	}
+	if domain == "" {
+		return usageErrorf("--domain is required without a config")
+	}
+	out := opts.Output
+	if out == "" {
+		out = filepath.Join(dir, "dkim-"+opts.Selector+".key")
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fault.Errorf(fault.Conflict, "%s exists; not overwritten (its public key may be published)", out)
+	}
+	k, err := dkimsign.Generate(opts.Algorithm)
+	if err != nil {
+		return err
+	}
+	pemBytes, err := dkimsign.PEM(k)
+	if err != nil {
+		return fault.Wrap(fault.Internal, err, "encode key: %v", err)
+	}
+	if err := os.WriteFile(out, pemBytes, 0o600); err != nil {
+		return fault.Wrap(fault.Invalid, err, "write %s: %v", out, err)
+	}
+	rec, err := dkimsign.TXTRecord(k)
+	if err != nil {
+		return fault.Wrap(fault.Internal, err, "%v", err)
+	}
+	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s._domainkey.%s. IN TXT \"%s\"\n\n", out, opts.Selector, domain, rec)
+	fmt.Fprintf(d.Out, "Then set in mailer.toml:\n\n  [dkim]\n  domain = %q\n  selector = %q\n  key_file = %q\n", domain, opts.Selector, out)
+	return nil
+}

@@ -1,0 +1,42 @@
+package dkimsign
+
+import (
+	"context"
+
+	"mailer/internal/delivery"
+)
+
+// Transport signs every message before the wrapped transport sends it:
+// issues, confirmations and answers alike, and after personalisation, so
+// the signature covers the exact bytes each reader gets.
+func Transport(t delivery.Transport, s *Signer) delivery.Transport {
+	return &signingTransport{next: t, signer: s}
+}
+
+type signingTransport struct {
+	next   delivery.Transport
+	signer *Signer
+}
+
+func (t *signingTransport) Dial(ctx context.Context) (delivery.Session, error) {
+	s, err := t.next.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &signingSession{next: s, signer: t.signer}, nil
+}
+
+type signingSession struct {
+	next   delivery.Session
+	signer *Signer
+}
+
+func (s *signingSession) Send(from, to string, msg []byte) error {
+	signed, err := s.signer.Sign(msg)
+	if err != nil {
+		return err
+	}
+	return s.next.Send(from, to, signed)
+}
+
+func (s *signingSession) Close() error { return s.next.Close() }
