@@ -60,7 +60,9 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handle
 		ListHost: string(cfg.ListHost), BaseURL: string(cfg.BaseURL), Owner: string(cfg.Owner), Contact: cfg.Contact,
 		Aliases: aliases, ConfirmTTL: time.Duration(in.ConfirmTTL), ConfirmInterval: time.Duration(in.ConfirmInterval),
 		RepliesPerSenderHour: in.RepliesPerSenderHour, RepliesPerHour: in.RepliesPerHour, MaxCommands: in.MaxCommands,
-		MaxMessageBytes: in.MaxMessageBytes, Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
+		MaxMessageBytes: in.MaxMessageBytes, NotifyOwner: cfg.Bounce.NotifyOwner,
+		Bounces:   store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)},
+		Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
 	})
 	if err != nil {
 		db.Close()

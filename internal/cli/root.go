@@ -66,6 +66,8 @@ newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
 		newCmdReceive(d, nil),
 		newCmdServe(d, nil),
 		newCmdDKIM(d),
+		newCmdBounces(d),
+		newCmdDoctor(d, nil),
 	)
 	return root
 }

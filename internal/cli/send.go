@@ -304,7 +304,7 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		Concurrency: p.concurrency, Limiter: limiter(p.rate, p.burst), Caps: caps,
 		Retry: cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
 		DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout), Now: d.Now,
-		OnResult: prog.result, OnPause: prog.pause, OnWait: prog.wait,
+		OnResult: p.onResult(ctx, prog), OnPause: prog.pause, OnWait: prog.wait,
 	})
 	runErr := sender.Run(runCtx)
 	prog.stop()
@@ -339,6 +339,25 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		runErr = errors.New("the send ended with messages left")
 	}
 	return fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
+}
+
+// onResult updates the progress and counts a permanent refusal (5xx) as a
+// hard bounce against the member, as a bounce message would.
+func (p *sendPlan) onResult(ctx context.Context, prog *progress) func(delivery.Job, delivery.Result) {
+	cfg, db, list := p.job.cfg, p.job.db, p.job.list.Name
+	policy := store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)}
+	return func(j delivery.Job, r delivery.Result) {
+		prog.result(j, r)
+		if r.Outcome != delivery.Failed || !r.Permanent {
+			return
+		}
+		up, err := db.RecordBounce(context.WithoutCancel(ctx), list, j.Address, true, "refused when sending: "+r.Reply, policy)
+		if err != nil {
+			fmt.Fprintf(prog.out, "could not count the bounce of %s: %v\n", j.Address, err)
+		} else if up.Disabled {
+			fmt.Fprintf(prog.out, "%s bounced too often: no more mail to it on %s\n", j.Address, list)
+		}
+	}
 }
 
 // archive puts the sent issue in the list's public archive: the web

@@ -15,7 +15,7 @@ func newCmdSubscribers(d *Deps) *cobra.Command {
 	return group("subscribers", "Add, remove, list, import and export a list's members",
 		"  mailer subscribers add bpf-updates alice@example.org \"Bob <bob@example.org>\"\n  mailer subscribers ls bpf-updates --status active",
 		newCmdSubscribersAdd(d, nil), newCmdSubscribersRm(d, nil), newCmdSubscribersLs(d, nil),
-		newCmdSubscribersImport(d, nil), newCmdSubscribersExport(d, nil))
+		newCmdSubscribersImport(d, nil), newCmdSubscribersExport(d, nil), newCmdSubscribersReactivate(d, nil))
 }
 
 // SubscribersAddOptions are the inputs of `mailer subscribers add`.

@@ -32,7 +32,7 @@ func fuzzHandler(tb testing.TB) (*inbound.Handler, *recordingOutbox) {
 	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
 	h, err := inbound.New(db, out, signer, inbound.Options{ListHost: host, BaseURL: "https://lists.example.org",
 		Aliases: []string{"majordomo"}, ConfirmTTL: time.Hour, ConfirmInterval: time.Hour, MaxCommands: 50,
-		Templates: templates.FS})
+		Bounces: store.BouncePolicy{Threshold: 5, Window: time.Hour}, Templates: templates.FS})
 	if err != nil {
 		tb.Fatal(err)
 	}

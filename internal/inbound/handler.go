@@ -31,6 +31,7 @@ type Store interface {
 	RecordReply(ctx context.Context, addr string) error
 	RepliesSince(ctx context.Context, addr string, t time.Time) (int, error)
 	StoreBounce(ctx context.Context, b store.Bounce) error
+	RecordBounce(ctx context.Context, list, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
 }
 
 // Outbox sends the handler's answers and confirmation requests.
@@ -57,9 +58,13 @@ type Options struct {
 	RepliesPerSenderHour, RepliesPerHour int
 	MaxCommands                          int
 	MaxMessageBytes                      int
-	Templates                            fs.FS
-	Now                                  func() time.Time
-	Logger                               *slog.Logger
+	// Bounces add up under this policy; NotifyOwner mails the owners when
+	// a member is stopped.
+	Bounces     store.BouncePolicy
+	NotifyOwner bool
+	Templates   fs.FS
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Handler acts on mail to mailer's addresses.
@@ -71,6 +76,7 @@ type Handler struct {
 	results *template.Template
 	reply   *template.Template
 	confirm *template.Template
+	notice  *template.Template
 }
 
 // New parses the templates and returns a Handler.
@@ -92,7 +98,8 @@ func New(s Store, out Outbox, tokens Tokens, o Options) (*Handler, error) {
 	for _, t := range []struct {
 		dst  **template.Template
 		name string
-	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}, {&h.confirm, "inbound/confirm.txt"}} {
+	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}, {&h.confirm, "inbound/confirm.txt"},
+		{&h.notice, "inbound/bounce-notice.txt"}} {
 		if *t.dst, err = template.ParseFS(o.Templates, t.name); err != nil {
 			return nil, fault.Wrap(fault.Internal, err, "template %s: %v", t.name, err)
 		}
@@ -168,9 +175,7 @@ func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
 		return Result{}, err
 	}
 	if route.Kind == KindBounce {
-		err := h.store.StoreBounce(ctx, store.Bounce{ListName: route.List, Recipient: rcpt, Address: route.VERP,
-			MessageID: headerValue(raw, "Message-Id"), Raw: raw})
-		return Result{Outcome: BounceStored, Detail: route.VERP}, err
+		return h.bounce(ctx, route, rcpt, raw)
 	}
 	m, err := Parse(raw)
 	if err != nil {

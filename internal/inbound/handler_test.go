@@ -69,6 +69,7 @@ func newEnv(t *testing.T) *env {
 		ListHost: host, BaseURL: "https://lists.example.org", Owner: "owner@example.org", Aliases: []string{"majordomo"},
 		ConfirmTTL: 7 * 24 * time.Hour, ConfirmInterval: time.Hour, RepliesPerSenderHour: 10, RepliesPerHour: 500,
 		MaxCommands: 50, MaxMessageBytes: 1 << 20, Templates: templates.FS,
+		Bounces: store.BouncePolicy{Threshold: 1, Window: 7 * 24 * time.Hour}, NotifyOwner: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +326,7 @@ func TestBouncesAreKeptNotAnswered(t *testing.T) {
 	e := newEnv(t)
 	raw := "From: MAILER-DAEMON@mx.example.net\r\nTo: x\r\nSubject: Undelivered\r\n\r\n550 no such user\r\n"
 	res, err := e.h.Handle(context.Background(), inbound.Delivery{Recipient: "bpf-updates-bounces+frank=example.org@" + host, SenderKnown: true, Raw: []byte(raw)})
-	if err != nil || res.Outcome != inbound.BounceStored || res.Detail != "frank@example.org" {
+	if err != nil || res.Outcome != inbound.BounceStored || !strings.HasPrefix(res.Detail, "frank@example.org") {
 		t.Fatalf("%+v %v", res, err)
 	}
 	if n, _ := e.db.CountBounces(context.Background(), "frank@example.org"); n != 1 || len(e.srv.Messages()) != 0 {
@@ -356,5 +357,35 @@ func TestPoliciesAndRecipients(t *testing.T) {
 	}
 	if _, err := e.h.Accept(ctx, "majordomo@elsewhere.org"); err == nil {
 		t.Fatal("another domain was accepted")
+	}
+}
+
+func TestBounceStopsMailAndTellsTheOwner(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, _ := address.Parse("alice@example.org")
+	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	raw, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "dsn-postfix-hard.eml"))
+	res, err := e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+alice=example.org@" + host, SenderKnown: true, Raw: raw})
+	if err != nil || !strings.Contains(res.Detail, "mail stopped") {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if e.status("alice@example.org") != store.Bounced {
+		t.Fatalf("status %q", e.status("alice@example.org"))
+	}
+	notes := e.mailsTo("owner@example.org")
+	if len(notes) != 1 || !strings.Contains(notes[0].Body, "mailer subscribers reactivate bpf-updates alice@example.org") {
+		t.Fatalf("owner notice: %+v", notes)
+	}
+	if len(e.mailsTo("alice@example.org")) != 0 || len(e.mailsTo("MAILER-DAEMON@mx1.example.net")) != 0 {
+		t.Fatal("a bounce was answered")
+	}
+	// A vacation reply to the bounce address counts nothing.
+	vac, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "vacation.eml"))
+	b, _ := address.Parse("bob@example.org")
+	e.db.SetStatus(ctx, "bpf-updates", b, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+bob=example.org@" + host, SenderKnown: true, Raw: vac})
+	if e.status("bob@example.org") != store.Active {
+		t.Fatal("a vacation reply counted as a bounce")
 	}
 }
