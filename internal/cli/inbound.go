@@ -14,24 +14,6 @@ import (
 	"mailer/templates"
 )
 
-// transportOutbox sends the handler's answers through the configured
-// transport, the same code the sender uses: one session per answer.
-type transportOutbox struct {
-	t       delivery.Transport
-	timeout time.Duration
-}
-
-func (o transportOutbox) Send(ctx context.Context, from, to string, msg []byte) error {
-	dctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	s, err := o.t.Dial(dctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return s.Send(from, to, msg)
-}
-
 // newHandler wires the inbound handler to the store, the transport and the
 // templates.
 func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handler, *store.DB, *config.Config, error) {
@@ -56,7 +38,7 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handle
 	if len(aliases) == 0 {
 		aliases = []string{"majordomo"}
 	}
-	h, err := inbound.New(db, transportOutbox{t: tr, timeout: time.Duration(cfg.SMTP.ConnectTimeout)}, signer, inbound.Options{
+	h, err := inbound.New(db, delivery.Outbox{Transport: tr, DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}, signer, inbound.Options{
 		ListHost: string(cfg.ListHost), BaseURL: string(cfg.BaseURL), Owner: string(cfg.Owner), Contact: cfg.Contact,
 		Aliases: aliases, ConfirmTTL: time.Duration(in.ConfirmTTL), ConfirmInterval: time.Duration(in.ConfirmInterval),
 		RepliesPerSenderHour: in.RepliesPerSenderHour, RepliesPerHour: in.RepliesPerHour, MaxCommands: in.MaxCommands,

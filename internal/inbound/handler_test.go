@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mailer/internal/address"
+	"mailer/internal/delivery"
 	"mailer/internal/inbound"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
@@ -25,18 +26,6 @@ import (
 )
 
 const host = "lists.example.org"
-
-// smtpOutbox sends answers over real SMTP, as the CLI wires it.
-type smtpOutbox struct{ t *smtpsend.Transport }
-
-func (o smtpOutbox) Send(ctx context.Context, from, to string, msg []byte) error {
-	s, err := o.t.Dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return s.Send(from, to, msg)
-}
 
 type env struct {
 	t      *testing.T
@@ -65,7 +54,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
-	h, err := inbound.New(db, smtpOutbox{tr}, signer, inbound.Options{
+	h, err := inbound.New(db, delivery.Outbox{Transport: tr}, signer, inbound.Options{
 		ListHost: host, BaseURL: "https://lists.example.org", Owner: "owner@example.org", Aliases: []string{"majordomo"},
 		ConfirmTTL: 7 * 24 * time.Hour, ConfirmInterval: time.Hour, RepliesPerSenderHour: 10, RepliesPerHour: 500,
 		MaxCommands: 50, MaxMessageBytes: 1 << 20, Templates: templates.FS,

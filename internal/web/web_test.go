@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"mailer/internal/address"
+	"mailer/internal/delivery"
 	"mailer/internal/inbound"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
@@ -26,17 +27,6 @@ import (
 	"mailer/internal/web"
 	"mailer/templates"
 )
-
-type outbox struct{ t *smtpsend.Transport }
-
-func (o outbox) Send(ctx context.Context, from, to string, msg []byte) error {
-	s, err := o.t.Dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return s.Send(from, to, msg)
-}
 
 type env struct {
 	t      *testing.T
@@ -62,7 +52,7 @@ func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
 	srv := smtptest.Start(t)
 	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
 	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
-	h, err := inbound.New(db, outbox{tr}, signer, inbound.Options{ListHost: "lists.example.org", BaseURL: "https://lists.example.org",
+	h, err := inbound.New(db, delivery.Outbox{Transport: tr}, signer, inbound.Options{ListHost: "lists.example.org", BaseURL: "https://lists.example.org",
 		Aliases: []string{"majordomo"}, ConfirmTTL: time.Hour, ConfirmInterval: time.Minute, Templates: templates.FS})
 	if err != nil {
 		t.Fatal(err)
