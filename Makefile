@@ -10,7 +10,7 @@ FUZZTIME ?= 20s
 ISSUE    ?= $(firstword $(wildcard ../shared/fixtures/issue-06.md) internal/render/testdata/issue-06.md)
 export CGO_ENABLED := 1
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build run test deps lint bench fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/mailer
@@ -49,8 +49,13 @@ run: build
 	@echo "issue-06 as alice@example.org gets it: $(DEMO)/issue-06.html, $(DEMO)/issue-06.txt, $(DEMO)/issue-06.eml"
 	@echo "Side by side in a browser: $(BIN) -c $(DEMO)/mailer.toml preview issue-06"
 
-test: lint
+test: deps lint
 	$(GO) test -race -count=1 ./...
+
+# What the tests need besides Go: Chromium, Postfix's smtp-sink, swaks,
+# python3-dkim (installed with apt-get when missing and run as root).
+deps:
+	@bash .ci/deps
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal templates migrations); \
