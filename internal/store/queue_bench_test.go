@@ -44,6 +44,7 @@ func BenchmarkExchange(b *testing.B) {
 			b.StartTimer()
 		}
 		res := []delivery.Result{{JobID: jobs[0].ID, Outcome: delivery.Sent, Reply: "250 ok", At: time.Now()}}
+		var err error
 		if jobs, err = q.Exchange(ctx, res, 1, time.Now()); err != nil {
 			b.Fatal(err)
 		}
