@@ -38,8 +38,12 @@ CREATE TABLE deliveries (
     UNIQUE (send_id, subscriber_id)
 );
 
--- The sender claims work by state, in order.
-CREATE INDEX deliveries_work ON deliveries (send_id, state, next_attempt_at, id);
+-- The sender claims work in order: queued rows by id, deferred rows by due
+-- time. The indexes are partial, so that moving a row to "sending" or
+-- "sent" writes as few index pages as possible: a send writes one such
+-- change per message.
+CREATE INDEX deliveries_queued ON deliveries (send_id, id) WHERE state = 'queued';
+CREATE INDEX deliveries_deferred ON deliveries (send_id, next_attempt_at) WHERE state = 'deferred';
 -- Per-hour and per-day caps count recent deliveries over all sends.
 CREATE INDEX deliveries_sent_at ON deliveries (sent_at) WHERE sent_at IS NOT NULL;
 -- Bounce bookkeeping looks up a member's permanent failures.

@@ -106,11 +106,10 @@ const claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1 
 	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?3)
 	RETURNING ` + jobColumns
 
-// readQueued reads queued rows after the cursor. "next_attempt_at IS NULL"
-// (always true of queued rows) lets SQLite walk deliveries_work in id order
-// instead of sorting the queue.
+// readQueued reads queued rows after the cursor, walking the partial index
+// deliveries_queued in id order.
 const readQueued = `SELECT ` + jobColumns + ` FROM deliveries
-	WHERE send_id = ? AND state = 'queued' AND next_attempt_at IS NULL AND id > ? ORDER BY id LIMIT ?`
+	WHERE send_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?`
 
 const claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'`
 
