@@ -88,7 +88,10 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 	defer prog.stop()
 	sender := delivery.New(db.Queue(send.ID), p.transport, p.composer(), delivery.Options{
 		Concurrency: p.concurrency, Limiter: limiter(p.rate, p.burst), Caps: caps,
-		Retry: cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
+		// Prefetched jobs that never reached the server are "sending" after a
+		// crash too: fine when those are resent, wrong when they are skipped.
+		Prefetch: cfg.Send.InFlight == config.InFlightResend,
+		Retry:    cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
 		DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout), Now: d.Now,
 		OnResult: p.onResult(ctx, prog), OnPause: prog.pause, OnWait: prog.wait,
 	})

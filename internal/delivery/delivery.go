@@ -89,5 +89,15 @@ type Session interface {
 	Close() error
 }
 
+// GatedSession is a Session that can hold the end of a message (the final
+// "." of DATA, after which the server has it) until gate returns. The sender
+// uses it to transfer the next message while the last one's result is being
+// recorded, without ever having more than one delivered-but-unrecorded
+// message per connection. A gate error abandons the message undelivered.
+type GatedSession interface {
+	Session
+	SendGated(from, to string, msg []byte, gate func() error) error
+}
+
 // Composer builds the message for a job, appending it to buf.
 type Composer func(j Job, buf []byte) (msg []byte, envelopeFrom string, err error)

@@ -20,6 +20,7 @@ import (
 // fixture is a list with members, a send snapshotted from it, and a test
 // SMTP server.
 type fixture struct {
+	prefetch     bool
 	noPipelining bool
 	db           *store.DB
 	send         *store.Send
@@ -74,6 +75,7 @@ func (f *fixture) sender(t *testing.T, opts delivery.Options) *delivery.Sender {
 	if opts.Retry == nil {
 		opts.Retry = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
 	}
+	opts.Prefetch = opts.Prefetch || f.prefetch
 	return delivery.New(f.db.Queue(f.send.ID), f.transport(t), compose, opts)
 }
 
@@ -86,7 +88,14 @@ func (f *fixture) counts(t *testing.T) delivery.Counts {
 }
 
 func TestEveryMemberGetsExactlyOneCopy(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prefetch=%v", prefetch), func(t *testing.T) { testEveryMemberGetsExactlyOneCopy(t, prefetch) })
+	}
+}
+
+func testEveryMemberGetsExactlyOneCopy(t *testing.T, prefetch bool) {
 	f := newFixture(t, 60)
+	f.prefetch = prefetch
 	if err := f.sender(t, delivery.Options{Concurrency: 4}).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +133,7 @@ func TestFaultsEndDeliveredOrFailed(t *testing.T) {
 func testFaults(t *testing.T, pipelining bool) {
 	f := newFixture(t, 12)
 	f.noPipelining = !pipelining
+	f.prefetch = pipelining // the pipelined run also prefetches
 	srv := f.srv
 	srv.Fail(f.addr[0], smtptest.Fault{Stage: "RCPT", Code: 421, Times: 1})
 	srv.Fail(f.addr[1], smtptest.Fault{Stage: "RCPT", Code: 451, Times: 2})
@@ -207,7 +217,14 @@ func TestTokenBucketPacesSending(t *testing.T) {
 }
 
 func TestCapsPauseAndHoldAcrossRestart(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prefetch=%v", prefetch), func(t *testing.T) { testCapsPauseAndHoldAcrossRestart(t, prefetch) })
+	}
+}
+
+func testCapsPauseAndHoldAcrossRestart(t *testing.T, prefetch bool) {
 	f := newFixture(t, 8)
+	f.prefetch = prefetch
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	var paused time.Time
@@ -284,7 +301,14 @@ func TestStartTLSRequiredButNotOffered(t *testing.T) {
 }
 
 func TestStopFinishesInFlightAndRecordsAll(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prefetch=%v", prefetch), func(t *testing.T) { testStopFinishesInFlightAndRecordsAll(t, prefetch) })
+	}
+}
+
+func testStopFinishesInFlightAndRecordsAll(t *testing.T, prefetch bool) {
 	f := newFixture(t, 40)
+	f.prefetch = prefetch
 	for _, a := range f.addr {
 		f.srv.Fail(a, smtptest.Fault{Stage: "DATA", Delay: 30 * time.Millisecond, Times: 1})
 	}
@@ -318,7 +342,14 @@ func TestStopFinishesInFlightAndRecordsAll(t *testing.T) {
 }
 
 func TestRandomFaultsNothingStuck(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prefetch=%v", prefetch), func(t *testing.T) { testRandomFaultsNothingStuck(t, prefetch) })
+	}
+}
+
+func testRandomFaultsNothingStuck(t *testing.T, prefetch bool) {
 	f := newFixture(t, 150)
+	f.prefetch = prefetch
 	f.srv.Random = smtptest.RandomFaults(7, 0.3,
 		smtptest.Fault{Stage: "RCPT", Code: 421}, smtptest.Fault{Stage: "RCPT", Code: 451},
 		smtptest.Fault{Stage: "RCPT", Code: 452}, smtptest.Fault{Stage: "RCPT", Code: 550},

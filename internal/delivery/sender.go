@@ -21,6 +21,13 @@ type Options struct {
 	MaxAge        time.Duration // a job still deferred this long after it was queued fails
 	PerConnection int           // reconnect after this many messages; 0 keeps a session as long as it works
 	DialTimeout   time.Duration
+	// Prefetch lets each worker hold its next job and transfer it while the
+	// last result is being recorded; the end of each message still waits
+	// for the record of the one before, so at most Concurrency messages
+	// are ever delivered-but-unrecorded. Up to twice Concurrency rows can
+	// then be "sending" after a crash (the rest never reached the server):
+	// use it when those are resent, not when they are skipped.
+	Prefetch bool
 	// MaxDialFailures in a row, over all workers, stop the send: the
 	// server is down or the configuration is wrong. Default 3.
 	MaxDialFailures int
@@ -67,11 +74,21 @@ func New(q Queue, t Transport, compose Composer, opts Options) *Sender {
 	return &Sender{queue: q, transport: t, compose: compose, opts: opts, fatal: make(chan error, 1)}
 }
 
-// request is a worker's report of its last attempt and its ask for the next job.
+// request is a worker's report of its last attempt and its ask for more.
 type request struct {
 	result *Result
 	job    *Job
-	reply  chan *Job // nil: stop
+	want   int  // jobs wanted now
+	busy   bool // the worker holds a job: answer at once, even with none
+	reply  chan answer
+}
+
+// answer is the ledger's reply to a request, sent once the request's
+// result is committed.
+type answer struct {
+	jobs []Job
+	stop bool // start nothing new: give back the jobs you hold
+	exit bool // and you hold none: you are done
 }
 
 // Run delivers until the queue has nothing left to send, or ctx is
@@ -145,10 +162,11 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 			}
 		}
 		now := s.opts.Now()
-		want := 0
-		capped := false
+		want, capped := 0, false
 		if stopErr == nil {
-			want = len(waiting)
+			for _, r := range waiting {
+				want += r.want
+			}
 			if room := s.opts.Caps.Room(now) - inflight; room < want {
 				want, capped = max(room, 0), true
 			}
@@ -163,16 +181,27 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 			jobs = nil
 		}
 		results = results[:0]
-		for i := range jobs {
-			waiting[0].reply <- &jobs[i]
-			waiting = waiting[1:]
-			inflight++
+		held := waiting[:0]
+		for _, r := range waiting {
+			n := min(r.want, len(jobs))
+			give := jobs[:n:n]
+			jobs = jobs[n:]
+			inflight += n
+			switch {
+			case stopErr != nil:
+				exit := !r.busy && n == 0
+				r.reply <- answer{jobs: give, stop: true, exit: exit}
+				if exit {
+					alive--
+				}
+			case n > 0 || r.busy:
+				r.reply <- answer{jobs: give}
+			default:
+				held = append(held, r)
+			}
 		}
+		waiting = held
 		if len(waiting) == 0 {
-			continue
-		}
-		if stopErr != nil {
-			alive -= s.release(&waiting)
 			continue
 		}
 		next, pending, err := s.queue.NextDue(context.WithoutCancel(ctx))
@@ -206,11 +235,11 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 	return stopErr
 }
 
-// release tells waiting workers to stop and returns how many there were.
+// release tells idle waiting workers to exit and returns how many there were.
 func (s *Sender) release(waiting *[]request) int {
 	n := len(*waiting)
 	for _, r := range *waiting {
-		r.reply <- nil
+		r.reply <- answer{stop: true, exit: true}
 	}
 	*waiting = (*waiting)[:0]
 	return n
@@ -225,33 +254,81 @@ func resetTimer(t *time.Timer, d time.Duration) (*time.Timer, <-chan time.Time) 
 	return t, t.C
 }
 
-// worker asks for a job, attempts it, and reports back, until told to stop.
+// errStopped abandons a message whose send was stopped before its end.
+var errStopped = errors.New("the send was stopped")
+
+// worker asks for jobs, attempts them and reports back, until told to exit.
+// Each result is reported before the next message is finished; with
+// Prefetch the next message is transferred meanwhile, and only its end
+// waits for the answer that confirms the last one is recorded.
 func (s *Sender) worker(ctx context.Context, reqs chan<- request) {
-	w := &workerState{s: s, reply: make(chan *Job, 1)}
+	w := &workerState{s: s, reply: make(chan answer, 1)}
 	defer w.closeSession()
-	var last *Result
-	var lastJob *Job
-	for {
-		reqs <- request{result: last, job: lastJob, reply: w.reply}
-		job := <-w.reply
-		if job == nil {
-			return
+	depth := 1
+	if s.opts.Prefetch {
+		depth = 2
+	}
+	var local []Job
+	var res *Result
+	var resJob *Job
+	outstanding, stopping, exit := false, false, false
+	collect := func() {
+		a := <-w.reply
+		outstanding = false
+		local = append(local, a.jobs...)
+		stopping = stopping || a.stop
+		exit = a.exit
+	}
+	// gate holds the end of a message until the last result is recorded.
+	gate := func() error {
+		if outstanding {
+			collect()
 		}
-		res := w.attempt(ctx, job)
-		last, lastJob = &res, job
+		if stopping {
+			return errStopped
+		}
+		return nil
+	}
+	for !exit {
+		want := depth - len(local)
+		if stopping {
+			want = 0
+		}
+		// Ask when there is a result to report, room for a job, or, when
+		// stopping with nothing left, to be let go.
+		if !outstanding && (res != nil || want > 0 || stopping && len(local) == 0) {
+			reqs <- request{result: res, job: resJob, want: want, busy: len(local) > 0, reply: w.reply}
+			res, resJob, outstanding = nil, nil, true
+		}
+		if len(local) == 0 {
+			collect()
+			continue
+		}
+		job := local[0]
+		local = local[1:]
+		var r Result
+		if stopping {
+			r = Result{JobID: job.ID, Outcome: Requeue, Reply: "not attempted: the send was stopped", At: s.opts.Now()}
+		} else {
+			r = w.attempt(ctx, &job, gate)
+		}
+		if outstanding {
+			collect() // the attempt ended before its gate: wait for the record here
+		}
+		res, resJob = &r, &job
 	}
 }
 
 type workerState struct {
 	s       *Sender
-	reply   chan *Job
+	reply   chan answer
 	session Session
 	onConn  int
 	buf     []byte
 	backoff time.Duration
 }
 
-func (w *workerState) attempt(ctx context.Context, job *Job) Result {
+func (w *workerState) attempt(ctx context.Context, job *Job, gate func() error) Result {
 	s := w.s
 	requeue := func(why string) Result {
 		return Result{JobID: job.ID, Outcome: Requeue, Reply: why, At: s.opts.Now()}
@@ -274,7 +351,15 @@ func (w *workerState) attempt(ctx context.Context, job *Job) Result {
 			return requeue(oneLine(err.Error()))
 		}
 	}
-	err = w.session.Send(from, job.Address, msg)
+	if gs, ok := w.session.(GatedSession); ok {
+		err = gs.SendGated(from, job.Address, msg, gate)
+	} else if err = gate(); err == nil {
+		err = w.session.Send(from, job.Address, msg)
+	}
+	if errors.Is(err, errStopped) {
+		w.closeSession() // the server never got the end of the message
+		return requeue("not sent: the send was stopped")
+	}
 	c := classify(err)
 	now := s.opts.Now()
 	w.onConn++

@@ -142,7 +142,12 @@ type session struct {
 // their replies come back in one, saving three round trips per message;
 // and the message, already in CRLF lines, is dot-stuffed in large chunks
 // instead of byte by byte.
-func (s *session) Send(from, to string, msg []byte) error {
+func (s *session) Send(from, to string, msg []byte) error { return s.SendGated(from, to, msg, nil) }
+
+// SendGated is Send that calls gate, when given, just before the final "."
+// of DATA: until then the server has not taken the message, and a gate
+// error leaves it undelivered (the session is then unusable).
+func (s *session) SendGated(from, to string, msg []byte, gate func() error) error {
 	text := s.smtp.Text
 	param := ""
 	if s.utf8 && !isASCII(from+to) {
@@ -198,6 +203,17 @@ func (s *session) Send(from, to string, msg []byte) error {
 	if err := writeDotStuffed(text.W, msg); err != nil {
 		return err
 	}
+	if gate != nil {
+		if err := gate(); err != nil {
+			return err
+		}
+		if err := s.smtp.UpdateDeadline(s.timeout); err != nil {
+			return err
+		}
+	}
+	if err := finishData(text.W); err != nil {
+		return err
+	}
 	if _, _, err := text.ReadResponse(250); err != nil {
 		return reply("DATA", err)
 	}
@@ -205,7 +221,8 @@ func (s *session) Send(from, to string, msg []byte) error {
 }
 
 // writeDotStuffed writes msg (CRLF lines) as DATA content: a leading "."
-// on any line is doubled (RFC 5321 section 4.5.2), then the final ".".
+// on any line is doubled (RFC 5321 section 4.5.2). The final "." is left to
+// finishData.
 func writeDotStuffed(w *bufio.Writer, msg []byte) error {
 	if len(msg) > 0 && msg[0] == '.' {
 		w.WriteByte('.')
@@ -223,6 +240,11 @@ func writeDotStuffed(w *bufio.Writer, msg []byte) error {
 	if !bytes.HasSuffix(msg, []byte("\r\n")) {
 		w.WriteString("\r\n")
 	}
+	return w.Flush()
+}
+
+// finishData ends DATA: from here on the server has the message.
+func finishData(w *bufio.Writer) error {
 	w.WriteString(".\r\n")
 	return w.Flush()
 }
