@@ -122,6 +122,8 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 	var timer *time.Timer
 	var timerC <-chan time.Time
 	var lastWait time.Time
+	batch := time.NewTimer(time.Hour)
+	batch.Stop()
 	stop := func(err error) {
 		if stopErr == nil {
 			stopErr = err
@@ -159,6 +161,27 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 				take(r)
 			default:
 				break drain
+			}
+		}
+		// With prefetch a worker is busy with its next message while it
+		// waits, so waiting a moment for other workers' results costs it
+		// nothing and saves commits.
+		if s.opts.Prefetch && stopErr == nil && inflight > 0 && allBusy(waiting) {
+			batch.Reset(batchWait)
+		gather:
+			for len(waiting) < s.opts.Concurrency {
+				select {
+				case r := <-reqs:
+					take(r)
+				case <-batch.C:
+					break gather
+				}
+			}
+			if !batch.Stop() {
+				select {
+				case <-batch.C:
+				default:
+				}
 			}
 		}
 		now := s.opts.Now()
@@ -233,6 +256,20 @@ func (s *Sender) ledger(ctx context.Context, reqs <-chan request) error {
 		timer.Stop()
 	}
 	return stopErr
+}
+
+// batchWait is how long the ledger gathers results from busy workers.
+const batchWait = 300 * time.Microsecond
+
+// allBusy reports whether every waiting worker holds a job, so that none
+// of them idles while the ledger gathers.
+func allBusy(waiting []request) bool {
+	for _, r := range waiting {
+		if !r.busy {
+			return false
+		}
+	}
+	return len(waiting) > 0
 }
 
 // release tells idle waiting workers to exit and returns how many there were.
