@@ -14,24 +14,33 @@ import (
 	"mailer/templates"
 )
 
+// inboundSetup is what receive and serve share: the handler and what it
+// was built from.
+type inboundSetup struct {
+	h      *inbound.Handler
+	db     *store.DB
+	cfg    *config.Config
+	signer *token.Signer
+}
+
 // newHandler wires the inbound handler to the store, the transport and the
 // templates.
-func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handler, *store.DB, *config.Config, error) {
+func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inboundSetup, error) {
 	cfg, err := d.Config()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	signer, err := token.NewSigner(cfg.Secret)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	tr, _, err := newTransport(cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	db, err := d.OpenStore(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	in := cfg.Inbound
 	aliases := in.Aliases
@@ -48,9 +57,9 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inbound.Handle
 	})
 	if err != nil {
 		db.Close()
-		return nil, nil, nil, err
+		return nil, err
 	}
-	return h, db, cfg, nil
+	return &inboundSetup{h: h, db: db, cfg: cfg, signer: signer}, nil
 }
 
 // Exit codes for `mailer receive`, read by the MTA (sysexits.h).
@@ -72,11 +81,4 @@ func receiveExitCode(err error) int {
 		return exNoPerm
 	}
 	return exTempFail
-}
-
-// signerFor returns the link signer of a config that newHandler has
-// already checked.
-func signerFor(cfg *config.Config) *token.Signer {
-	s, _ := token.NewSigner(cfg.Secret)
-	return s
 }

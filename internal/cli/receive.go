@@ -72,10 +72,11 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) error {
 		log.Error("mail not handled", "err", err)
 		return &exitCodeError{code: receiveExitCode(err), err: err}
 	}
-	h, db, cfg, err := newHandler(ctx, d, log)
+	in, err := newHandler(ctx, d, log)
 	if err != nil {
 		return fail(err)
 	}
+	h, db, cfg := in.h, in.db, in.cfg
 	defer db.Close()
 	raw, err := io.ReadAll(io.LimitReader(d.In, int64(cfg.Inbound.MaxMessageBytes)+1))
 	if err != nil {

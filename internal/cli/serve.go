@@ -63,10 +63,11 @@ SIGTERM or Ctrl-C stops it after the sessions in progress.`,
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	d := opts.Deps
 	log := slog.New(slog.NewTextHandler(d.ErrOut, nil))
-	h, db, cfg, err := newHandler(ctx, d, log)
+	in, err := newHandler(ctx, d, log)
 	if err != nil {
 		return err
 	}
+	h, db, cfg := in.h, in.db, in.cfg
 	defer db.Close()
 	lmtpAddr, smtpAddr := firstNonEmpty(opts.LMTP, cfg.Inbound.LMTP), firstNonEmpty(opts.SMTP, cfg.Inbound.SMTP)
 	httpAddr := firstNonEmpty(opts.HTTP, cfg.Web.Listen)
@@ -78,7 +79,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	errs := make(chan error, 3)
 	var httpSrv *http.Server
 	if httpAddr != "" {
-		pages, err := web.New(db, h, signerFor(cfg), web.Options{BaseURL: string(cfg.BaseURL), Contact: cfg.Contact,
+		pages, err := web.New(db, h, in.signer, web.Options{BaseURL: string(cfg.BaseURL), Contact: cfg.Contact,
 			Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), TrustedProxies: cfg.Web.Proxies(),
 			SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: log})
 		if err != nil {
