@@ -37,7 +37,9 @@ func NewRootCmd(d *Deps) *cobra.Command {
 		Use:   "mailer",
 		Short: "Newsletter and mailing-list delivery",
 		Long: `mailer keeps mailing lists and their subscribers in SQLite, renders each
-newsletter issue as HTML and plain text, and sends it over SMTP at a set rate.`,
+newsletter issue as HTML and plain text, and sends it over SMTP at a set rate,
+resumably, DKIM-signed. Readers subscribe and leave by mail (majordomo style,
+with double opt-in) or on its web pages, which also carry the archive.`,
 		Example: `  mailer init ./news
   mailer --config ./news/mailer.toml lists create bpf-updates --title "BPF updates"
   mailer subscribers add bpf-updates alice@example.org`,
