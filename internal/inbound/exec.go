@@ -139,10 +139,6 @@ func (s *session) target(c Command) (address.Address, bool) {
 	return a, true
 }
 
-func (s *session) evidence(reason string) store.Evidence {
-	return store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason}
-}
-
 func (s *session) subscribe(c Command, l *store.List) error {
 	a, ok := s.target(c)
 	if !ok {
