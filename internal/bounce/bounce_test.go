@@ -3,6 +3,7 @@ package bounce
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -11,39 +12,42 @@ import (
 func TestCorpus(t *testing.T) {
 	tests := []struct {
 		file      string
-		bounce    bool
 		kind      Kind
 		recipient string
 		status    string
 	}{
-		{"dsn-postfix-hard.eml", true, Hard, "alice@example.org", "5.1.1"},
-		{"dsn-mailbox-full.eml", true, Soft, "bob@example.com", "5.2.2"},
-		{"dsn-soft-4xx.eml", true, Soft, "dave@example.net", "4.4.7"},
-		{"qmail.eml", true, Hard, "erin@example.com", "5.1.1"},
-		{"exim.eml", true, Hard, "frank@example.co.uk", "5.1.1"},
-		{"sendmail.eml", true, Hard, "gina@old.example.edu", "5.1.1"},
-		{"exchange.eml", true, Hard, "hank@corp.example.com", "5.1.10"},
-		{"gmail.eml", true, Hard, "ivy@gmail.example", "5.1.1"},
-		{"yahoo.eml", true, Hard, "jack@yahoo.example", "5.0.0"},
-		{"outlook-full.eml", true, Soft, "kim@outlook.example", "5.2.2"},
-		{"verp-only.eml", true, Hard, "", ""},
-		{"dsn-delayed.eml", false, "", "carol@example.org", "4.4.1"},
-		{"delay-text.eml", false, "", "", ""},
-		{"vacation.eml", false, "", "", ""},
-		{"normal.eml", false, "", "", ""},
+		{"dsn-postfix-hard.eml", Hard, "alice@example.org", "5.1.1"},
+		{"dsn-mailbox-full.eml", Soft, "bob@example.com", "5.2.2"},
+		{"dsn-soft-4xx.eml", Soft, "dave@example.net", "4.4.7"},
+		{"qmail.eml", Hard, "erin@example.com", "5.1.1"},
+		{"exim.eml", Hard, "frank@example.co.uk", "5.1.1"},
+		{"sendmail.eml", Hard, "gina@old.example.edu", "5.1.1"},
+		{"exchange.eml", Hard, "hank@corp.example.com", "5.1.10"},
+		{"gmail.eml", Hard, "ivy@gmail.example", "5.1.1"},
+		{"yahoo.eml", Hard, "jack@yahoo.example", "5.0.0"},
+		{"outlook-full.eml", Soft, "kim@outlook.example", "5.2.2"},
+		{"verp-only.eml", Hard, "", ""},
+		{"dsn-delayed.eml", Delay, "carol@example.org", "4.4.1"},
+		{"delay-text.eml", Delay, "mo@example.com", "4.3.0"},
+		{"vacation.eml", AutoReply, "", ""},
+		{"normal.eml", "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			raw, err := os.ReadFile(filepath.Join("testdata", "own", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
 			r := Parse(raw)
-			if r.Bounce != tt.bounce || r.Kind != tt.kind || r.Recipient != tt.recipient || r.Status != tt.status {
-				t.Fatalf("got %+v, want bounce=%v kind=%q rcpt=%q status=%q", r, tt.bounce, tt.kind, tt.recipient, tt.status)
+			var got Failure
+			if len(r.Failures) > 0 {
+				got = r.Failures[0]
 			}
-			if r.Bounce && r.Reason == "" {
-				t.Fatal("no reason")
+			if r.Kind != tt.kind || got.Recipient != tt.recipient || got.Status != tt.status || len(r.Failures) > 1 {
+				t.Fatalf("got %+v, want kind=%q rcpt=%q status=%q", r, tt.kind, tt.recipient, tt.status)
+			}
+			if r.Failed() && got.Diagnostic == "" && r.Diagnostic == "" {
+				t.Fatal("no diagnostic")
 			}
 		})
 	}
@@ -51,7 +55,7 @@ func TestCorpus(t *testing.T) {
 
 func TestGarbage(t *testing.T) {
 	for _, s := range []string{"", "not mail", "Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\n"} {
-		if r := Parse([]byte(s)); r.Bounce {
+		if r := Parse([]byte(s)); r.Kind != "" {
 			t.Errorf("%q read as a bounce: %+v", s, r)
 		}
 	}
@@ -59,15 +63,17 @@ func TestGarbage(t *testing.T) {
 
 // FuzzParse: never panics, and a bounce always has a kind.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.eml")
+	files, _ := filepath.Glob("testdata/*/*.*")
 	for _, name := range files {
 		raw, _ := os.ReadFile(name)
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		r := Parse(raw)
-		if r.Bounce && r.Kind != Hard && r.Kind != Soft {
-			t.Fatalf("bounce without a kind: %+v", r)
+		for _, f := range r.Failures {
+			if f.Kind == "" || !strings.Contains(f.Recipient, "@") {
+				t.Fatalf("failure without a kind or an address: %+v", f)
+			}
 		}
 	})
 }

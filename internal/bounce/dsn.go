@@ -1,0 +1,158 @@
+package bounce
+
+import (
+	"regexp"
+	"strings"
+)
+
+// field is one "Name: value" line of a delivery-status part, unfolded.
+type field struct{ name, value string }
+
+// fromDSN reads the message/delivery-status parts of an RFC 3464 report,
+// wherever they are in the tree. ok is false when there is none, or when
+// it names nobody, so that the text of the report is read instead.
+func fromDSN(m *message) (Report, bool) {
+	var fs []Failure
+	seen := false
+	for _, p := range m.parts {
+		if p.ctype != "message/delivery-status" && p.ctype != "message/global-delivery-status" {
+			continue
+		}
+		seen = true
+		for _, group := range recipientGroups(string(p.body)) {
+			if f, ok := groupFailure(group); ok {
+				fs = add(fs, f)
+			}
+		}
+	}
+	if !seen || len(fs) == 0 {
+		return Report{}, false
+	}
+	return Report{Kind: worst(fs), Failures: fs}, true
+}
+
+// recipientGroups splits a status part into its per-recipient field
+// groups. Blank lines separate groups; a second Final-Recipient without a
+// blank line before it starts a new group too, as some MTAs write them.
+func recipientGroups(body string) [][]field {
+	var groups [][]field
+	var cur []field
+	flush := func() {
+		if hasField(cur, "final-recipient") || hasField(cur, "original-recipient") {
+			groups = append(groups, cur)
+		}
+		cur = nil
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		switch {
+		case strings.TrimSpace(line) == "":
+			flush()
+		case (line[0] == ' ' || line[0] == '\t') && len(cur) > 0:
+			cur[len(cur)-1].value += " " + strings.TrimSpace(line)
+		default:
+			name, value, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "final-recipient" && hasField(cur, "final-recipient") {
+				flush()
+			}
+			cur = append(cur, field{name, strings.TrimSpace(value)})
+		}
+	}
+	flush()
+	return groups
+}
+
+func hasField(fs []field, name string) bool { return get(fs, name) != "" }
+
+func get(fs []field, name string) string {
+	for _, f := range fs {
+		if f.name == name {
+			return f.value
+		}
+	}
+	return ""
+}
+
+var dsnStatusRe = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
+
+// groupFailure reads one recipient's fields: Action failed (or "failure",
+// or "failed (...)") is a failure, delayed a delay; delivered, relayed and
+// expanded are not reported.
+func groupFailure(g []field) (Failure, bool) {
+	// The original recipient is the address we sent to; the final one may
+	// be where an alias led.
+	rcpt := recipientField(get(g, "original-recipient"))
+	if rcpt == "" {
+		rcpt = recipientField(get(g, "final-recipient"))
+	}
+	if rcpt == "" {
+		return Failure{}, false
+	}
+	status := dsnStatusRe.FindString(get(g, "status"))
+	diag := oneLine(get(g, "diagnostic-code"))
+	if _, d, ok := strings.Cut(diag, ";"); ok && !strings.Contains(strings.SplitN(diag, ";", 2)[0], " ") {
+		diag = strings.TrimSpace(d)
+	}
+	f := Failure{Recipient: rcpt, Status: status, Diagnostic: firstNonEmpty(diag, statusWords(status))}
+	action := strings.ToLower(get(g, "action"))
+	switch {
+	case strings.HasPrefix(action, "fail"):
+		f.Kind = failureKind(status, diag, Hard)
+	case strings.HasPrefix(action, "delay"):
+		f.Kind = Delay
+	case strings.HasPrefix(action, "deliver"), strings.HasPrefix(action, "relay"), strings.HasPrefix(action, "expand"):
+		return Failure{}, false
+	case strings.HasPrefix(status, "5"):
+		// No or unknown Action: a permanent status still says it failed.
+		f.Kind = failureKind(status, diag, Hard)
+	case strings.HasPrefix(status, "4"):
+		f.Kind = Delay
+	default:
+		return Failure{}, false
+	}
+	return f, true
+}
+
+// recipientField reads "rfc822; <user@example.org>". An address type
+// other than rfc822 (x400, unknown) names no address we sent to.
+func recipientField(v string) string {
+	typ, addr, ok := strings.Cut(v, ";")
+	if !ok {
+		addr, typ = v, "rfc822"
+	}
+	typ = strings.ToLower(strings.TrimSpace(typ))
+	if typ != "rfc822" && typ != "utf-8" {
+		return ""
+	}
+	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>\"' "))
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleLocal(addr[:at]) {
+		return ""
+	}
+	return addr
+}
+
+func statusWords(status string) string {
+	if status == "" {
+		return "delivery failed"
+	}
+	return "status " + status
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
+
+func firstNonEmpty(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
