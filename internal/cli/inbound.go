@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/fault"
@@ -17,10 +18,11 @@ import (
 // inboundSetup is what receive and serve share: the handler and what it
 // was built from.
 type inboundSetup struct {
-	h      *inbound.Handler
-	db     *store.DB
-	cfg    *config.Config
-	signer *token.Signer
+	h       *inbound.Handler
+	bounces *bounces.Service
+	db      *store.DB
+	cfg     *config.Config
+	signer  *token.Signer
 }
 
 // newHandler wires the inbound handler to the store, the transport and the
@@ -47,19 +49,22 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inboundSetup, 
 	if len(aliases) == 0 {
 		aliases = []string{"majordomo"}
 	}
+	policy := store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)}
+	svc := bounces.New(db, nil, policy, log)
 	h, err := inbound.New(db, delivery.Outbox{Transport: tr, DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}, signer, inbound.Options{
 		ListHost: string(cfg.ListHost), BaseURL: string(cfg.BaseURL), Owner: string(cfg.Owner), Contact: cfg.Contact,
 		Aliases: aliases, ConfirmTTL: time.Duration(in.ConfirmTTL), ConfirmInterval: time.Duration(in.ConfirmInterval),
 		RepliesPerSenderHour: in.RepliesPerSenderHour, RepliesPerHour: in.RepliesPerHour, MaxCommands: in.MaxCommands,
 		MaxMessageBytes: in.MaxMessageBytes, NotifyOwner: cfg.Bounce.NotifyOwner,
-		Bounces:   store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)},
+		Bounces: policy, BounceService: svc,
 		Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &inboundSetup{h: h, db: db, cfg: cfg, signer: signer}, nil
+	svc.Notify(h) // the owners' notice is mail the handler composes
+	return &inboundSetup{h: h, bounces: svc, db: db, cfg: cfg, signer: signer}, nil
 }
 
 // Exit codes for `mailer receive`, read by the MTA (sysexits.h).

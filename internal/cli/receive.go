@@ -19,6 +19,7 @@ type ReceiveOptions struct {
 	Deps      *Deps
 	Recipient string
 	Sender    string
+	SenderSet bool // --sender was given, even as "": the null sender
 }
 
 // exitCodeError carries a sysexits code through cobra to Run.
@@ -54,6 +55,7 @@ malformed), 67 not one of our addresses, 77 a post to an announce-only list,
   mailer receive --recipient majordomo@lists.example.org < request.eml`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.SenderSet = cmd.Flags().Changed("sender")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -82,7 +84,7 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) error {
 	if err != nil {
 		return fail(fault.Wrap(fault.Unavailable, err, "read standard input: %v", err))
 	}
-	dl := inbound.Delivery{Raw: raw, Recipient: opts.Recipient, Sender: opts.Sender, SenderKnown: opts.Sender != ""}
+	dl := inbound.Delivery{Raw: raw, Recipient: opts.Recipient, Sender: opts.Sender, SenderKnown: opts.SenderSet || opts.Sender != ""}
 	if dl.Recipient == "" {
 		dl.Recipient = firstNonEmpty(d.Getenv("ORIGINAL_RECIPIENT"), d.Getenv("RECIPIENT"), recipientFromHeaders(raw, string(cfg.ListHost)))
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"mailer/internal/bounces"
 	"os"
 	"os/signal"
 	"strings"
@@ -83,6 +85,13 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		}
 		caps = delivery.NewCaps(cfg.Rate.PerHour, cfg.Rate.PerDay, recent)
 	}
+	// Refusals while sending go to the same bounce service as bounce mail,
+	// which tells the owners when it stops a member.
+	in, err := newHandler(ctx, d, slog.New(slog.NewTextHandler(errOut, nil)))
+	if err != nil {
+		return err
+	}
+	defer in.db.Close()
 	counts, _ := db.Queue(send.ID).Counts(ctx)
 	prog := newProgress(d, errOut, counts)
 	defer prog.stop()
@@ -93,7 +102,7 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		Prefetch: cfg.Send.InFlight == config.InFlightResend,
 		Retry:    cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
 		DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout), Now: d.Now,
-		OnResult: p.onResult(ctx, prog), OnPause: prog.pause, OnWait: prog.wait,
+		OnResult: p.onResult(ctx, prog, in.bounces), OnPause: prog.pause, OnWait: prog.wait,
 	})
 	runErr := sender.Run(runCtx)
 	prog.stop()
@@ -132,15 +141,14 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 
 // onResult updates the progress and counts a permanent refusal (5xx) as a
 // hard bounce against the member, as a bounce message would.
-func (p *sendPlan) onResult(ctx context.Context, prog *progress) func(delivery.Job, delivery.Result) {
-	cfg, db, list := p.job.cfg, p.job.db, p.job.list.Name
-	policy := store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)}
+func (p *sendPlan) onResult(ctx context.Context, prog *progress, svc *bounces.Service) func(delivery.Job, delivery.Result) {
+	list := p.job.list.Name
 	return func(j delivery.Job, r delivery.Result) {
 		prog.result(j, r)
 		if r.Outcome != delivery.Failed || !r.Permanent {
 			return
 		}
-		up, err := db.RecordBounce(context.WithoutCancel(ctx), list, j.Address, true, "refused when sending: "+r.Reply, policy)
+		up, err := svc.Refusal(context.WithoutCancel(ctx), list, j.Address, r.Reply)
 		if err != nil {
 			fmt.Fprintf(prog.out, "could not count the bounce of %s: %v\n", j.Address, err)
 		} else if up.Disabled {

@@ -52,10 +52,11 @@ type Counts struct {
 	Sent     int `json:"sent"`
 	Deferred int `json:"deferred"`
 	Failed   int `json:"failed"`
+	Skipped  int `json:"skipped"` // the reader had left when the message's turn came
 }
 
 // Total is the number of rows.
-func (c Counts) Total() int { return c.Queued + c.Sending + c.Sent + c.Deferred + c.Failed }
+func (c Counts) Total() int { return c.Queued + c.Sending + c.Sent + c.Deferred + c.Failed + c.Skipped }
 
 // Pending is the number of rows not yet finished.
 func (c Counts) Pending() int { return c.Queued + c.Sending + c.Deferred }

@@ -2,46 +2,22 @@ package inbound
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
-	"mailer/internal/bounce"
-	"mailer/internal/store"
+	"mailer/internal/bounces"
 )
 
-// bounce keeps a bounce, reads it, and adds it to the member's score. The
-// address comes from the report, else from the VERP envelope, which names
-// the reader even when the report is unreadable. Bounces are never answered.
+// Bounces is the bounce service (package bounces).
+type Bounces interface {
+	Handle(ctx context.Context, m bounces.Message) ([]bounces.Scored, string, error)
+}
+
+// bounce hands a bounce to the bounce service. Bounces are never answered.
 func (h *Handler) bounce(ctx context.Context, route Route, rcpt string, raw []byte) (Result, error) {
-	r := bounce.Parse(raw)
-	addr := r.Recipient
-	if route.VERP != "" && (addr == "" || !r.Bounce) {
-		addr = route.VERP
-	}
-	if err := h.store.StoreBounce(ctx, store.Bounce{ListName: route.List, Recipient: rcpt, Address: addr,
-		MessageID: headerValue(raw, "Message-Id"), Raw: raw}); err != nil {
-		return Result{}, err
-	}
-	if !r.Bounce {
-		return Result{Outcome: BounceStored, Detail: addr + ": " + r.Reason}, nil
-	}
-	if addr == "" {
-		return Result{Outcome: BounceStored, Detail: "bounce names no address"}, nil
-	}
-	reason := strings.TrimSpace(string(r.Kind) + " bounce: " + r.Reason)
-	up, err := h.store.RecordBounce(ctx, route.List, addr, r.Kind == bounce.Hard, reason, h.o.Bounces)
+	_, detail, err := h.bounces.Handle(ctx, bounces.Message{List: route.List, Recipient: rcpt, VERP: route.VERP,
+		MessageID: headerValue(raw, "Message-Id"), Raw: raw})
 	if err != nil {
 		return Result{}, err
-	}
-	if !up.Member {
-		return Result{Outcome: BounceStored, Detail: addr + " is not a member of " + route.List}, nil
-	}
-	detail := fmt.Sprintf("%s %s bounce, score %.1f", addr, r.Kind, up.Score)
-	if up.Disabled {
-		detail += "; mail stopped"
-		if err := h.NotifyBounced(ctx, route.List, addr, up.Score, reason); err != nil {
-			h.o.Logger.Warn("could not tell the owners", "err", err)
-		}
 	}
 	return Result{Outcome: BounceStored, Detail: detail}, nil
 }

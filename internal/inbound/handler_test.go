@@ -354,7 +354,7 @@ func TestBounceStopsMailAndTellsTheOwner(t *testing.T) {
 	ctx := context.Background()
 	a, _ := address.Parse("alice@example.org")
 	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
-	raw, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "dsn-postfix-hard.eml"))
+	raw, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "own", "dsn-postfix-hard.eml"))
 	res, err := e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+alice=example.org@" + host, SenderKnown: true, Raw: raw})
 	if err != nil || !strings.Contains(res.Detail, "mail stopped") {
 		t.Fatalf("%+v %v", res, err)
@@ -370,7 +370,7 @@ func TestBounceStopsMailAndTellsTheOwner(t *testing.T) {
 		t.Fatal("a bounce was answered")
 	}
 	// A vacation reply to the bounce address counts nothing.
-	vac, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "vacation.eml"))
+	vac, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "own", "vacation.eml"))
 	b, _ := address.Parse("bob@example.org")
 	e.db.SetStatus(ctx, "bpf-updates", b, store.Active, store.Evidence{Source: store.SourceAdmin})
 	e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+bob=example.org@" + host, SenderKnown: true, Raw: vac})

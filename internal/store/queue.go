@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"mailer/internal/delivery"
@@ -15,6 +16,7 @@ import (
 type SendQueue struct {
 	db     *DB
 	sendID int64
+	listID int64 // 0 until read
 
 	ahead    []delivery.Job // queued rows read ahead, in id order
 	cursor   int64          // highest id read ahead
@@ -35,6 +37,11 @@ var _ delivery.Queue = (*SendQueue)(nil)
 func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, want int, now time.Time) ([]delivery.Job, error) {
 	if len(results) == 0 && want == 0 {
 		return nil, nil
+	}
+	if q.listID == 0 {
+		if err := q.db.sql.QueryRowContext(ctx, `SELECT list_id FROM sends WHERE id = ?`, q.sendID).Scan(&q.listID); err != nil {
+			return nil, q.db.wrap(err, "read send")
+		}
 	}
 	if q.deferred < 0 {
 		c, err := q.Counts(ctx)
@@ -60,11 +67,15 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 			return err
 		}
 		if deferred > 0 && want > 0 {
-			n, err := q.claim(ctx, tx, claimDeferred, &jobs, formatTime(now), q.sendID, want)
+			skipped, err := q.skipDeferred(ctx, tx, now)
 			if err != nil {
 				return err
 			}
-			deferred -= n
+			n, err := q.claim(ctx, tx, claimDeferred, &jobs, formatTime(now), q.sendID, want, q.listID)
+			if err != nil {
+				return err
+			}
+			deferred -= n + skipped
 		}
 		claim, err := q.db.prepared(ctx, tx, claimByID)
 		if err != nil {
@@ -78,14 +89,16 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 			}
 			j := ahead[0]
 			ahead = ahead[1:]
-			res, err := claim.ExecContext(ctx, formatTime(now), j.ID)
+			res, err := claim.ExecContext(ctx, formatTime(now), j.ID, q.listID)
 			if err != nil {
 				return err
 			}
 			// A row no longer queued (another process, or an operator)
-			// is not ours to send.
+			// is not ours to send; one whose reader left is skipped.
 			if n, _ := res.RowsAffected(); n == 1 {
 				jobs = append(jobs, j)
+			} else if err := q.skip(ctx, tx, j.ID, now); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -101,17 +114,59 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 
 const jobColumns = `id, subscriber_id, address, name, message_id, attempts, created_at`
 
-// claimDeferred takes deferred rows that are due.
-const claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id IN (
-	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?3)
+// stillMember is the hand-over check, part of every claim: nobody who is
+// not an active member at that moment gets the message, whether it is a
+// first attempt, a retry or a resumed send.
+const stillMember = `EXISTS (SELECT 1 FROM memberships m WHERE m.list_id = ?%d
+	AND m.subscriber_id = deliveries.subscriber_id AND m.status = 'active')`
+
+// claimDeferred takes deferred rows that are due and whose reader is still
+// a member.
+var claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id IN (
+	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1
+	AND ` + fmt.Sprintf(stillMember, 4) + ` ORDER BY next_attempt_at LIMIT ?3)
 	RETURNING ` + jobColumns
+
+// skipReason says why a row was skipped: its reader's membership now.
+const skipReason = `'skipped: ' || coalesce((SELECT m.status FROM memberships m WHERE m.list_id = ?%d
+	AND m.subscriber_id = deliveries.subscriber_id), 'removed') || ' when its turn came'`
+
+// skipDeferredDue marks skipped the due deferred rows of readers who left.
+var skipDeferredDue = `UPDATE deliveries SET state = 'skipped', next_attempt_at = NULL, updated_at = ?1,
+	last_reply = ` + fmt.Sprintf(skipReason, 3) + `
+	WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1 AND NOT ` + fmt.Sprintf(stillMember, 3)
+
+var skipByID = `UPDATE deliveries SET state = 'skipped', updated_at = ?1, last_reply = ` + fmt.Sprintf(skipReason, 3) + `
+	WHERE id = ?2 AND state = 'queued'`
+
+func (q *SendQueue) skipDeferred(ctx context.Context, tx *sql.Tx, now time.Time) (int, error) {
+	stmt, err := q.db.prepared(ctx, tx, skipDeferredDue)
+	if err != nil {
+		return 0, err
+	}
+	res, err := stmt.ExecContext(ctx, formatTime(now), q.sendID, q.listID)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (q *SendQueue) skip(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+	stmt, err := q.db.prepared(ctx, tx, skipByID)
+	if err != nil {
+		return err
+	}
+	_, err = stmt.ExecContext(ctx, formatTime(now), id, q.listID)
+	return err
+}
 
 // readQueued reads queued rows after the cursor, walking the partial index
 // deliveries_queued in id order.
 const readQueued = `SELECT ` + jobColumns + ` FROM deliveries
 	WHERE send_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?`
 
-const claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'`
+var claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id = ?2 AND state = 'queued' AND ` + fmt.Sprintf(stillMember, 3)
 
 func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]delivery.Job, cursor *int64) error {
 	var jobs []delivery.Job
@@ -221,6 +276,8 @@ func (q *SendQueue) Counts(ctx context.Context) (delivery.Counts, error) {
 			c.Deferred = n
 		case "failed":
 			c.Failed = n
+		case "skipped":
+			c.Skipped = n
 		}
 	}
 	return c, q.db.wrap(rows.Err(), "count deliveries")

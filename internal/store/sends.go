@@ -244,10 +244,10 @@ type DeliveryProblem struct {
 	At       time.Time `json:"at"`
 }
 
-// Problems returns the latest deferred and failed deliveries of a send.
+// Problems returns the latest deferred, failed and skipped deliveries of a send.
 func (db *DB) Problems(ctx context.Context, sendID int64, limit int) ([]DeliveryProblem, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT address, state, attempts, last_reply, updated_at FROM deliveries
-		WHERE send_id = ? AND state IN ('deferred', 'failed') ORDER BY updated_at DESC LIMIT ?`, sendID, limit)
+		WHERE send_id = ? AND state IN ('deferred', 'failed', 'skipped') ORDER BY updated_at DESC LIMIT ?`, sendID, limit)
 	if err != nil {
 		return nil, db.wrap(err, "read delivery problems")
 	}

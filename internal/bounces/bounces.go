@@ -1,0 +1,174 @@
+// Package bounces is the one bounce service: it keeps bounce messages,
+// adds what they say to the members' scores under the list's policy, and
+// tells the owners when bounces stop mail to a member. Both ways a bounce
+// reaches mailer go through it: a bounce message to LIST-bounces@ (mailer
+// receive, mailer serve) and a permanent refusal while sending.
+package bounces
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"mailer/internal/bounce"
+	"mailer/internal/store"
+)
+
+// Store is what the service needs of the subscription store.
+type Store interface {
+	StoreBounce(ctx context.Context, b store.Bounce) error
+	RecordBounce(ctx context.Context, list, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
+}
+
+// Notifier tells a list's owners that bounces stopped mail to addr.
+type Notifier interface {
+	NotifyBounced(ctx context.Context, list, addr string, score float64, reason string) error
+}
+
+// Service records, scores and notifies.
+type Service struct {
+	store  Store
+	notify Notifier // nil: owners are not told
+	policy store.BouncePolicy
+	log    *slog.Logger
+}
+
+// New returns a service. notify may be nil, or set later with Notify.
+func New(s Store, notify Notifier, p store.BouncePolicy, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: s, notify: notify, policy: p, log: log}
+}
+
+// Notify sets who tells the owners.
+func (s *Service) Notify(n Notifier) { s.notify = n }
+
+// Message is one bounce message as delivered to a list's bounce address.
+type Message struct {
+	List      string
+	Recipient string // the address it was delivered to
+	VERP      string // the member the VERP address names, or ""
+	MessageID string
+	Raw       []byte
+}
+
+// Scored is what became of one address named by a bounce.
+type Scored struct {
+	Address string
+	Kind    bounce.Kind
+	Update  store.BounceUpdate
+}
+
+// Handle keeps a bounce message and scores it. VERP is authoritative: a
+// bounce to LIST-bounces+alice=example.org@HOST is about alice whatever its
+// text says, and the parser only says how bad it is; a delay warning or an
+// auto-reply never scores, and a message it cannot read scores soft (and is
+// kept for the owner). Without VERP, every failed recipient the report
+// names is scored.
+func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, error) {
+	r := bounce.Parse(m.Raw)
+	targets := s.targets(r, m.VERP)
+	kept := m.VERP
+	if kept == "" && len(targets) > 0 {
+		kept = targets[0].Recipient
+	}
+	if err := s.store.StoreBounce(ctx, store.Bounce{ListName: m.List, Recipient: m.Recipient, Address: kept,
+		MessageID: m.MessageID, Raw: m.Raw}); err != nil {
+		return nil, "", err
+	}
+	if len(targets) == 0 {
+		return nil, describeUnscored(r, kept), nil
+	}
+	var out []Scored
+	for _, f := range targets {
+		reason := strings.TrimSpace(string(f.Kind) + " bounce: " + f.Diagnostic)
+		up, err := s.score(ctx, m.List, f.Recipient, f.Kind == bounce.Hard, reason)
+		if err != nil {
+			return out, "", err
+		}
+		out = append(out, Scored{Address: f.Recipient, Kind: f.Kind, Update: up})
+	}
+	return out, describe(m.List, out), nil
+}
+
+// targets are the failures to score.
+func (s *Service) targets(r bounce.Report, verp string) []bounce.Failure {
+	if verp != "" {
+		f := r.For(verp)
+		switch f.Kind {
+		case bounce.Hard, bounce.Soft:
+			return []bounce.Failure{f}
+		case bounce.Delay, bounce.AutoReply:
+			return nil
+		}
+		f.Kind, f.Diagnostic = bounce.Soft, "unrecognised message to the bounce address: "+firstNonEmpty(r.Diagnostic, "no report")
+		return []bounce.Failure{f}
+	}
+	var out []bounce.Failure
+	for _, f := range r.Failures {
+		if f.Kind == bounce.Hard || f.Kind == bounce.Soft {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Refusal counts a permanent refusal (5xx to RCPT or DATA) while sending
+// as a hard bounce of addr, as a bounce message would.
+func (s *Service) Refusal(ctx context.Context, list, addr, reply string) (store.BounceUpdate, error) {
+	return s.score(ctx, list, addr, true, "refused when sending: "+reply)
+}
+
+func (s *Service) score(ctx context.Context, list, addr string, hard bool, reason string) (store.BounceUpdate, error) {
+	up, err := s.store.RecordBounce(ctx, list, addr, hard, reason, s.policy)
+	if err != nil || !up.Disabled || s.notify == nil {
+		return up, err
+	}
+	if err := s.notify.NotifyBounced(ctx, list, addr, up.Score, reason); err != nil {
+		// The member is stopped either way; the owners can see it in
+		// `mailer bounces ls`.
+		s.log.Warn("could not tell the owners", "list", list, "address", addr, "err", err)
+	}
+	return up, nil
+}
+
+func describe(list string, out []Scored) string {
+	var parts []string
+	for _, sc := range out {
+		if !sc.Update.Member {
+			parts = append(parts, sc.Address+" is not a member of "+list)
+			continue
+		}
+		p := fmt.Sprintf("%s %s bounce, score %.1f", sc.Address, sc.Kind, sc.Update.Score)
+		if sc.Update.Disabled {
+			p += "; mail stopped"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func describeUnscored(r bounce.Report, addr string) string {
+	what := "not a bounce"
+	switch r.Kind {
+	case bounce.Delay:
+		what = "delivery delayed, not counted"
+	case bounce.AutoReply:
+		what = "auto-reply, not counted"
+	case bounce.Hard, bounce.Soft:
+		what = "bounce names no address"
+	}
+	if addr != "" {
+		return addr + ": " + what
+	}
+	return what
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
