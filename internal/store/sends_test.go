@@ -130,3 +130,41 @@ func TestLease(t *testing.T) {
 		t.Fatalf("expired lease: %v", err)
 	}
 }
+
+// TestClaimSkipsReadersWhoLeft: the hand-over checks the membership, for a
+// first attempt, a due retry and a resumed send alike.
+func TestClaimSkipsReadersWhoLeft(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	s := startTestSend(t, db, 3) // ra, rb, rc
+	q := db.Queue(s.ID)
+	now := db.Now()
+	jobs, err := q.Exchange(ctx, nil, 1, now)
+	if err != nil || len(jobs) != 1 || jobs[0].Address != "ra@example.org" {
+		t.Fatalf("claimed %+v, %v", jobs, err)
+	}
+	// ra is deferred; then ra and rb leave.
+	res := []delivery.Result{{JobID: jobs[0].ID, Outcome: delivery.Deferred, Reply: "451 later", At: now, NextAttempt: now.Add(time.Minute)}}
+	if _, err := q.Exchange(ctx, res, 0, now); err != nil {
+		t.Fatal(err)
+	}
+	db.SetStatus(ctx, "news", mustAddr(t, "ra@example.org"), store.Unsubscribed, admin)
+	db.SetStatus(ctx, "news", mustAddr(t, "rb@example.org"), store.Unsubscribed, admin)
+	// A fresh queue, as a resumed process has.
+	q = db.Queue(s.ID)
+	jobs, err = q.Exchange(ctx, nil, 10, now.Add(2*time.Minute))
+	if err != nil || len(jobs) != 1 || jobs[0].Address != "rc@example.org" {
+		t.Fatalf("claimed %+v, %v", jobs, err)
+	}
+	c, _ := q.Counts(ctx)
+	if c.Skipped != 2 || c.Deferred != 0 || c.Queued != 0 {
+		t.Fatalf("counts %+v", c)
+	}
+	if _, pending, _ := q.NextDue(ctx); pending {
+		t.Fatal("skipped rows still pending")
+	}
+	probs, _ := db.Problems(ctx, s.ID, 10)
+	if len(probs) != 2 || probs[0].State != "skipped" || !strings.Contains(probs[0].Reply, "unsubscribed") {
+		t.Fatalf("problems %+v", probs)
+	}
+}

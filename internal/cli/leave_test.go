@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"mailer/internal/smtptest"
+)
+
+// The ways a reader leaves a list, each acting through its real entry
+// point: the CLI, the web page's form, a mail client's RFC 8058 one-click
+// POST, a mail command confirmed by reply, the List-Unsubscribe mailto, and
+// bounces past the threshold, the last four through `mailer serve`.
+var leaveWays = []string{"cli", "web", "one-click", "mail-command", "mailto", "bounces"}
+
+type leaveEnv struct {
+	*testEnv
+	srv        *smtptest.Server
+	lmtp, http string
+}
+
+func newLeaveEnv(t *testing.T) *leaveEnv {
+	e, srv := newSendEnv(t, 29)
+	e.env["MAILER_BOUNCE_THRESHOLD"] = "1"
+	a := startServeAll(t, e, "127.0.0.1:0")
+	return &leaveEnv{testEnv: e, srv: srv, lmtp: a[0], http: a[2]}
+}
+
+// leaver is the reader who leaves by way i.
+func leaver(i int) string { return fmt.Sprintf("reader%04d@example.org", 20+i) }
+
+var listUnsubToken = regexp.MustCompile(`/u/([a-z2-7]+)>`)
+
+func (e *leaveEnv) token(t *testing.T, addr string) string {
+	eml := e.mustRun("render", "issue-06", "--to", addr, "--format", "eml")
+	msg, err := mail.ReadMessage(strings.NewReader(eml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := listUnsubToken.FindStringSubmatch(msg.Header.Get("List-Unsubscribe"))
+	if m == nil {
+		t.Fatalf("no token in %q", msg.Header.Get("List-Unsubscribe"))
+	}
+	return m[1]
+}
+
+func (e *leaveEnv) lmtpDeliver(t *testing.T, from, rcpt, raw string) {
+	conn, err := net.Dial("tcp", e.lmtp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := smtp.NewClientLMTP(conn)
+	defer c.Close()
+	if err := c.Hello("mx.example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail(from, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(rcpt, nil); err != nil {
+		t.Fatalf("RCPT %s: %v", rcpt, err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, strings.ReplaceAll(raw, "\n", "\r\n"))
+	if _, err := w.CloseWithLMTPResponse(); err != nil {
+		t.Fatalf("LMTP %s: %v", rcpt, err)
+	}
+	c.Quit()
+}
+
+var confirmToken = regexp.MustCompile(`bpf-updates-confirm\+([a-z2-7]+)@`)
+
+// leave makes addr leave by way, and returns once the change is committed.
+func (e *leaveEnv) leave(t *testing.T, way, addr string, tokens map[string]string) {
+	local, domain, _ := strings.Cut(addr, "@")
+	switch way {
+	case "cli":
+		e.mustRun("subscribers", "rm", "bpf-updates", addr)
+	case "web", "one-click":
+		body := ""
+		if way == "one-click" {
+			body = "List-Unsubscribe=One-Click"
+		}
+		resp, err := http.Post("http://"+e.http+"/u/"+tokens[addr], "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s POST: %d", way, resp.StatusCode)
+		}
+	case "mail-command":
+		e.lmtpDeliver(t, addr, "majordomo@lists.example.org", "From: "+addr+"\nSubject: x\nMessage-ID: <leave-"+local+"@example.org>\n\nunsubscribe bpf-updates\n")
+		var tok string
+		for _, m := range e.srv.Messages() {
+			if m.To[0] == addr {
+				if s := confirmToken.FindStringSubmatch(string(m.Data)); s != nil {
+					tok = s[1]
+				}
+			}
+		}
+		if tok == "" {
+			t.Fatal("no confirmation request for the mail unsubscribe")
+		}
+		e.lmtpDeliver(t, addr, "bpf-updates-confirm+"+tok+"@lists.example.org", "From: "+addr+"\nSubject: Re: confirm\nMessage-ID: <confirm-"+local+"@example.org>\n\nyes\n")
+	case "mailto":
+		e.lmtpDeliver(t, addr, "bpf-updates-unsubscribe+"+tokens[addr]+"@lists.example.org", "From: "+addr+"\nSubject: unsubscribe\nMessage-ID: <mailto-"+local+"@example.org>\n\n")
+	case "bounces":
+		e.lmtpDeliver(t, "", "bpf-updates-bounces+"+local+"="+domain+"@lists.example.org",
+			"From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n\nThis is the mail system.\n\n<"+addr+">: host mx.example.net said: 550 5.1.1 User unknown\n")
+	}
+	out := e.mustRun("subscribers", "ls", "bpf-updates", "--status", "active")
+	if strings.Contains(out, addr) {
+		t.Fatalf("%s left by %s but is still active:\n%s", addr, way, out)
+	}
+}
+
+func (e *leaveEnv) tokens(t *testing.T) map[string]string {
+	out := map[string]string{}
+	for i := range leaveWays {
+		out[leaver(i)] = e.token(t, leaver(i))
+	}
+	return out
+}
+
+// issuesTo counts the issues (not confirmations or answers) addr received:
+// issues carry the reader's VERP envelope sender.
+func issuesTo(srv *smtptest.Server, addr string) int {
+	n := 0
+	for _, m := range srv.Messages() {
+		if m.To[0] == addr && strings.Contains(m.From, "-bounces+") {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *leaveEnv) checkNobodyWhoLeftGotIt(t *testing.T) {
+	for i, way := range leaveWays {
+		if n := issuesTo(e.srv, leaver(i)); n != 0 {
+			t.Errorf("%s left by %s and still received %d issue(s)", leaver(i), way, n)
+		}
+	}
+	if n := issuesTo(e.srv, "reader0000@example.org"); n != 1 {
+		t.Errorf("a reader who stayed got %d copies", n)
+	}
+	status := e.mustRun("status", "issue-06")
+	if !strings.Contains(status, fmt.Sprintf("%d skipped", len(leaveWays))) {
+		t.Errorf("status does not show the skipped readers:\n%s", status)
+	}
+}
+
+// TestNobodyWhoLeavesDuringASendGetsIt: the send runs at 5 messages a
+// second; each reader leaves a different way before the send reaches them.
+func TestNobodyWhoLeavesDuringASendGetsIt(t *testing.T) {
+	e := newLeaveEnv(t)
+	tokens := e.tokens(t)
+	done := make(chan string, 1)
+	go func() {
+		out, errOut, _ := e.run("send", "issue-06", "--yes", "--rate", "5", "--concurrency", "1")
+		done <- out + errOut
+	}()
+	for deadline := time.Now().Add(10 * time.Second); issuesTo(e.srv, "alice@example.org")+issuesTo(e.srv, "reader0000@example.org") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the send did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, way := range leaveWays {
+		e.leave(t, way, leaver(i), tokens)
+	}
+	t.Log(<-done)
+	e.checkNobodyWhoLeftGotIt(t)
+}
+
+// TestNobodyWhoLeavesBetweenAKillAndTheResumeGetsIt: the real binary is
+// killed with SIGKILL mid-send; the readers leave; the resumed send skips them.
+func TestNobodyWhoLeavesBetweenAKillAndTheResumeGetsIt(t *testing.T) {
+	bin := mailerBinary(t)
+	e := newLeaveEnv(t)
+	tokens := e.tokens(t)
+	env := envList(e.env)
+	cmd := exec.Command(bin, "send", "issue-06", "--yes", "--rate", "10", "--concurrency", "1")
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(e.srv.Messages()) < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if len(e.srv.Messages()) >= 20 {
+		t.Fatal("the send got too far before the kill")
+	}
+	for i, way := range leaveWays {
+		e.leave(t, way, leaver(i), tokens)
+	}
+	resume := exec.Command(bin, "send", "issue-06", "--yes")
+	resume.Env = env
+	var out bytes.Buffer
+	resume.Stdout, resume.Stderr = &out, &out
+	if err := resume.Run(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out.String())
+	}
+	e.checkNobodyWhoLeftGotIt(t)
+}
+
+// TestNobodyWhoLeavesWhileDeferredGetsTheRetry: the server defers the
+// leavers' messages (451); they leave while waiting; the retry skips them.
+// The real binary runs the send, on the real clock.
+func TestNobodyWhoLeavesWhileDeferredGetsTheRetry(t *testing.T) {
+	bin := mailerBinary(t)
+	e := newLeaveEnv(t)
+	tokens := e.tokens(t)
+	for i := range leaveWays {
+		e.srv.Fail(leaver(i), smtptest.Fault{Stage: "RCPT", Code: 451, Times: 1})
+	}
+	env := envList(e.env)
+	env = append(env, "MAILER_SEND_RETRY=3s")
+	cmd := exec.Command(bin, "send", "issue-06", "--yes", "--concurrency", "2")
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Everyone else is served at once; the leavers wait for their retry.
+	for deadline := time.Now().Add(10 * time.Second); issuesTo(e.srv, "reader0028@example.org") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first pass did not finish")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, way := range leaveWays {
+		e.leave(t, way, leaver(i), tokens)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	t.Log(out.String())
+	e.checkNobodyWhoLeftGotIt(t)
+}
+
+func envList(m map[string]string) []string {
+	env := []string{"PATH=/usr/bin:/bin"}
+	for k, v := range m {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
