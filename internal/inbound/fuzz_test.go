@@ -47,6 +47,11 @@ func FuzzHandle(f *testing.F) {
 		f.Add(raw)
 	}
 	h, out := fuzzHandler(f)
+	for name, raw := range worstShapes() {
+		if name == "nested-16" || name == "parts-500" { // the big ones are too slow to mutate
+			f.Add(raw)
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, rcpt := range []string{"majordomo@" + host, "bpf-updates-request@" + host} {
 			h.Handle(context.Background(), inbound.Delivery{Recipient: rcpt, Sender: "a@example.org", SenderKnown: true, Raw: raw})

@@ -51,6 +51,9 @@ func Parse(raw []byte) (msg *Message, err error) {
 			msg, err = nil, fault.Errorf(fault.Invalid, "malformed message: %v", r)
 		}
 	}()
+	if err := checkShape(raw); err != nil {
+		return nil, err
+	}
 	e, err := email.NewEmailFromReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "malformed message: %v", err)
