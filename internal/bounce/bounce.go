@@ -107,9 +107,11 @@ func parse(raw []byte, depth int) Report {
 	return r
 }
 
+// rank orders kinds by how much they count.
+var rank = map[Kind]int{Hard: 4, Soft: 3, Delay: 2, AutoReply: 1}
+
 // worst is the kind that counts most: hard over soft over delay.
 func worst(fs []Failure) Kind {
-	rank := map[Kind]int{Hard: 4, Soft: 3, Delay: 2, AutoReply: 1}
 	var k Kind
 	for _, f := range fs {
 		if rank[f.Kind] > rank[k] {

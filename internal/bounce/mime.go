@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"io"
@@ -98,7 +97,7 @@ func readBody(h textproto.MIMEHeader, body io.Reader) []byte {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(bytes.NewReader(data))
 	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &spaceless{r: bufio.NewReader(bytes.NewReader(data))})
+		r = base64.NewDecoder(base64.StdEncoding, bytes.NewReader(data)) // it skips line breaks
 	default:
 		return data
 	}
@@ -107,25 +106,6 @@ func readBody(h textproto.MIMEHeader, body io.Reader) []byte {
 		return data
 	}
 	return dec
-}
-
-// spaceless drops the line breaks base64 bodies carry.
-type spaceless struct{ r io.ByteReader }
-
-func (s *spaceless) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return n, err
-		}
-		if c == '\r' || c == '\n' || c == ' ' || c == '\t' {
-			continue
-		}
-		p[n] = c
-		n++
-	}
-	return n, nil
 }
 
 // reportText is the text of the report's own parts, HTML reduced to text,

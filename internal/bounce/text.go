@@ -62,9 +62,10 @@ func fromText(m *message) Report {
 	text := cutOriginal(m.reportText())
 	lower := asciiLower(text)
 	subject := asciiLower(decodeHeader(m.header.Get("Subject")))
-	failed := m.header.Get("X-Failed-Recipients") != "" || containsAny(lower, failureMarkers) || containsAny(subject, failureMarkers)
+	xFailed := m.header.Get("X-Failed-Recipients")
+	failed := xFailed != "" || containsAny(lower, failureMarkers) || containsAny(subject, failureMarkers)
 	delayed := containsAny(lower, delayMarkers) || containsAny(subject, delayMarkers)
-	if !isRobotSender(m.header) && !robotSubject(subject) && m.header.Get("X-Failed-Recipients") == "" {
+	if !isRobotSender(m.header) && !robotSubject(subject) && xFailed == "" {
 		return Report{Diagnostic: "not a bounce"}
 	}
 	// A mailer-daemon returning a message says it failed, in whatever
@@ -79,7 +80,7 @@ func fromText(m *message) Report {
 	}
 	own := ownAddresses(m)
 	var fs []Failure
-	for _, a := range addressRe.FindAllString(m.header.Get("X-Failed-Recipients"), -1) {
+	for _, a := range addressRe.FindAllString(xFailed, -1) {
 		if c, ok := cleanCandidate(a); ok && !own[c] {
 			fs = add(fs, describe(text, lower, c, kind))
 		}

@@ -25,22 +25,32 @@ type inboundSetup struct {
 	signer  *token.Signer
 }
 
-// newHandler wires the inbound handler to the store, the transport and the
-// templates.
+// newHandler opens the store and wires the inbound handler to it.
 func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inboundSetup, error) {
 	cfg, err := d.Config()
 	if err != nil {
 		return nil, err
 	}
+	db, err := d.OpenStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err := buildHandler(d, cfg, db, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// buildHandler wires the inbound handler and the bounce service to an open
+// store, the transport and the templates. The caller closes db.
+func buildHandler(d *Deps, cfg *config.Config, db *store.DB, log *slog.Logger) (*inboundSetup, error) {
 	signer, err := token.NewSigner(cfg.Secret)
 	if err != nil {
 		return nil, err
 	}
 	tr, _, err := newTransport(cfg)
-	if err != nil {
-		return nil, err
-	}
-	db, err := d.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +70,6 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inboundSetup, 
 		Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
 	})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	svc.Notify(h) // the owners' notice is mail the handler composes

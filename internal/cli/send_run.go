@@ -86,12 +86,11 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		caps = delivery.NewCaps(cfg.Rate.PerHour, cfg.Rate.PerDay, recent)
 	}
 	// Refusals while sending go to the same bounce service as bounce mail,
-	// which tells the owners when it stops a member.
-	in, err := newHandler(ctx, d, slog.New(slog.NewTextHandler(errOut, nil)))
+	// which tells the owners when it stops a member; it shares the send's store.
+	in, err := buildHandler(d, cfg, db, slog.New(slog.NewTextHandler(errOut, nil)))
 	if err != nil {
 		return err
 	}
-	defer in.db.Close()
 	counts, _ := db.Queue(send.ID).Counts(ctx)
 	prog := newProgress(d, errOut, counts)
 	defer prog.stop()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"mailer/internal/inbound"
 )
@@ -76,7 +75,6 @@ func TestWorstShapesAreRefusedOrReadWithoutAnswering(t *testing.T) {
 func BenchmarkWorstShapes(b *testing.B) {
 	for name, raw := range worstShapes() {
 		b.Run(name, func(b *testing.B) {
-			_ = time.Now
 			for b.Loop() {
 				inbound.Parse(raw)
 			}
