@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the templates, by path relative to this directory.
 //
-//go:embed config issue preview inbound web
+//go:embed config issue preview inbound optin bounces web
 var FS embed.FS

@@ -10,6 +10,8 @@ import (
 	"mailer/internal/delivery"
 	"mailer/internal/fault"
 	"mailer/internal/inbound"
+	"mailer/internal/mailout"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 	"mailer/internal/token"
 	"mailer/templates"
@@ -19,6 +21,7 @@ import (
 // was built from.
 type inboundSetup struct {
 	h       *inbound.Handler
+	subs    *optin.Service
 	bounces *bounces.Service
 	db      *store.DB
 	cfg     *config.Config
@@ -43,8 +46,9 @@ func newHandler(ctx context.Context, d *Deps, log *slog.Logger) (*inboundSetup, 
 	return in, nil
 }
 
-// buildHandler wires the inbound handler and the bounce service to an open
-// store, the transport and the templates. The caller closes db.
+// buildHandler wires the inbound handler, the opt-in workflow, the bounce
+// service and the mail they send to an open store, the transport and the
+// templates. The caller closes db.
 func buildHandler(d *Deps, cfg *config.Config, db *store.DB, log *slog.Logger) (*inboundSetup, error) {
 	signer, err := token.NewSigner(cfg.Secret)
 	if err != nil {
@@ -54,26 +58,32 @@ func buildHandler(d *Deps, cfg *config.Config, db *store.DB, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	in := cfg.Inbound
-	aliases := in.Aliases
-	if len(aliases) == 0 {
-		aliases = []string{"majordomo"}
+	in, book, tmpl := cfg.Inbound, cfg.Book(), templates.Overlay(cfg.Resolve(cfg.TemplatesDir))
+	mail := mailout.New(db, delivery.Outbox{Transport: tr, DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}, mailout.Options{
+		Book: book, Now: d.Now, Logger: log, Caps: mailout.Caps{PerAddressHour: in.RepliesPerSenderHour,
+			PerHour: map[string]int{store.BudgetMail: in.RepliesPerHour, store.BudgetWeb: cfg.Web.ConfirmationsPerHour}}})
+	subs, err := optin.New(db, mail, optin.Options{TTL: time.Duration(in.ConfirmTTL), Interval: time.Duration(in.ConfirmInterval),
+		Contact: cfg.Contact, Templates: tmpl, Now: d.Now, Logger: log})
+	if err != nil {
+		return nil, err
 	}
 	policy := store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)}
 	svc := bounces.New(db, nil, policy, log)
-	h, err := inbound.New(db, delivery.Outbox{Transport: tr, DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}, signer, inbound.Options{
-		ListHost: string(cfg.ListHost), BaseURL: string(cfg.BaseURL), Owner: string(cfg.Owner), Contact: cfg.Contact,
-		Aliases: aliases, ConfirmTTL: time.Duration(in.ConfirmTTL), ConfirmInterval: time.Duration(in.ConfirmInterval),
-		RepliesPerSenderHour: in.RepliesPerSenderHour, RepliesPerHour: in.RepliesPerHour, MaxCommands: in.MaxCommands,
-		MaxMessageBytes: in.MaxMessageBytes, NotifyOwner: cfg.Bounce.NotifyOwner,
-		Bounces: policy, BounceService: svc,
-		Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: d.Now, Logger: log,
+	if cfg.Bounce.NotifyOwner {
+		notice, err := bounces.NewOwnerNotice(db, mail, string(cfg.Owner), policy, tmpl)
+		if err != nil {
+			return nil, err
+		}
+		svc.Notify(notice)
+	}
+	h, err := inbound.New(db, inbound.Parts{Mail: mail, Subs: subs, Tokens: signer, Bounces: svc}, inbound.Options{
+		Book: book, Owner: string(cfg.Owner), MaxCommands: in.MaxCommands, MaxMessageBytes: in.MaxMessageBytes,
+		Templates: tmpl, Now: d.Now, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
-	svc.Notify(h) // the owners' notice is mail the handler composes
-	return &inboundSetup{h: h, bounces: svc, db: db, cfg: cfg, signer: signer}, nil
+	return &inboundSetup{h: h, subs: subs, bounces: svc, db: db, cfg: cfg, signer: signer}, nil
 }
 
 // Exit codes for `mailer receive`, read by the MTA (sysexits.h).

@@ -170,12 +170,12 @@ func (p *sendPlan) archive(ctx context.Context, d *Deps) error {
 
 // composer personalises the prepared message for each job.
 func (p *sendPlan) composer() delivery.Composer {
-	list, host := p.job.list, string(p.job.cfg.ListHost)
+	list, book := p.job.list, p.job.cfg.Book()
 	signer, msg := p.job.signer, p.rendered.Message
 	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
 		tok := signer.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
 		out, err := msg.Personalise(buf, render.Recipient{Address: j.Address, Name: j.Name, Token: tok, MessageID: j.MessageID})
-		return out, verp(list.Name, host, j.Address), err
+		return out, book.VERP(list.Name, j.Address), err
 	}
 }
 
@@ -199,7 +199,7 @@ func sendTests(ctx context.Context, d *Deps, p *sendPlan, addrs []string) error 
 		}
 		msg, err := p.rendered.Message.Personalise(nil, rcpt)
 		if err == nil {
-			err = sess.Send(verp(p.job.list.Name, string(p.job.cfg.ListHost), rcpt.Address), rcpt.Address, msg)
+			err = sess.Send(p.job.cfg.Book().VERP(p.job.list.Name, rcpt.Address), rcpt.Address, msg)
 		}
 		if err != nil {
 			fmt.Fprintf(d.ErrOut, "test copy to %s: %v\n", rcpt.Address, err)

@@ -79,7 +79,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	errs := make(chan error, 3)
 	var httpSrv *http.Server
 	if httpAddr != "" {
-		pages, err := web.New(db, h, in.signer, web.Options{BaseURL: string(cfg.BaseURL), Contact: cfg.Contact,
+		pages, err := web.New(db, in.subs, in.signer, web.Options{Book: cfg.Book(), Contact: cfg.Contact,
 			Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), TrustedProxies: cfg.Web.Proxies(),
 			SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: log})
 		if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -64,16 +63,4 @@ func limiter(perSecond float64, burst int) *rate.Limiter {
 		return nil
 	}
 	return rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
-}
-
-// verp is the envelope sender that names the recipient, so that a bounce
-// says who bounced even when its text does not:
-// LIST-bounces+alice=example.org@LISTHOST. Addresses whose local part would
-// need quoting get the plain bounce address.
-func verp(list, host, rcpt string) string {
-	local, domain, ok := strings.Cut(rcpt, "@")
-	if !ok || strings.ContainsAny(local, "\"\\ @") {
-		return list + "-bounces@" + host
-	}
-	return list + "-bounces+" + local + "=" + domain + "@" + host
 }

@@ -7,6 +7,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"mailer/internal/listaddr"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -137,6 +138,10 @@ type Web struct {
 	TrustedProxies []string `toml:"trusted_proxies"`
 	// SubscribePerMinute caps subscribe-form posts per client address.
 	SubscribePerMinute int `toml:"subscribe_per_minute"`
+	// ConfirmationsPerHour caps the confirmations the web pages send in
+	// all: their own budget, apart from inbound.replies_per_hour, so a
+	// robot filling the form cannot block subscriptions by mail.
+	ConfirmationsPerHour int `toml:"confirmations_per_hour"`
 }
 
 // Proxies parses TrustedProxies (already checked by Load).
@@ -202,7 +207,7 @@ func Default() Config {
 			ConfirmTTL: Duration(7 * 24 * time.Hour), ConfirmInterval: Duration(time.Hour),
 			RepliesPerSenderHour: 10, RepliesPerHour: 500, MaxCommands: 50,
 		},
-		Web:    Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5},
+		Web:    Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5, ConfirmationsPerHour: 200},
 		Bounce: Bounce{Threshold: 5, Window: Duration(7 * 24 * time.Hour), NotifyOwner: true},
 	}
 }
@@ -344,6 +349,8 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("bounce.threshold", "must be above 0")
 	case c.Web.SubscribePerMinute < 1:
 		return bad("web.subscribe_per_minute", "must be at least 1")
+	case c.Web.ConfirmationsPerHour < 0:
+		return bad("web.confirmations_per_hour", "must not be negative (0 means no cap)")
 	case c.Inbound.MaxMessageBytes < 1024:
 		return bad("inbound.max_message_bytes", "must be at least 1024")
 	case c.Inbound.ConfirmTTL <= 0:
@@ -354,4 +361,9 @@ func (c *Config) validate(path string, data []byte) error {
 		return bad("send.messages_per_connection", "must not be negative (0 means no limit)")
 	}
 	return nil
+}
+
+// Book builds the list addresses and public URLs this configuration names.
+func (c *Config) Book() listaddr.Book {
+	return listaddr.New(string(c.ListHost), string(c.BaseURL), c.Inbound.Aliases)
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 )
 
@@ -31,13 +31,14 @@ type session struct {
 	ctx     context.Context
 	m       *Message
 	results []line
-	// answerTo overrides where the answer goes ("who" answers only From).
-	answerTo *address.Address
+	// to is where the answer goes (the Reply-To, else the From), fixed for
+	// the whole mail: every line's wording depends on it.
+	to address.Address
 }
 
 // commands runs cmds and answers the sender with the transcript.
 func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, cmds []Command) (Result, error) {
-	s := &session{h: h, ctx: ctx, m: m}
+	s := &session{h: h, ctx: ctx, m: m, to: m.ReplyAddress()}
 	unknown, stopped := 0, false
 	for i, c := range cmds {
 		if i >= h.o.MaxCommands {
@@ -65,10 +66,7 @@ func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, 
 	if len(s.results) == 0 {
 		s.add("", "unknown-command", resultData{Extra: ""})
 	}
-	to := m.ReplyAddress()
-	if s.answerTo != nil {
-		to = *s.answerTo
-	}
+	to := s.to
 	sent, err := h.answer(ctx, m, defaultList, to, s.results, stopped)
 	detail := fmt.Sprintf("%d command(s)", len(cmds))
 	if !sent {
@@ -78,7 +76,8 @@ func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, 
 }
 
 func (s *session) add(cmd, name string, d resultData) {
-	d.Host, d.CommandAddress, d.Sender = s.h.o.ListHost, s.h.commandAddress(), s.m.From.String()
+	book := s.h.o.Book
+	d.Host, d.CommandAddress, d.Sender = book.Host, book.Commands(), s.m.From.String()
 	var b strings.Builder
 	if err := s.h.results.ExecuteTemplate(&b, name, d); err != nil {
 		b.WriteString("**** internal error: " + err.Error())
@@ -116,7 +115,7 @@ func (s *session) run(c Command, defaultList string) error {
 	case "who":
 		return s.who(c, l)
 	case "info":
-		s.add(c.Raw, "info", resultData{List: l.Name, Title: l.Title, Description: l.Description, Archive: s.h.archiveURL(l.Name)})
+		s.add(c.Raw, "info", resultData{List: l.Name, Title: l.Title, Description: l.Description, Archive: s.h.o.Book.ArchiveURL(l.Name, "")})
 	case "lists":
 		return s.lists(c)
 	case "help":
@@ -144,28 +143,19 @@ func (s *session) subscribe(c Command, l *store.List) error {
 	if !ok {
 		return nil
 	}
-	out, err := s.h.RequestSubscription(s.ctx, l, a, s.request("subscribe by mail from "+s.m.From.String()))
+	out, err := s.h.p.Subs.Subscribe(s.ctx, l, a, s.request(a, "subscribe by mail from "+s.m.From.String()))
 	if err != nil {
 		return err
 	}
-	d := resultData{List: l.Name, Title: l.Title, Address: a.String(), Extra: out.Detail}
-	switch out.Kind {
-	case ListClosed:
+	d := resultData{List: l.Name, Title: l.Title, Address: a.String(), Extra: out.Detail, Error: out.Detail}
+	if out.Kind == optin.ListClosed {
 		d.Extra = strings.Join(l.Owners, ", ")
 		if d.Extra == "" {
 			d.Extra = s.h.o.Owner
 		}
-	case ConfirmationRecent:
-		d.Time, d.Until = stamp(out.Last), stamp(out.Last.Add(s.h.o.ConfirmInterval))
 	}
-	s.add(c.Raw, string(out.Kind), d)
+	s.addOutcome(c, out, d)
 	return nil
-}
-
-// request describes this mail as the origin of a request.
-func (s *session) request(reason string) Request {
-	return Request{Requester: s.m.From.String(), MessageID: s.m.MessageID, References: s.m.References,
-		Evidence: store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason}}
 }
 
 func (s *session) unsubscribe(c Command, l *store.List) error {
@@ -173,33 +163,43 @@ func (s *session) unsubscribe(c Command, l *store.List) error {
 	if !ok {
 		return nil
 	}
-	d := resultData{List: l.Name, Title: l.Title, Address: a.String()}
-	cur, err := s.h.store.GetMember(s.ctx, l.Name, a.String())
-	if err != nil && fault.CodeOf(err) != fault.NotFound {
-		return err
-	}
-	if err != nil || (cur.Status != store.Active && cur.Status != store.Pending) {
-		s.add(c.Raw, "not-subscribed", d)
-		return nil
-	}
-	last, err := s.h.confirmationDue(s.ctx, l, a, "unsubscribe")
+	out, err := s.h.p.Subs.Unsubscribe(s.ctx, l, a, s.request(a, "unsubscribe by mail from "+s.m.From.String()))
 	if err != nil {
 		return err
 	}
-	if !last.IsZero() {
-		d.Time, d.Until = stamp(last), stamp(last.Add(s.h.o.ConfirmInterval))
-		s.add(c.Raw, string(ConfirmationRecent), d)
-		return nil
-	}
-	if err := s.h.sendConfirmation(s.ctx, l, a, "unsubscribe", s.request("unsubscribe by mail from "+s.m.From.String())); err != nil {
-		return err
-	}
-	s.add(c.Raw, "unsubscribe-confirmation-sent", d)
+	s.addOutcome(c, out, resultData{List: l.Name, Title: l.Title, Address: a.String(), Error: out.Detail})
 	return nil
 }
 
+// addOutcome adds the answer line for what a request did.
+func (s *session) addOutcome(c Command, out optin.Outcome, d resultData) {
+	if out.Kind == optin.ConfirmationRecent {
+		d.Time, d.Until = optin.Stamp(out.Last), optin.Stamp(out.Last.Add(s.h.p.Subs.Interval()))
+	}
+	s.add(c.Raw, string(out.Kind), d)
+}
+
+// request describes this mail as the origin of a request about a. Only
+// when the answer goes to a itself may it tell a's state.
+func (s *session) request(a address.Address, reason string) optin.Request {
+	return optin.Request{Requester: s.m.From.String(), MessageID: s.m.MessageID, References: s.m.References,
+		Evidence: store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason},
+		Budget:   store.BudgetMail, Self: address.Key(a.String()) == address.Key(s.to.String())}
+}
+
+// answersFrom says whether the answer goes to the From address, which
+// "which" and "who" require: a From line can be forged, and an answer to
+// a Reply-To elsewhere would hand a stranger what only From may know.
+func (s *session) answersFrom(c Command) bool {
+	if address.Key(s.to.String()) == address.Key(s.m.From.String()) {
+		return true
+	}
+	s.add(c.Raw, "reply-to-elsewhere", resultData{Extra: s.to.String()})
+	return false
+}
+
 func (s *session) confirm(c Command) error {
-	conf, err := s.h.Confirm(s.ctx, c.Token, store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID,
+	conf, err := s.h.p.Subs.Confirm(s.ctx, c.Token, store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID,
 		Reason: "confirmed by mail from " + s.m.From.String()})
 	if err != nil {
 		if fault.CodeOf(err) == fault.Invalid || fault.CodeOf(err) == fault.Conflict {
@@ -208,11 +208,14 @@ func (s *session) confirm(c Command) error {
 		}
 		return err
 	}
-	result := "subscribed"
+	result, state := "subscribed", "subscribed to"
 	if conf.Action == "unsubscribe" {
-		result = "unsubscribed"
+		result, state = "unsubscribed", "not subscribed to"
 	}
-	s.add(c.Raw, result, resultData{List: conf.ListName, Address: conf.Address})
+	if conf.Again {
+		result = "confirmed-again"
+	}
+	s.add(c.Raw, result, resultData{List: conf.ListName, Address: conf.Address, Extra: state})
 	return nil
 }
 
@@ -229,6 +232,9 @@ func (s *session) which(c Command) error {
 			return nil
 		}
 	}
+	if !s.answersFrom(c) {
+		return nil
+	}
 	ms, err := s.h.store.MembershipsOf(s.ctx, a.String())
 	if err != nil {
 		return err
@@ -241,15 +247,15 @@ func (s *session) which(c Command) error {
 	return nil
 }
 
-// who lists the members, for owners only. A From line can be forged, so the
-// answer goes to the owner's address, never to a Reply-To.
+// who lists the members, for owners only, and only to the owner's From.
 func (s *session) who(c Command, l *store.List) error {
 	if !l.IsOwner(s.m.From.String()) {
 		s.add(c.Raw, "who-refused", resultData{List: l.Name})
 		return nil
 	}
-	from := s.m.From
-	s.answerTo = &from
+	if !s.answersFrom(c) {
+		return nil
+	}
 	var items []string
 	for m, err := range s.h.store.Members(s.ctx, l.Name, store.Active) {
 		if err != nil {
@@ -276,5 +282,3 @@ func (s *session) lists(c Command) error {
 	s.add(c.Raw, "lists", resultData{Items: items})
 	return nil
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

@@ -11,8 +11,7 @@ import (
 
 	"mailer/internal/inbound"
 	"mailer/internal/store"
-	"mailer/internal/token"
-	"mailer/templates"
+	"mailer/internal/testwire"
 )
 
 // recordingOutbox counts what would be sent. The fuzz target runs the
@@ -29,13 +28,7 @@ func fuzzHandler(tb testing.TB) (*inbound.Handler, *recordingOutbox) {
 	tb.Cleanup(func() { db.Close() })
 	db.CreateList(context.Background(), "bpf-updates", store.ListSettings{})
 	out := &recordingOutbox{}
-	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
-	h, err := inbound.New(db, out, signer, inbound.Options{ListHost: host, BaseURL: "https://lists.example.org",
-		Aliases: []string{"majordomo"}, ConfirmTTL: time.Hour, ConfirmInterval: time.Hour, MaxCommands: 50,
-		Bounces: store.BouncePolicy{Threshold: 5, Window: time.Hour}, Templates: templates.FS})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	h := testwire.Build(tb, db, out, testwire.Options{Interval: time.Hour, ConfirmTTL: time.Hour}).Handler
 	return h, out
 }
 

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"mailer/internal/address"
-	"mailer/internal/bounces"
 	"mailer/internal/fault"
+	"mailer/internal/listaddr"
+	"mailer/internal/mailout"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 	"mailer/internal/token"
 )
@@ -21,23 +23,28 @@ import (
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
-	GetMember(ctx context.Context, list, addr string) (*store.Member, error)
 	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
 	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	Members(ctx context.Context, list string, status store.Status) iter.Seq2[*store.Member, error]
 	MembershipsOf(ctx context.Context, addr string) ([]store.Membership, error)
-	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
-	LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error)
-	UseConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
-	RecordReply(ctx context.Context, addr string) error
-	RepliesSince(ctx context.Context, addr string, t time.Time) (int, error)
-	StoreBounce(ctx context.Context, b store.Bounce) error
-	RecordBounce(ctx context.Context, list, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
 }
 
-// Outbox sends the handler's answers and confirmation requests.
-type Outbox interface {
-	Send(ctx context.Context, envelopeFrom, to string, msg []byte) error
+// Mailer composes and sends the answers under the answer caps (package
+// mailout).
+type Mailer interface {
+	Book() listaddr.Book
+	Send(ctx context.Context, budget, envelope, to string, msg []byte) error
+	Compose(h mailout.Header, body string) ([]byte, error)
+	ListFrom(l *store.List) string
+	SiteFrom() string
+}
+
+// Subscriptions is the double opt-in workflow (package optin).
+type Subscriptions interface {
+	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
+	Unsubscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
+	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
+	Interval() time.Duration
 }
 
 // Tokens verifies the signed tokens of List-Unsubscribe mailto addresses.
@@ -45,47 +52,36 @@ type Tokens interface {
 	Verify(tok string) (token.Membership, error)
 }
 
+// Parts are the services the handler hands work to.
+type Parts struct {
+	Mail    Mailer
+	Subs    Subscriptions
+	Tokens  Tokens
+	Bounces Bounces
+}
+
 // Options configure a Handler.
 type Options struct {
-	ListHost        string
-	BaseURL         string
-	Owner           string // where questions go
-	Contact         string
-	Aliases         []string
-	ConfirmTTL      time.Duration
-	ConfirmInterval time.Duration
-	// Caps on answers, against loops and abuse: per recipient and in all,
-	// per hour; and on the commands read from one mail.
-	RepliesPerSenderHour, RepliesPerHour int
-	MaxCommands                          int
-	MaxMessageBytes                      int
-	// Bounces add up under this policy; NotifyOwner mails the owners when
-	// a member is stopped.
-	Bounces     store.BouncePolicy
-	NotifyOwner bool
-	// BounceService handles bounce messages; nil: one on the handler's
-	// store and policy, telling the owners through this handler.
-	BounceService Bounces
-	Templates     fs.FS
-	Now           func() time.Time
-	Logger        *slog.Logger
+	Book  listaddr.Book
+	Owner string // where questions go
+	// Caps on the commands read from one mail and on its size.
+	MaxCommands, MaxMessageBytes int
+	Templates                    fs.FS
+	Now                          func() time.Time
+	Logger                       *slog.Logger
 }
 
 // Handler acts on mail to mailer's addresses.
 type Handler struct {
 	store   Store
-	bounces Bounces
-	out     Outbox
-	tokens  Tokens
+	p       Parts
 	o       Options
 	results *template.Template
 	reply   *template.Template
-	confirm *template.Template
-	notice  *template.Template
 }
 
 // New parses the templates and returns a Handler.
-func New(s Store, out Outbox, tokens Tokens, o Options) (*Handler, error) {
+func New(s Store, p Parts, o Options) (*Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -98,16 +94,12 @@ func New(s Store, out Outbox, tokens Tokens, o Options) (*Handler, error) {
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 1 << 20
 	}
-	h := &Handler{store: s, out: out, tokens: tokens, o: o, bounces: o.BounceService}
-	if h.bounces == nil {
-		h.bounces = bounces.New(s, h, o.Bounces, o.Logger)
-	}
+	h := &Handler{store: s, p: p, o: o}
 	var err error
 	for _, t := range []struct {
 		dst  **template.Template
 		name string
-	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}, {&h.confirm, "inbound/confirm.txt"},
-		{&h.notice, "inbound/bounce-notice.txt"}} {
+	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}} {
 		if *t.dst, err = template.ParseFS(o.Templates, t.name); err != nil {
 			return nil, fault.Wrap(fault.Internal, err, "template %s: %v", t.name, err)
 		}
@@ -136,8 +128,8 @@ type Result struct {
 // Accept checks a recipient when the MTA offers it (LMTP RCPT, or the pipe's
 // recipient). Unknown addresses and lists are fault.NotFound; a post to an
 // announce-only list is refused with ErrAnnounceOnly (fault.Invalid).
-func (h *Handler) Accept(ctx context.Context, rcpt string) (Route, error) {
-	r, err := ParseRoute(rcpt, h.o.ListHost, h.o.Aliases)
+func (h *Handler) Accept(ctx context.Context, rcpt string) (listaddr.Route, error) {
+	r, err := h.o.Book.Parse(rcpt)
 	if err != nil {
 		return r, err
 	}
@@ -149,10 +141,10 @@ func (h *Handler) Accept(ctx context.Context, rcpt string) (Route, error) {
 			return r, err
 		}
 	}
-	if r.Kind == KindPost {
+	if r.Kind == listaddr.KindPost {
 		return r, &fault.Error{Code: fault.Invalid, Err: ErrAnnounceOnly,
-			Message: r.List + "@" + h.o.ListHost + " is an announce-only newsletter: posts are not accepted. " +
-				"Send commands such as \"help\" to " + r.List + "-request@" + h.o.ListHost}
+			Message: h.o.Book.Post(r.List) + " is an announce-only newsletter: posts are not accepted. " +
+				"Send commands such as \"help\" to " + h.o.Book.Request(r.List)}
 	}
 	return r, nil
 }
@@ -182,7 +174,7 @@ func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if route.Kind == KindBounce {
+	if route.Kind == listaddr.KindBounce {
 		return h.bounce(ctx, route, rcpt, raw)
 	}
 	m, err := Parse(raw)
@@ -190,15 +182,15 @@ func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
 		h.o.Logger.Warn("dropping malformed mail", "rcpt", rcpt, "err", err)
 		return Result{Outcome: Dropped, Detail: err.Error()}, nil
 	}
-	if why := deliveryReport(raw, m); why != "" && route.Kind != KindTokenUnsubscribe {
+	if why := deliveryReport(raw, m); why != "" && route.Kind != listaddr.KindTokenUnsubscribe {
 		if route.List == "" {
 			h.o.Logger.Info("ignoring a delivery report sent to the command address", "rcpt", rcpt, "why", why)
 			return Result{Outcome: Ignored, Detail: why + " to the command address"}, nil
 		}
-		return h.bounce(ctx, Route{Kind: KindBounce, List: route.List}, rcpt, raw)
+		return h.bounce(ctx, listaddr.Route{Kind: listaddr.KindBounce, List: route.List}, rcpt, raw)
 	}
 	if why := h.autoGenerated(m, dl); why != "" {
-		if route.Kind == KindTokenUnsubscribe {
+		if route.Kind == listaddr.KindTokenUnsubscribe {
 			// The signed token proves the request whoever sent it; only the
 			// answer is left out.
 			return h.tokenUnsubscribe(ctx, route, m)
@@ -207,13 +199,13 @@ func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
 		return Result{Outcome: Ignored, Detail: why}, nil
 	}
 	switch route.Kind {
-	case KindTokenUnsubscribe:
+	case listaddr.KindTokenUnsubscribe:
 		return h.tokenUnsubscribe(ctx, route, m)
-	case KindConfirm:
+	case listaddr.KindConfirm:
 		return h.commands(ctx, m, route.List, []Command{{Raw: "confirm " + route.Token, Verb: "confirm", Token: route.Token}})
-	case KindSubscribe:
+	case listaddr.KindSubscribe:
 		return h.commands(ctx, m, route.List, []Command{{Raw: "subscribe " + route.List, Verb: "subscribe", List: route.List}})
-	case KindUnsubscribe:
+	case listaddr.KindUnsubscribe:
 		return h.commands(ctx, m, route.List, []Command{{Raw: "unsubscribe " + route.List, Verb: "unsubscribe", List: route.List}})
 	}
 	var cmds []Command
@@ -258,13 +250,13 @@ func (h *Handler) autoGenerated(m *Message, dl Delivery) string {
 	if m.ReplyTo != nil && robotAddress(m.ReplyTo.Local+"@"+m.ReplyTo.Domain) {
 		return "Reply-To " + m.ReplyTo.String() + " is a robot"
 	}
-	if strings.EqualFold(m.From.Domain, h.o.ListHost) || strings.EqualFold(m.ReplyAddress().Domain, h.o.ListHost) {
+	if strings.EqualFold(m.From.Domain, h.o.Book.Host) || strings.EqualFold(m.ReplyAddress().Domain, h.o.Book.Host) {
 		return "sent from our own domain"
 	}
 	return ""
 }
 
-func (h *Handler) loopMark() string { return "mailer@" + h.o.ListHost }
+func (h *Handler) loopMark() string { return h.o.Book.LoopMark() }
 
 // headerValue finds a header in raw mail without parsing the rest, for
 // bounces that may not parse.
@@ -277,8 +269,8 @@ func headerValue(raw []byte, name string) string {
 
 // tokenUnsubscribe acts on the List-Unsubscribe mailto: the signed token
 // names the membership, so it unsubscribes at once and sends no answer.
-func (h *Handler) tokenUnsubscribe(ctx context.Context, route Route, m *Message) (Result, error) {
-	mem, err := h.tokens.Verify(route.Token)
+func (h *Handler) tokenUnsubscribe(ctx context.Context, route listaddr.Route, m *Message) (Result, error) {
+	mem, err := h.p.Tokens.Verify(route.Token)
 	if err != nil {
 		return Result{Outcome: Dropped, Detail: "invalid unsubscribe token"}, nil
 	}

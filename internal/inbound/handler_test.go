@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"mailer/internal/address"
 	"mailer/internal/delivery"
@@ -21,8 +20,8 @@ import (
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
+	"mailer/internal/testwire"
 	"mailer/internal/token"
-	"mailer/templates"
 )
 
 const host = "lists.example.org"
@@ -53,16 +52,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
-	h, err := inbound.New(db, delivery.Outbox{Transport: tr}, signer, inbound.Options{
-		ListHost: host, BaseURL: "https://lists.example.org", Owner: "owner@example.org", Aliases: []string{"majordomo"},
-		ConfirmTTL: 7 * 24 * time.Hour, ConfirmInterval: time.Hour, RepliesPerSenderHour: 10, RepliesPerHour: 500,
-		MaxCommands: 50, MaxMessageBytes: 1 << 20, Templates: templates.FS,
-		Bounces: store.BouncePolicy{Threshold: 1, Window: 7 * 24 * time.Hour}, NotifyOwner: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{Owner: "owner@example.org",
+		PerAddressHour: 10, MailPerHour: 500, WebPerHour: 200, BounceThreshold: 1, NotifyOwner: true})
+	h, signer := w.Handler, w.Signer
 	return &env{t: t, db: db, srv: srv, h: h, signer: signer}
 }
 
@@ -161,11 +153,19 @@ func TestSubscribeConfirmByReply(t *testing.T) {
 	if len(log) != 2 || log[0].MessageID != "<m1@example.org>" || log[1].MessageID != "<m2@example.org>" || log[1].Source != store.SourceEmail {
 		t.Fatalf("audit: %+v", log)
 	}
-	// The code works once.
+	// The code works once: used again while it still holds, it says so and
+	// changes nothing; once alice has left, it is refused.
 	e.send("majordomo@"+host, "alice@example.org", "confirm "+m[1]+"\n")
 	last := e.mailsTo("alice@example.org")
-	if body := last[len(last)-1].Body; !strings.Contains(body, "already used") {
+	if body := last[len(last)-1].Body; !strings.Contains(body, "alice@example.org is subscribed to bpf-updates: this code was used already") {
 		t.Fatalf("second use:\n%s", body)
+	}
+	a, _ := address.Parse("alice@example.org")
+	e.db.SetStatus(context.Background(), "bpf-updates", a, store.Unsubscribed, store.Evidence{Source: store.SourceAdmin})
+	e.send("majordomo@"+host, "alice@example.org", "confirm "+m[1]+"\n")
+	last = e.mailsTo("alice@example.org")
+	if body := last[len(last)-1].Body; !strings.Contains(body, "already used") || e.status("alice@example.org") != store.Unsubscribed {
+		t.Fatalf("use after leaving (%s):\n%s", e.status("alice@example.org"), body)
 	}
 }
 
@@ -187,8 +187,10 @@ func TestForgedSubscribeStaysPending(t *testing.T) {
 	if n := len(e.mailsTo("victim@example.com")); n != 1 {
 		t.Fatalf("victim got %d confirmations", n)
 	}
-	if body := e.mailsTo("mallory@example.net")[1].Body; !strings.Contains(body, "was already sent to victim@example.com") {
-		t.Fatalf("second answer:\n%s", body)
+	// mallory learns nothing about victim's state: both answers read alike.
+	answers := e.mailsTo("mallory@example.net")
+	if answers[0].Body != answers[1].Body || !strings.Contains(answers[1].Body, "If victim@example.com is not yet on bpf-updates") {
+		t.Fatalf("answers differ:\n%s\n----\n%s", answers[0].Body, answers[1].Body)
 	}
 }
 
@@ -291,11 +293,14 @@ func TestErrorsGoOnAndWhoIsForOwners(t *testing.T) {
 	ctx := context.Background()
 	a, _ := address.Parse("member@example.org")
 	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
-	// The owner asks, with a Reply-To pointing elsewhere: the list goes to the owner.
-	e.send("majordomo@"+host, "owner@example.org", "who bpf-updates\n", "Reply-To: thief@example.net\r\n")
-	if len(e.mailsTo("thief@example.net")) != 0 {
-		t.Fatal("the member list went to a Reply-To")
+	// A forged owner's From with a Reply-To pointing elsewhere: the
+	// answer there refuses, and holds no member.
+	e.send("majordomo@"+host, "owner@example.org", "who bpf-updates\nwhich\n", "Reply-To: thief@example.net\r\n")
+	if got := e.mailsTo("thief@example.net"); len(got) != 1 || strings.Contains(got[0].Body, "member@example.org") ||
+		strings.Count(got[0].Body, "membership is told only to") != 2 {
+		t.Fatalf("the member list went to a Reply-To: %+v", got)
 	}
+	e.send("majordomo@"+host, "owner@example.org", "who bpf-updates\n")
 	if got := e.mailsTo("owner@example.org"); len(got) != 1 || !strings.Contains(got[0].Body, "member@example.org") {
 		t.Fatalf("owner's answer: %+v", got)
 	}

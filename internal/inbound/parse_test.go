@@ -105,46 +105,6 @@ func TestParseCommand(t *testing.T) {
 	}
 }
 
-func TestParseRoute(t *testing.T) {
-	tests := []struct {
-		rcpt      string
-		kind      Kind
-		list, tok string
-		verp      string
-		notOurs   bool
-	}{
-		{rcpt: "majordomo@lists.example.org", kind: KindCommands},
-		{rcpt: "Majordomo@LISTS.example.org", kind: KindCommands},
-		{rcpt: "<mj@lists.example.org>", kind: KindCommands},
-		{rcpt: "bpf-updates-request@lists.example.org", kind: KindRequest, list: "bpf-updates"},
-		{rcpt: "bpf-updates-subscribe@lists.example.org", kind: KindSubscribe, list: "bpf-updates"},
-		{rcpt: "bpf-updates-join@lists.example.org", kind: KindSubscribe, list: "bpf-updates"},
-		{rcpt: "bpf-updates-unsubscribe@lists.example.org", kind: KindUnsubscribe, list: "bpf-updates"},
-		{rcpt: "bpf-updates-leave@lists.example.org", kind: KindUnsubscribe, list: "bpf-updates"},
-		{rcpt: "bpf-updates-confirm+abc234@lists.example.org", kind: KindConfirm, list: "bpf-updates", tok: "abc234"},
-		{rcpt: "bpf-updates-unsubscribe+tok@lists.example.org", kind: KindTokenUnsubscribe, list: "bpf-updates", tok: "tok"},
-		{rcpt: "bpf-updates-bounces+alice=example.org@lists.example.org", kind: KindBounce, list: "bpf-updates", verp: "alice@example.org"},
-		{rcpt: "bpf-updates-bounces@lists.example.org", kind: KindBounce, list: "bpf-updates"},
-		{rcpt: "bpf-updates@lists.example.org", kind: KindPost, list: "bpf-updates"},
-		{rcpt: "bpf-updates-confirm@lists.example.org", notOurs: true},
-		{rcpt: "majordomo+x@lists.example.org", notOurs: true},
-		{rcpt: "majordomo@elsewhere.example.org", notOurs: true},
-		{rcpt: "no-at-sign", notOurs: true},
-	}
-	for _, tt := range tests {
-		r, err := ParseRoute(tt.rcpt, "lists.example.org", []string{"majordomo", "mj"})
-		if tt.notOurs {
-			if fault.CodeOf(err) != fault.NotFound {
-				t.Errorf("%s: %+v %v, want not ours", tt.rcpt, r, err)
-			}
-			continue
-		}
-		if err != nil || r.Kind != tt.kind || r.List != tt.list || r.Token != tt.tok || r.VERP != tt.verp {
-			t.Errorf("%s: %+v %v", tt.rcpt, r, err)
-		}
-	}
-}
-
 // FuzzCommands: the command reader never panics and never takes a quoted
 // line or anything after a signature.
 func FuzzCommands(f *testing.F) {

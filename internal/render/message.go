@@ -10,6 +10,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/listaddr"
 )
 
 // Recipient holds one reader's values for a personalised copy.
@@ -27,8 +28,7 @@ type Prepared struct {
 	pieces   []part
 	size     int // static bytes, to size buffers
 	listName string
-	listHost string
-	baseURL  string
+	book     listaddr.Book
 }
 
 type slotKind int
@@ -62,17 +62,17 @@ func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prepared{listName: rd.List.Name, listHost: r.opts.ListHost, baseURL: r.opts.BaseURL}
+	p := &Prepared{listName: rd.List.Name, book: r.book}
 	var h strings.Builder
 	header := func(name, value string) { h.WriteString(foldHeader(name, value)) }
 	header("From", from)
 	header("Subject", encodeWords(rd.Subject))
 	header("Date", r.opts.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
 	header("MIME-Version", "1.0")
-	header("List-Id", encodeWords(rd.List.Title)+" <"+rd.List.Name+"."+r.opts.ListHost+">")
+	header("List-Id", encodeWords(rd.List.Title)+" <"+r.book.ListID(rd.List.Name)+">")
 	header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	header("List-Archive", "<"+r.ArchiveURL(rd.List.Name, "")+">")
-	header("List-Help", "<mailto:"+rd.List.Name+"-request@"+r.opts.ListHost+"?subject=help>")
+	header("List-Help", "<mailto:"+r.book.Request(rd.List.Name)+"?subject=help>")
 	header("List-Post", "NO")
 	header("Precedence", "bulk")
 	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
@@ -131,7 +131,7 @@ func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
 		return dst, fault.Errorf(fault.Invalid, "recipient %q: line break or bracket in a header value", r.Address)
 	}
 	if r.MessageID == "" {
-		id, err := NewMessageID(p.listHost)
+		id, err := NewMessageID(p.book.Host)
 		if err != nil {
 			return dst, err
 		}
@@ -144,7 +144,7 @@ func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
 	// allocates nothing.
 	var addrBuf, urlBuf, escBuf [512]byte
 	addr := append(addrBuf[:0], r.Address...)
-	unsub := append(append(append(urlBuf[:0], p.baseURL...), "/u/"...), r.Token...)
+	unsub := p.book.AppendUnsubscribeURL(urlBuf[:0], r.Token)
 	for _, pc := range p.pieces {
 		dst = append(dst, pc.static...)
 		switch pc.slot {
@@ -180,15 +180,9 @@ func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
 	// RFC 2369 and RFC 8058: the https URL for one-click POSTs, the mailto
 	// for clients that send mail; folded after the comma.
 	dst = append(dst, ">\r\nList-Unsubscribe: <"...)
-	dst = append(dst, p.baseURL...)
-	dst = append(dst, "/u/"...)
-	dst = append(dst, r.Token...)
+	dst = p.book.AppendUnsubscribeURL(dst, r.Token)
 	dst = append(dst, ">,\r\n <mailto:"...)
-	dst = append(dst, p.listName...)
-	dst = append(dst, "-unsubscribe+"...)
-	dst = append(dst, r.Token...)
-	dst = append(dst, '@')
-	dst = append(dst, p.listHost...)
+	dst = p.book.AppendTokenUnsubscribe(dst, p.listName, r.Token)
 	dst = append(dst, "?subject=unsubscribe>\r\n"...)
 	return dst
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/yuin/goldmark"
 
 	"mailer/internal/fault"
+	"mailer/internal/listaddr"
 	"mailer/internal/issue"
 )
 
@@ -47,6 +48,7 @@ type Renderer struct {
 	html   *htmltemplate.Template
 	text   *texttemplate.Template
 	css    string
+	book   listaddr.Book
 }
 
 // New parses the templates once.
@@ -70,7 +72,8 @@ func New(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.txt: %v", err)
 	}
-	return &Renderer{opts: opts, base: base, md: newMarkdown(base), policy: sanitizer(), html: h, text: t, css: string(css)}, nil
+	return &Renderer{opts: opts, base: base, md: newMarkdown(base), policy: sanitizer(), html: h, text: t, css: string(css),
+		book: listaddr.New(opts.ListHost, opts.BaseURL, nil)}, nil
 }
 
 // Slots stand in for per-recipient values in the rendered versions. They
@@ -180,22 +183,18 @@ func (r *Renderer) pageData(iss *issue.Issue, list List, personal bool) pageData
 // ArchiveURL is the web address of an issue in the archive, or of the
 // list's archive when slug is empty.
 func (r *Renderer) ArchiveURL(list, slug string) string {
-	u := r.opts.BaseURL + "/archive/" + url.PathEscape(list) + "/"
-	if slug != "" {
-		u += url.PathEscape(slug)
-	}
-	return u
+	return r.book.ArchiveURL(list, slug)
 }
 
 // UnsubscribeURL is the web address that unsubscribes the holder of token.
 func (r *Renderer) UnsubscribeURL(token string) string {
-	return r.opts.BaseURL + "/u/" + token
+	return r.book.UnsubscribeURL(token)
 }
 
 // Personal returns the HTML and text versions with r's values in the slots,
 // for previews and `mailer render`; the sender uses Message.Personalise.
 func (rd *Rendered) Personal(r Recipient) (htmlVersion, textVersion string) {
-	unsub := rd.Message.baseURL + "/u/" + r.Token
+	unsub := rd.Message.book.UnsubscribeURL(r.Token)
 	htmlVersion = strings.NewReplacer(SlotAddress, html.EscapeString(r.Address), SlotUnsubscribeURL, html.EscapeString(unsub)).Replace(rd.HTML)
 	textVersion = strings.NewReplacer(SlotAddress, r.Address, SlotUnsubscribeURL, unsub).Replace(rd.Text)
 	return htmlVersion, textVersion

@@ -65,7 +65,7 @@ func (db *DB) ArchiveIssue(ctx context.Context, list, slug string) (*ArchivedIss
 
 // PeekConfirmation returns the confirmation for token without using it,
 // for a page that asks before it acts. Unknown, used and expired tokens
-// are the same faults UseConfirmation returns.
+// are the same faults ApplyConfirmation returns.
 func (db *DB) PeekConfirmation(ctx context.Context, token string) (*Confirmation, error) {
 	var c Confirmation
 	var created, expires string

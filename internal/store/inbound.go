@@ -33,7 +33,9 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateConfirmation stores a confirmation for token.
+// CreateConfirmation stores a confirmation for token, not yet sent: it
+// counts, and blocks another request, only once ConfirmationSent says the
+// transport took it.
 func (db *DB) CreateConfirmation(ctx context.Context, token string, c Confirmation) error {
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO confirmations (token_hash, list_id, address, address_key, action, requested_by, message_id, source, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, HashToken(token), c.ListID, c.Address, address.Key(c.Address), c.Action,
@@ -41,11 +43,26 @@ func (db *DB) CreateConfirmation(ctx context.Context, token string, c Confirmati
 	return db.wrap(err, "store confirmation")
 }
 
+// ConfirmationSent records that the confirmation for token was handed over.
+func (db *DB) ConfirmationSent(ctx context.Context, token string) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE confirmations SET sent_at = ? WHERE token_hash = ?`, db.now(), HashToken(token))
+	return db.wrap(err, "record confirmation sent")
+}
+
+// DropConfirmation forgets a confirmation that could not be sent. One that
+// was sent is kept whatever happens.
+func (db *DB) DropConfirmation(ctx context.Context, token string) error {
+	_, err := db.sql.ExecContext(ctx, `DELETE FROM confirmations WHERE token_hash = ? AND sent_at IS NULL`, HashToken(token))
+	return db.wrap(err, "drop unsent confirmation")
+}
+
 // LastConfirmation returns when a confirmation of action was last sent to
-// addr for the list, or the zero time.
+// addr for the list, or the zero time. Confirmations never handed over do
+// not count.
 func (db *DB) LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error) {
 	var at sql.NullString
-	err := db.sql.QueryRowContext(ctx, `SELECT max(created_at) FROM confirmations WHERE list_id = ? AND address_key = ? AND action = ?`,
+	err := db.sql.QueryRowContext(ctx, `SELECT max(sent_at) FROM confirmations
+		WHERE list_id = ? AND address_key = ? AND action = ? AND sent_at IS NOT NULL`,
 		listID, address.Key(addr), action).Scan(&at)
 	if err != nil || !at.Valid {
 		return time.Time{}, db.wrap(err, "read confirmations")
@@ -53,57 +70,101 @@ func (db *DB) LastConfirmation(ctx context.Context, listID int64, addr, action s
 	return parseTime(at.String), nil
 }
 
-// Errors of UseConfirmation, wrapped in fault.Invalid.
+// Errors of ApplyConfirmation, wrapped in fault.Invalid.
 var (
 	ErrTokenUnknown = errors.New("unknown confirmation token")
 	ErrTokenUsed    = errors.New("confirmation token already used")
 	ErrTokenExpired = errors.New("confirmation token expired")
 )
 
-// UseConfirmation marks the confirmation for token used and returns it.
-// A token works once, and not after it expired.
-func (db *DB) UseConfirmation(ctx context.Context, token string) (*Confirmation, error) {
+// ApplyConfirmation uses the confirmation for token and makes the change
+// it confirms, in one transaction: the code is spent only if the change is
+// made. A code works once, and not after it expired; for a used code the
+// confirmation is returned with the ErrTokenUsed fault, so that a caller
+// can tell a repeated confirmation from a stranger's guess. evidence
+// describes the confirming act for the audit log.
+func (db *DB) ApplyConfirmation(ctx context.Context, token string, evidence func(*Confirmation) Evidence) (*Confirmation, Change, error) {
 	var c Confirmation
+	var ch Change
 	err := db.inTx(ctx, "use confirmation", func(tx *sql.Tx) error {
-		var created, expires string
-		var used sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT c.id, c.list_id, l.name, c.address, c.action, c.requested_by, c.message_id, c.source, c.created_at, c.expires_at, c.used_at
-			FROM confirmations c JOIN lists l ON l.id = c.list_id WHERE c.token_hash = ?`, HashToken(token)).
-			Scan(&c.ID, &c.ListID, &c.ListName, &c.Address, &c.Action, &c.RequestedBy, &c.MessageID, &c.Source, &created, &expires, &used)
-		if errors.Is(err, sql.ErrNoRows) {
-			return &fault.Error{Code: fault.Invalid, Err: ErrTokenUnknown, Message: "this confirmation code is not valid (it may have been mistyped or cut short)"}
-		}
-		if err != nil {
+		if err := readConfirmation(ctx, tx, token, &c); err != nil {
 			return err
 		}
-		c.CreatedAt, c.ExpiresAt, c.UsedAt = parseTime(created), parseTime(expires), parseNullTime(used)
 		if c.UsedAt != nil {
 			return &fault.Error{Code: fault.Invalid, Err: ErrTokenUsed, Message: "this confirmation code was already used"}
 		}
 		if !db.Now().Before(c.ExpiresAt) {
 			return &fault.Error{Code: fault.Invalid, Err: ErrTokenExpired, Message: "this confirmation code has expired; please ask again"}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE confirmations SET used_at = ? WHERE id = ?`, db.now(), c.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE confirmations SET used_at = ? WHERE id = ?`, db.now(), c.ID); err != nil {
+			return err
+		}
+		a, err := address.Parse(c.Address)
+		if err != nil {
+			return err
+		}
+		to := Active
+		if c.Action == "unsubscribe" {
+			to = Unsubscribed
+		}
+		w := newMemberWriter(ctx, tx, db.now())
+		defer w.close()
+		l := &List{ID: c.ListID, Name: c.ListName}
+		id, stored, from, err := w.current(l, a)
+		if err != nil {
+			return err
+		}
+		if to == Active && (from == Bounced || from == Disabled) {
+			// Stopped since the request: only an owner puts it back.
+			return fault.Errorf(fault.Conflict, "mail to %s was stopped on %s (%s) since this was asked; please write to the list owner", stored, l.Name, from)
+		}
+		ch, err = w.move(l, id, stored, from, to, evidence(&c))
 		return err
 	})
 	if err != nil {
-		return nil, err
+		if errors.Is(err, ErrTokenUsed) {
+			return &c, ch, err
+		}
+		return nil, ch, err
 	}
-	return &c, nil
+	return &c, ch, nil
 }
 
-// RecordReply notes a reply sent to addr, for the reply caps.
-func (db *DB) RecordReply(ctx context.Context, addr string) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO replies (address_key, at) VALUES (?, ?)`, address.Key(addr), db.now())
+func readConfirmation(ctx context.Context, tx *sql.Tx, token string, c *Confirmation) error {
+	var created, expires string
+	var used sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT c.id, c.list_id, l.name, c.address, c.action, c.requested_by, c.message_id, c.source, c.created_at, c.expires_at, c.used_at
+		FROM confirmations c JOIN lists l ON l.id = c.list_id WHERE c.token_hash = ?`, HashToken(token)).
+		Scan(&c.ID, &c.ListID, &c.ListName, &c.Address, &c.Action, &c.RequestedBy, &c.MessageID, &c.Source, &created, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &fault.Error{Code: fault.Invalid, Err: ErrTokenUnknown, Message: "this confirmation code is not valid (it may have been mistyped or cut short)"}
+	}
+	if err != nil {
+		return err
+	}
+	c.CreatedAt, c.ExpiresAt, c.UsedAt = parseTime(created), parseTime(expires), parseNullTime(used)
+	return nil
+}
+
+// Budgets of the answer caps.
+const (
+	BudgetMail = "mail" // answers to mail commands, and what they ask to send
+	BudgetWeb  = "web"  // confirmations asked for on the web form
+)
+
+// RecordReply notes a mail sent to addr from budget, for the answer caps.
+func (db *DB) RecordReply(ctx context.Context, addr, budget string) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO replies (address_key, at, budget) VALUES (?, ?, ?)`, address.Key(addr), db.now(), budget)
 	return db.wrap(err, "record reply")
 }
 
-// RepliesSince counts replies sent since t, to addr or, with addr empty, to anyone.
-func (db *DB) RepliesSince(ctx context.Context, addr string, t time.Time) (int, error) {
+// RepliesSince counts mails sent since t: to addr from any budget, or, with
+// addr empty, to anyone from budget.
+func (db *DB) RepliesSince(ctx context.Context, addr, budget string, t time.Time) (int, error) {
 	var n int
 	var err error
 	if addr == "" {
-		err = db.sql.QueryRowContext(ctx, `SELECT count(*) FROM replies WHERE at >= ?`, formatTime(t)).Scan(&n)
+		err = db.sql.QueryRowContext(ctx, `SELECT count(*) FROM replies WHERE budget = ? AND at >= ?`, budget, formatTime(t)).Scan(&n)
 	} else {
 		err = db.sql.QueryRowContext(ctx, `SELECT count(*) FROM replies WHERE address_key = ? AND at >= ?`, address.Key(addr), formatTime(t)).Scan(&n)
 	}

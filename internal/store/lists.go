@@ -8,15 +8,13 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/listaddr"
 )
 
 // MaxListNameLen keeps LIST-unsubscribe+TOKEN@ within the 64-octet local part
 // limit with room for a token.
 const MaxListNameLen = 32
 
-// reservedSuffixes are the per-list command addresses; a list named
-// "x-request" would be ambiguous with the request address of list "x".
-var reservedSuffixes = []string{"-request", "-bounces", "-confirm", "-subscribe", "-unsubscribe", "-join", "-leave", "-owner", "-admin"}
 
 // reservedNames are addresses an MTA or mailer itself answers.
 var reservedNames = []string{"majordomo", "postmaster", "mailer-daemon", "abuse", "root", "listmaster", "noreply"}
@@ -38,7 +36,7 @@ func NormalizeListName(name string) (string, error) {
 				"list name %q: use lower-case letters, digits, and - . _ between them (it becomes part of mail addresses)", name)
 		}
 	}
-	for _, s := range reservedSuffixes {
+	for _, s := range listaddr.ReservedSuffixes {
 		if strings.HasSuffix(n, s) {
 			return "", fault.Errorf(fault.Invalid, "list name %q ends in %q, which mailer uses for list command addresses", name, s)
 		}

@@ -242,3 +242,15 @@ func (db *DB) AuditLog(ctx context.Context, list, addr string) ([]AuditEntry, er
 	}
 	return out, db.wrap(rows.Err(), "read audit log")
 }
+
+// PreviousStatus returns the status addr's membership of list had before
+// its last change ("" when it was new, or never changed).
+func (db *DB) PreviousStatus(ctx context.Context, list, addr string) (Status, error) {
+	var st Status
+	err := db.sql.QueryRowContext(ctx, `SELECT old_status FROM audit_log WHERE address = ? COLLATE NOCASE AND list_name = ?
+		ORDER BY id DESC LIMIT 1`, addr, list).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return st, db.wrap(err, "read audit log")
+}

@@ -102,7 +102,8 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	base := s.o.BaseURL + "/archive/" + l.Name + "/"
+	book := s.o.Book
+	base := book.ArchiveURL(l.Name, "")
 	f := atomFeed{Title: l.Title, ID: base, Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
 		Links: []atomLink{{Href: base + "feed.atom", Rel: "self", Type: "application/atom+xml"}, {Href: base, Rel: "alternate", Type: "text/html"}}}
 	for i, is := range issues {
@@ -110,8 +111,8 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		if i == 0 {
 			f.Updated = u
 		}
-		f.Entries = append(f.Entries, atomEntry{Title: is.Title, ID: base + is.Slug, Updated: u,
-			Link: atomLink{Href: base + is.Slug, Rel: "alternate", Type: "text/html"}, Summary: is.Summary})
+		f.Entries = append(f.Entries, atomEntry{Title: is.Title, ID: book.ArchiveURL(l.Name, is.Slug), Updated: u,
+			Link: atomLink{Href: book.ArchiveURL(l.Name, is.Slug), Rel: "alternate", Type: "text/html"}, Summary: is.Summary})
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	w.Write([]byte(xml.Header))

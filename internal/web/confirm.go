@@ -37,6 +37,8 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// A second click on a used code whose change still holds shows the
+	// same page: it is done.
 	s.render(w, http.StatusOK, "confirmed", pageData{List: l.Name, ListTitle: l.Title, Address: c.Address, Action: c.Action})
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
-	"mailer/internal/inbound"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 )
 
@@ -78,8 +78,8 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Address = a.String()
 	ev := s.evidence(r, "subscribe form")
-	out, err := s.subs.RequestSubscription(r.Context(), l, a, inbound.Request{
-		Requester: "the subscribe form on the web (IP address " + ev.IP + ")", Evidence: ev})
+	out, err := s.subs.Subscribe(r.Context(), l, a, optin.Request{
+		Requester: "the subscribe form on the web (IP address " + ev.IP + ")", Evidence: ev, Budget: store.BudgetWeb})
 	if err != nil {
 		if fault.CodeOf(err) == fault.Invalid {
 			s.form(w, http.StatusUnprocessableEntity, l, d.Address, err.Error())
@@ -88,18 +88,29 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.outcome(w, out, d)
+}
+
+// outcome shows what a subscription request did. Anyone can type any
+// address into the form, so the page never tells that address's state:
+// the request is never Self, and the truth goes by mail to the address.
+func (s *Server) outcome(w http.ResponseWriter, out optin.Outcome, d pageData) {
 	switch out.Kind {
-	case inbound.ConfirmationSent, inbound.SubscribedNow:
-		s.message(w, http.StatusOK, "subscribe-sent", d)
-	case inbound.AlreadySubscribed:
+	case optin.ListClosed:
+		s.message(w, http.StatusForbidden, "subscribe-closed", d)
+	case optin.CannotSend:
+		w.Header().Set("Retry-After", "3600")
+		d.Error = out.Detail
+		s.message(w, http.StatusServiceUnavailable, "cannot-send", d)
+	case optin.AlreadySubscribed:
 		s.message(w, http.StatusOK, "subscribe-already", d)
-	case inbound.ConfirmationRecent:
+	case optin.ConfirmationRecent:
 		d.Time = out.Last.UTC().Format("15:04 UTC")
 		s.message(w, http.StatusOK, "subscribe-recent", d)
-	case inbound.ListClosed:
-		s.message(w, http.StatusForbidden, "subscribe-closed", d)
-	default:
+	case optin.Blocked:
 		d.Error = out.Detail
 		s.message(w, http.StatusConflict, "subscribe-blocked", d)
+	default:
+		s.message(w, http.StatusOK, "subscribe-sent", d)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 )
 
@@ -84,24 +85,27 @@ func isOneClick(r *http.Request) bool {
 	return strings.TrimSpace(string(body)) == "List-Unsubscribe=One-Click"
 }
 
-// resubscribe undoes an unsubscribe made with the same token: the token
-// proves the address, so no confirmation is needed.
+// resubscribe undoes an unsubscribe made with the same token. The token
+// proves the address, so it may hear the truth; whether it is active again
+// at once or must confirm is the opt-in workflow's call.
 func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request) {
 	l, m, ok := s.member(w, r)
 	if !ok {
 		return
 	}
-	if m.Status == store.Unsubscribed {
-		a, err := address.Parse(m.Address)
-		if err == nil {
-			_, err = s.store.SetStatus(r.Context(), l.Name, a, store.Active, s.evidence(r, "subscribed again on the unsubscribe page"))
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	ev := s.evidence(r, "subscribed again on the unsubscribe page")
+	out, err := s.subs.Resubscribe(r.Context(), l, m, optin.Request{Requester: "the unsubscribe page (IP address " + ev.IP + ")",
+		Evidence: ev, Budget: store.BudgetWeb})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.render(w, http.StatusOK, "resubscribed", pageData{List: l.Name, ListTitle: l.Title, Address: m.Address})
+	d := pageData{List: l.Name, ListTitle: l.Title, Address: m.Address}
+	if out.Kind == optin.SubscribedNow || out.Kind == optin.AlreadySubscribed {
+		s.render(w, http.StatusOK, "resubscribed", d)
+		return
+	}
+	s.outcome(w, out, d)
 }
 
 // evidence records the web request for the audit log.

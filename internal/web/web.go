@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
-	"mailer/internal/inbound"
+	"mailer/internal/listaddr"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 	"mailer/internal/token"
 )
@@ -31,10 +33,12 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// Subscriptions asks for and confirms subscriptions, as mail commands do.
+// Subscriptions is the double opt-in workflow (package optin), as mail
+// commands use it.
 type Subscriptions interface {
-	RequestSubscription(ctx context.Context, l *store.List, a address.Address, req inbound.Request) (inbound.SubscribeOutcome, error)
-	Confirm(ctx context.Context, code string, ev store.Evidence) (*store.Confirmation, error)
+	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
+	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
+	Resubscribe(ctx context.Context, l *store.List, m *store.Member, req optin.Request) (optin.Outcome, error)
 }
 
 // Tokens verifies unsubscribe tokens.
@@ -44,7 +48,7 @@ type Tokens interface {
 
 // Options configure the pages.
 type Options struct {
-	BaseURL        string
+	Book           listaddr.Book // the public URLs
 	Contact        string
 	Templates      fs.FS
 	TrustedProxies []netip.Prefix
@@ -75,7 +79,7 @@ func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error)
 		o.SubscribePerMinute = 5
 	}
 	srv := &Server{store: s, subs: subs, tokens: tokens, o: o, pages: map[string]*template.Template{},
-		limits: newIPLimiter(o.SubscribePerMinute), secure: len(o.BaseURL) > 8 && o.BaseURL[:8] == "https://"}
+		limits: newIPLimiter(o.SubscribePerMinute), secure: strings.HasPrefix(o.Book.BaseURL, "https://")}
 	var err error
 	if srv.css, err = fs.ReadFile(o.Templates, "web/site.css"); err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "template web/site.css: %v", err)
@@ -88,7 +92,7 @@ func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error)
 		srv.pages[p] = t
 	}
 	for _, m := range []string{"bad-token", "no-member", "confirm-invalid", "subscribe-sent", "subscribe-already", "subscribe-recent",
-		"subscribe-closed", "subscribe-blocked", "rate-limited", "form-expired", "not-found", "unavailable"} {
+		"subscribe-closed", "subscribe-blocked", "cannot-send", "rate-limited", "form-expired", "not-found", "unavailable"} {
 		t, err := template.ParseFS(o.Templates, "web/layout.html", "web/messages.html")
 		if err == nil {
 			_, err = t.New("content").Parse(`{{template "msg-` + m + `" .}}`)
@@ -104,25 +108,26 @@ func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error)
 // Handler returns the routes, wrapped in the security headers.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
-	mux.HandleFunc("POST /u/{token}", s.unsubscribe)
-	mux.HandleFunc("POST /u/{token}/resubscribe", s.resubscribe)
+	const u, confirm, subscribe, archive = listaddr.UnsubscribePath, listaddr.ConfirmPath, listaddr.SubscribePath, listaddr.ArchivePath
+	mux.HandleFunc("GET "+u+"{token}", s.unsubscribePage)
+	mux.HandleFunc("POST "+u+"{token}", s.unsubscribe)
+	mux.HandleFunc("POST "+u+"{token}/resubscribe", s.resubscribe)
 	// The catch-all GET below would answer 404 here; this path is POST only.
-	mux.HandleFunc("GET /u/{token}/resubscribe", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+u+"{token}/resubscribe", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	})
-	mux.HandleFunc("GET /confirm/{code}", s.confirmPage)
-	mux.HandleFunc("POST /confirm/{code}", s.confirm)
-	mux.HandleFunc("GET /subscribe/{list}", s.subscribePage)
-	mux.HandleFunc("POST /subscribe/{list}", s.subscribe)
-	mux.HandleFunc("GET /archive/{$}", s.archiveIndex)
-	mux.HandleFunc("GET /archive/{list}/{$}", s.archiveList)
-	mux.HandleFunc("GET /archive/{list}/feed.atom", s.feed)
-	mux.HandleFunc("GET /archive/{list}/{slug}", s.archiveIssue)
+	mux.HandleFunc("GET "+confirm+"{code}", s.confirmPage)
+	mux.HandleFunc("POST "+confirm+"{code}", s.confirm)
+	mux.HandleFunc("GET "+subscribe+"{list}", s.subscribePage)
+	mux.HandleFunc("POST "+subscribe+"{list}", s.subscribe)
+	mux.HandleFunc("GET "+archive+"{$}", s.archiveIndex)
+	mux.HandleFunc("GET "+archive+"{list}/{$}", s.archiveList)
+	mux.HandleFunc("GET "+archive+"{list}/feed.atom", s.feed)
+	mux.HandleFunc("GET "+archive+"{list}/{slug}", s.archiveIssue)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/archive/", http.StatusFound) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, archive, http.StatusFound) })
 	// GET only: a path that exists with another method then answers 405.
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		s.message(w, http.StatusNotFound, "not-found", pageData{})

@@ -19,10 +19,10 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/delivery"
-	"mailer/internal/inbound"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
+	"mailer/internal/testwire"
 	"mailer/internal/token"
 	"mailer/internal/web"
 	"mailer/templates"
@@ -51,13 +51,10 @@ func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
 	}
 	srv := smtptest.Start(t)
 	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
-	signer, _ := token.NewSigner("0123456789abcdef0123456789abcdef")
-	h, err := inbound.New(db, delivery.Outbox{Transport: tr}, signer, inbound.Options{ListHost: "lists.example.org", BaseURL: "https://lists.example.org",
-		Aliases: []string{"majordomo"}, ConfirmTTL: time.Hour, ConfirmInterval: time.Minute, Templates: templates.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := web.New(db, h, signer, web.Options{BaseURL: "https://lists.example.org", Templates: templates.FS,
+	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{ConfirmTTL: time.Hour, Interval: time.Minute,
+		PerAddressHour: 10, MailPerHour: 500, WebPerHour: 200})
+	signer := w.Signer
+	pages, err := web.New(db, w.Subs, signer, web.Options{Book: testwire.Book, Templates: templates.FS,
 		TrustedProxies: proxies, SubscribePerMinute: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -285,13 +282,23 @@ func TestSubscribeFormAndConfirmPage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "You are subscribed") || e.status("dan@example.org") != store.Active {
 		t.Fatalf("confirm: %d %q", code, e.status("dan@example.org"))
 	}
+	// A second click: done is done, and nothing more is written.
 	code, body, _ = e.do("POST", path, nil)
-	if code != 410 || !strings.Contains(body, "already used") || !strings.Contains(body, "/subscribe/bpf-updates") {
-		t.Fatalf("used code: %d\n%s", code, body)
+	if code != 200 || !strings.Contains(body, "You are subscribed") {
+		t.Fatalf("second click: %d\n%s", code, body)
 	}
 	log, _ := e.db.AuditLog(context.Background(), "bpf-updates", "dan@example.org")
 	if len(log) != 2 || log[0].Source != store.SourceWeb || log[0].IP == "" || log[1].Source != store.SourceWeb {
 		t.Fatalf("audit %+v", log)
+	}
+	// Once dan has left, the old code is spent for good.
+	e.member("dan@example.org", store.Unsubscribed)
+	code, body, _ = e.do("POST", path, nil)
+	if code != 410 || !strings.Contains(body, "already used") || !strings.Contains(body, "/subscribe/bpf-updates") {
+		t.Fatalf("used code: %d\n%s", code, body)
+	}
+	if e.status("dan@example.org") != store.Unsubscribed {
+		t.Fatal("a used code subscribed again")
 	}
 }
 

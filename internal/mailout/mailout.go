@@ -1,0 +1,172 @@
+// Package mailout composes mailer's own mail — answers to commands,
+// confirmation requests, notices to owners — with the list's From and the
+// headers RFC 3834 asks of automatic mail, and hands it to the transport
+// under the answer caps. Mail commands, the double opt-in workflow and the
+// bounce service all send through it; it knows none of them.
+package mailout
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"mailer/internal/fault"
+	"mailer/internal/listaddr"
+	"mailer/internal/render"
+	"mailer/internal/store"
+)
+
+// Store counts what was sent, for the caps. The counts live in the
+// database, so they hold across short-lived `mailer receive` processes.
+type Store interface {
+	RecordReply(ctx context.Context, addr, budget string) error
+	RepliesSince(ctx context.Context, addr, budget string, t time.Time) (int, error)
+}
+
+// Transport hands one message to the MTA or smarthost.
+type Transport interface {
+	Send(ctx context.Context, envelopeFrom, to string, msg []byte) error
+}
+
+// Caps bound the mail sent per hour: to one address whatever asked for it,
+// and in all per budget (store.BudgetMail, store.BudgetWeb), so that a form
+// filled by a robot cannot use up what mail commands need. Zero is no cap.
+type Caps struct {
+	PerAddressHour int
+	PerHour        map[string]int
+}
+
+// Options configure a Mailer.
+type Options struct {
+	Book   listaddr.Book
+	Caps   Caps
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Mailer composes and sends.
+type Mailer struct {
+	store Store
+	out   Transport
+	o     Options
+}
+
+// New returns a Mailer.
+func New(s Store, out Transport, o Options) *Mailer {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Mailer{store: s, out: out, o: o}
+}
+
+// Book is where the list addresses come from.
+func (m *Mailer) Book() listaddr.Book { return m.o.Book }
+
+// ErrCapped marks mail not sent because a cap is reached. It comes as a
+// fault.Unavailable: the same request succeeds later.
+var ErrCapped = errors.New("answer cap reached")
+
+// Room says whether one more mail from budget to addr is within the caps:
+// nil, or a fault wrapping ErrCapped.
+func (m *Mailer) Room(ctx context.Context, budget, addr string) error {
+	hourAgo := m.o.Now().Add(-time.Hour)
+	check := func(who, b string, limit int, what string) error {
+		if limit <= 0 {
+			return nil
+		}
+		n, err := m.store.RepliesSince(ctx, who, b, hourAgo)
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			m.o.Logger.Warn("mail not sent: "+what+" reached", "to", addr, "budget", budget, "cap", limit)
+			return &fault.Error{Code: fault.Unavailable, Err: ErrCapped,
+				Message: "we cannot send mail right now (" + what + " is reached); please try again in an hour"}
+		}
+		return nil
+	}
+	if err := check(addr, "", m.o.Caps.PerAddressHour, "the hourly cap for one address"); err != nil {
+		return err
+	}
+	return check("", budget, m.o.Caps.PerHour[budget], "the hourly cap of "+budget+" answers")
+}
+
+// Send hands msg to the transport if the caps allow, and counts it. A
+// refused or failed hand-over is a fault.Unavailable and counts nothing.
+func (m *Mailer) Send(ctx context.Context, budget, envelope, to string, msg []byte) error {
+	if err := m.Room(ctx, budget, to); err != nil {
+		return err
+	}
+	if err := m.out.Send(ctx, envelope, to, msg); err != nil {
+		return fault.Wrap(fault.Unavailable, err, "send mail to %s: %v", to, err)
+	}
+	return m.store.RecordReply(ctx, to, budget)
+}
+
+// Capped says whether err is a reached cap.
+func Capped(err error) bool { return errors.Is(err, ErrCapped) }
+
+// ListFrom is the From of a list's own mail: the list's From address if it
+// has one, else its request address.
+func (m *Mailer) ListFrom(l *store.List) string {
+	if l.FromAddress != "" {
+		if f, err := render.FormatMailbox(l.FromName, l.FromAddress); err == nil {
+			return f
+		}
+	}
+	f, _ := render.FormatMailbox(l.Title, m.o.Book.Request(l.Name))
+	return f
+}
+
+// SiteFrom is the From of mail about no list: majordomo@.
+func (m *Mailer) SiteFrom() string {
+	f, _ := render.FormatMailbox("Majordomo", m.o.Book.Commands())
+	return f
+}
+
+// Header is what differs between mailer's own mails.
+type Header struct {
+	From, To, Subject, ReplyTo, InReplyTo, References string
+}
+
+// Compose builds a plain-text mail with the headers RFC 3834 asks of
+// automatic responses and our loop marker, so that no robot answers it
+// and no copy of mailer acts on it.
+func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
+	for _, v := range []string{h.From, h.To, h.Subject, h.ReplyTo, h.InReplyTo, h.References} {
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, fault.Errorf(fault.Invalid, "line break in a header value")
+		}
+	}
+	id, err := render.NewMessageID(m.o.Book.Host)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	hdr := func(name, value string) {
+		if value != "" {
+			b.WriteString(render.FoldHeader(name, value))
+		}
+	}
+	hdr("From", h.From)
+	hdr("To", h.To)
+	hdr("Subject", render.EncodeWords(h.Subject))
+	hdr("Date", m.o.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+	hdr("Message-ID", "<"+id+">")
+	hdr("Reply-To", h.ReplyTo)
+	hdr("In-Reply-To", h.InReplyTo)
+	hdr("References", h.References)
+	hdr("Auto-Submitted", "auto-replied")
+	hdr("X-Loop", m.o.Book.LoopMark())
+	hdr("MIME-Version", "1.0")
+	hdr("Content-Type", "text/plain; charset=utf-8")
+	hdr("Content-Transfer-Encoding", "quoted-printable")
+	b.WriteString("\r\n")
+	b.Write(render.EncodeQP(body))
+	return []byte(b.String()), nil
+}

@@ -1,0 +1,109 @@
+// Package optin is the double opt-in workflow, for mail commands and the
+// web pages alike: a request to join or leave sends the address itself a
+// confirmation, and only its answer changes the membership. A request
+// counts as made only once its confirmation was handed over; answers about
+// an address other than the asker's own say the same whatever that
+// address's state.
+package optin
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"io/fs"
+	"log/slog"
+	"text/template"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/listaddr"
+	"mailer/internal/mailout"
+	"mailer/internal/store"
+)
+
+// Store is what the workflow needs of the subscription store.
+type Store interface {
+	GetMember(ctx context.Context, list, addr string) (*store.Member, error)
+	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	PreviousStatus(ctx context.Context, list, addr string) (store.Status, error)
+	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
+	ConfirmationSent(ctx context.Context, token string) error
+	DropConfirmation(ctx context.Context, token string) error
+	LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error)
+	ApplyConfirmation(ctx context.Context, token string, ev func(*store.Confirmation) store.Evidence) (*store.Confirmation, store.Change, error)
+}
+
+// Mailer composes and sends under the answer caps (package mailout).
+type Mailer interface {
+	Book() listaddr.Book
+	Room(ctx context.Context, budget, addr string) error
+	Send(ctx context.Context, budget, envelope, to string, msg []byte) error
+	Compose(h mailout.Header, body string) ([]byte, error)
+	ListFrom(l *store.List) string
+}
+
+// Options configure the workflow.
+type Options struct {
+	TTL       time.Duration // how long a confirmation code works
+	Interval  time.Duration // least time between two confirmations to one address
+	Contact   string
+	Templates fs.FS
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Service runs the workflow.
+type Service struct {
+	store   Store
+	mail    Mailer
+	o       Options
+	confirm *template.Template
+}
+
+// New parses the confirmation template.
+func New(s Store, m Mailer, o Options) (*Service, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	t, err := template.ParseFS(o.Templates, "optin/confirm.txt")
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "template optin/confirm.txt: %v", err)
+	}
+	return &Service{store: s, mail: m, o: o, confirm: t}, nil
+}
+
+// Interval is the least time between two confirmations to one address.
+func (s *Service) Interval() time.Duration { return s.o.Interval }
+
+// Request is where a request came from: a mail or a web page.
+type Request struct {
+	Requester  string // who asked, as shown in the confirmation
+	MessageID  string // the mail that asked, if any
+	References string
+	Evidence   store.Evidence
+	// Budget is the answer cap the confirmation counts against
+	// (store.BudgetMail, store.BudgetWeb).
+	Budget string
+	// Self: the answer goes to the address the request is about, which may
+	// learn its own state. Anyone else gets the same answer whatever it is.
+	Self bool
+}
+
+var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newCode returns 120 random bits as 24 lower-case base32 letters: short
+// enough for LIST-confirm+CODE@host and safe in URLs.
+func newCode() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", fault.Wrap(fault.Internal, err, "random code: %v", err)
+	}
+	return tokenEncoding.EncodeToString(b), nil
+}
+
+// Stamp is how times appear in confirmations and answers.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
