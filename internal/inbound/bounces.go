@@ -2,7 +2,7 @@ package inbound
 
 import (
 	"context"
-	
+
 	"mailer/internal/bounces"
 	"mailer/internal/listaddr"
 )
@@ -21,4 +21,3 @@ func (h *Handler) bounce(ctx context.Context, route listaddr.Route, rcpt string,
 	}
 	return Result{Outcome: BounceStored, Detail: detail}, nil
 }
-

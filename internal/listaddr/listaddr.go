@@ -131,7 +131,9 @@ func (b Book) AppendTokenUnsubscribe(dst []byte, list, token string) []byte {
 func (b Book) ConfirmURL(code string) string { return b.BaseURL + ConfirmPath + code }
 
 // SubscribeURL is the list's subscribe form.
-func (b Book) SubscribeURL(list string) string { return b.BaseURL + SubscribePath + url.PathEscape(list) }
+func (b Book) SubscribeURL(list string) string {
+	return b.BaseURL + SubscribePath + url.PathEscape(list)
+}
 
 // ArchiveURL is an issue in the archive, or the list's archive when slug
 // is empty, or the archive of every list when list is empty too.

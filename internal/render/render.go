@@ -16,8 +16,8 @@ import (
 	"github.com/yuin/goldmark"
 
 	"mailer/internal/fault"
-	"mailer/internal/listaddr"
 	"mailer/internal/issue"
+	"mailer/internal/listaddr"
 )
 
 // Options configure a Renderer.

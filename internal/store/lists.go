@@ -15,7 +15,6 @@ import (
 // limit with room for a token.
 const MaxListNameLen = 32
 
-
 // reservedNames are addresses an MTA or mailer itself answers.
 var reservedNames = []string{"majordomo", "postmaster", "mailer-daemon", "abuse", "root", "listmaster", "noreply"}
 
