@@ -38,6 +38,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
+	return newEnvWith(t, testwire.Options{ConfirmTTL: time.Hour, Interval: time.Minute, PerAddressHour: 10, MailPerHour: 500,
+		WebPerHour: 200}, proxies...)
+}
+
+func newEnvWith(t *testing.T, o testwire.Options, proxies ...netip.Prefix) *env {
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{Create: true})
 	if err != nil {
@@ -51,8 +56,7 @@ func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
 	}
 	srv := smtptest.Start(t)
 	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
-	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{ConfirmTTL: time.Hour, Interval: time.Minute,
-		PerAddressHour: 10, MailPerHour: 500, WebPerHour: 200})
+	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, o)
 	signer := w.Signer
 	pages, err := web.New(db, w.Subs, signer, web.Options{Book: testwire.Book, Templates: templates.FS,
 		TrustedProxies: proxies, SubscribePerMinute: 5})

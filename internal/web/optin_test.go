@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"mailer/internal/smtptest"
+	"mailer/internal/store"
+	"mailer/internal/testwire"
+)
+
+// TestFormWithMailDown: while the mail server refuses, the form says
+// "try again" (503), and nothing is recorded: no pending member, no code
+// that blocks the next try. The next try sends the confirmation.
+func TestFormWithMailDown(t *testing.T) {
+	e := newEnv(t)
+	cookie, csrf := e.subscribeForm()
+	e.srv.Fail("dan@example.org", smtptest.Fault{Stage: "RCPT", Code: 451, Times: 2})
+	for range 2 {
+		if code, body := e.postForm(cookie, csrf, "dan@example.org", ""); code != 503 || !strings.Contains(body, "try again") {
+			t.Fatalf("mail down: %d\n%s", code, body)
+		}
+		if e.status("dan@example.org") != "" {
+			t.Fatalf("recorded as %q though nothing was sent", e.status("dan@example.org"))
+		}
+	}
+	if code, body := e.postForm(cookie, csrf, "dan@example.org", ""); code != 200 || !strings.Contains(body, "Check your mailbox") {
+		t.Fatalf("mail back: %d\n%s", code, body)
+	}
+	if e.status("dan@example.org") != store.Pending || e.confirmationPath("dan@example.org") == "" {
+		t.Fatalf("after the retry: %q", e.status("dan@example.org"))
+	}
+}
+
+// TestFormTellsNothingAboutTheAddress: whatever the state of the address
+// typed in, a stranger sees the same page.
+func TestFormTellsNothingAboutTheAddress(t *testing.T) {
+	// Behind a trusted proxy, each post from its own client address, so the
+	// per-client rate limit stays out of the way.
+	e := newEnvWith(t, testwire.Options{ConfirmTTL: time.Hour, Interval: time.Minute, PerAddressHour: 10, MailPerHour: 500,
+		WebPerHour: 200}, netip.MustParsePrefix("127.0.0.0/8"))
+	e.member("active@example.org", store.Active)
+	e.member("bounced@example.org", store.Active)
+	e.member("bounced@example.org", store.Bounced)
+	e.member("pending@example.org", store.Pending)
+	cookie, csrf := e.subscribeForm()
+	e.postForm(cookie, csrf, "recent@example.org", "", "X-Forwarded-For", "198.51.100.1")
+	var first string
+	for i, a := range []string{"new@example.org", "active@example.org", "bounced@example.org", "pending@example.org", "recent@example.org"} {
+		code, body := e.postForm(cookie, csrf, a, "", "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", 10+i))
+		page := strings.ReplaceAll(body, a, "ADDRESS")
+		if code != 200 {
+			t.Fatalf("%s: %d", a, code)
+		}
+		if first == "" {
+			first = page
+		} else if page != first {
+			t.Errorf("%s gets another page:\n%s\n---\n%s", a, page, first)
+		}
+	}
+}
+
+// TestFormBudgetIsSaidHonestly: once the web budget is spent, the page
+// says mail cannot be sent now, with Retry-After, and sends nothing.
+func TestFormBudgetIsSaidHonestly(t *testing.T) {
+	e := newEnvWith(t, testwire.Options{ConfirmTTL: time.Hour, Interval: time.Minute, MailPerHour: 100, WebPerHour: 2})
+	cookie, csrf := e.subscribeForm()
+	for _, a := range []string{"a@example.org", "b@example.org"} {
+		if code, _ := e.postForm(cookie, csrf, a, ""); code != 200 {
+			t.Fatalf("%s: %d", a, code)
+		}
+	}
+	code, body := e.postForm(cookie, csrf, "c@example.org", "")
+	if code != 503 || !strings.Contains(body, "cannot send mail right now") || e.status("c@example.org") != "" || len(e.srv.Messages()) != 2 {
+		t.Fatalf("over budget: %d, %q, %d mails\n%s", code, e.status("c@example.org"), len(e.srv.Messages()), body)
+	}
+}
+
+// TestResubscribeAfterBounces: the unsubscribe page's "subscribe again"
+// does not revive a member that bounces had stopped; it sends a
+// confirmation instead.
+func TestResubscribeAfterBounces(t *testing.T) {
+	e := newEnv(t)
+	tok := e.member("carol@example.org", store.Active)
+	e.member("carol@example.org", store.Bounced)
+	if code, _, _ := e.do("POST", "/u/"+tok, nil); code != 200 || e.status("carol@example.org") != store.Unsubscribed {
+		t.Fatalf("unsubscribe: %d %q", code, e.status("carol@example.org"))
+	}
+	code, body, _ := e.do("POST", "/u/"+tok+"/resubscribe", nil)
+	if code != 200 || !strings.Contains(body, "Check your mailbox") || e.status("carol@example.org") == store.Active {
+		t.Fatalf("resubscribe: %d %q\n%s", code, e.status("carol@example.org"), body)
+	}
+	if e.confirmationPath("carol@example.org") == "" {
+		t.Fatal("no confirmation sent")
+	}
+}
