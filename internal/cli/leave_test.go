@@ -183,7 +183,10 @@ func TestNobodyWhoLeavesDuringASendGetsIt(t *testing.T) {
 	for i, way := range leaveWays {
 		e.leave(t, way, leaver(i), tokens)
 	}
-	t.Log(<-done)
+	out := <-done
+	if !strings.Contains(out, fmt.Sprintf("%d skipped (left the list)", len(leaveWays))) {
+		t.Errorf("the send's summary does not count the skipped readers:\n%s", out)
+	}
 	e.checkNobodyWhoLeftGotIt(t)
 }
 

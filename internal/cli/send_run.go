@@ -114,8 +114,12 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Out, "%s to %s: %s sent, %s failed, %s deferred, %s not yet sent (%s).\n", p.job.issue.Slug, l.Name,
-		thousands(final.Sent), thousands(final.Failed), thousands(final.Deferred), thousands(final.Queued+final.Sending), prog.elapsed())
+	skipped := ""
+	if final.Skipped > 0 {
+		skipped = ", " + thousands(final.Skipped) + " skipped (left the list)"
+	}
+	fmt.Fprintf(d.Out, "%s to %s: %s sent, %s failed%s, %s deferred, %s not yet sent (%s).\n", p.job.issue.Slug, l.Name,
+		thousands(final.Sent), thousands(final.Failed), skipped, thousands(final.Deferred), thousands(final.Queued+final.Sending), prog.elapsed())
 	if runErr == nil && final.Pending() == 0 {
 		if err := db.FinishSend(context.WithoutCancel(ctx), send.ID); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/listaddr"
 	"mailer/internal/optin"
 	"mailer/internal/store"
 )
@@ -38,7 +39,7 @@ func (s *Server) form(w http.ResponseWriter, status int, l *store.List, addr, pr
 	b := make([]byte, 16)
 	rand.Read(b)
 	tok := hex.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/subscribe/", HttpOnly: true, Secure: s.secure,
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: listaddr.SubscribePath, HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: 7200})
 	s.render(w, status, "subscribe", pageData{List: l.Name, ListTitle: l.Title, Description: l.Description, CSRF: tok, Address: addr, Error: problem})
 }
