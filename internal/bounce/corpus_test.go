@@ -57,7 +57,7 @@ type tally struct{ want, found, wrong, files, scoredDelays int }
 // others: at least 95% of failed addresses found, no wrong address, no
 // warning scored as a failure, no non-bounce read as one.
 func TestRealBounces(t *testing.T) {
-	cases := loadCorpus(t, "flufl")
+	cases := loadCorpus(t, "flufl", "sisimai")
 	per := map[string]*tally{}
 	var total tally
 	for _, c := range cases {

@@ -129,10 +129,22 @@ func recipientField(v string) string {
 	}
 	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>\"' "))
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleLocal(addr[:at]) {
+	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleRecipientField(addr[:at]) {
 		return ""
 	}
 	return addr
+}
+
+// plausibleRecipientField is plausibleLocal for a DSN's recipient fields:
+// a report's structured field names the mailbox mailed, so a system
+// mailbox there (postmaster@ mailed as a member) is taken, while list and
+// bounce addresses, which no list mails, are still refused.
+func plausibleRecipientField(local string) bool {
+	base, _, _ := strings.Cut(local, "+")
+	if robotLocals[base] && !strings.ContainsAny(local, "+=") {
+		return !strings.Contains(local, "..")
+	}
+	return plausibleLocal(local)
 }
 
 func statusWords(status string) string {

@@ -66,6 +66,12 @@ func isRobotSender(h mail.Header) bool {
 	return false
 }
 
+// noReplySender: a From of no-reply@ or noreply@.
+func noReplySender(h mail.Header) bool {
+	from := asciiLower(h.Get("From"))
+	return strings.Contains(from, "no-reply@") || strings.Contains(from, "noreply@")
+}
+
 func decodeHeader(s string) string {
 	d, err := new(mime.WordDecoder).DecodeHeader(s)
 	if err != nil {

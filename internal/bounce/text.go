@@ -65,7 +65,10 @@ func fromText(m *message) Report {
 	xFailed := m.header.Get("X-Failed-Recipients")
 	failed := xFailed != "" || containsAny(lower, failureMarkers) || containsAny(subject, failureMarkers)
 	delayed := containsAny(lower, delayMarkers) || containsAny(subject, delayMarkers)
-	if !isRobotSender(m.header) && !robotSubject(subject) && xFailed == "" {
+	// A "no-reply" sender counts only when it returns the message: some
+	// carriers (au/KDDI) send their reports so.
+	robot := isRobotSender(m.header) || noReplySender(m.header) && m.hasOriginal()
+	if !robot && !robotSubject(subject) && xFailed == "" {
 		return Report{Diagnostic: "not a bounce"}
 	}
 	// A mailer-daemon returning a message says it failed, in whatever

@@ -17,26 +17,28 @@ import (
 // internal/bounce/testdata/README), with the addresses their publishers
 // say failed.
 func realBounces(t *testing.T) map[string][]string {
-	dir := filepath.Join("..", "bounce", "testdata", "flufl")
-	f, err := os.Open(filepath.Join(dir, "expected.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	out := map[string][]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) != 3 || strings.HasPrefix(cols[0], "#") {
-			continue
+	for _, corpus := range []string{"flufl", "sisimai"} {
+		dir := filepath.Join("..", "bounce", "testdata", corpus)
+		f, err := os.Open(filepath.Join(dir, "expected.tsv"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		var addrs []string
-		if cols[1] == "failed" {
-			addrs = strings.Fields(strings.ToLower(cols[2]))
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			cols := strings.Split(sc.Text(), "\t")
+			if len(cols) != 3 || strings.HasPrefix(cols[0], "#") {
+				continue
+			}
+			var addrs []string
+			if cols[1] == "failed" {
+				addrs = strings.Fields(strings.ToLower(cols[2]))
+			}
+			out[filepath.Join(dir, cols[0])] = addrs
 		}
-		out[filepath.Join(dir, cols[0])] = addrs
+		f.Close()
 	}
-	if len(out) < 100 {
+	if len(out) < 130 {
 		t.Fatalf("only %d corpus messages", len(out))
 	}
 	return out
