@@ -83,6 +83,7 @@ func Key(addr string) string { return strings.ToLower(addr) }
 // returns it normalised. The error is a fault.Invalid naming the address and
 // the reason.
 func Parse(s string) (Address, error) {
+	s = Clean(s)
 	if err := checkChars(s); err != nil {
 		return Address{}, invalid(s, err.Error())
 	}
@@ -98,10 +99,14 @@ func Parse(s string) (Address, error) {
 	if at < 0 {
 		return Address{}, invalid(s, "missing @domain")
 	}
+	domain, err := unicodeDomain(parsed.Address[at+1:])
+	if err != nil {
+		return Address{}, invalid(s, err.Error())
+	}
 	a := Address{
 		Name:   strings.TrimSpace(parsed.Name),
 		Local:  parsed.Address[:at],
-		Domain: strings.ToLower(parsed.Address[at+1:]),
+		Domain: domain,
 	}
 	if err := a.check(); err != nil {
 		return Address{}, invalid(s, err.Error())
@@ -112,6 +117,7 @@ func Parse(s string) (Address, error) {
 // ParseName validates a display name given apart from the address (for
 // example the second column of an import file).
 func ParseName(s string) (string, error) {
+	s = Clean(s)
 	if err := checkChars(s); err != nil {
 		return "", fault.Errorf(fault.Invalid, "name %q: %s", s, err)
 	}

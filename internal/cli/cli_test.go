@@ -178,36 +178,6 @@ func TestSubscribersAddRmLs(t *testing.T) {
 	}
 }
 
-func TestImportAndExport(t *testing.T) {
-	e := newTestEnv(t)
-	e.mustRun("lists", "create", "news")
-	csvPath := e.write("readers.csv", "email,name\nalice@example.org,Alice\nbroken\n=cmd@example.org,\"=HYPERLINK(\"\"x\"\")\"\n")
-	out := e.mustRun("subscribers", "import", "news", csvPath)
-	if !strings.Contains(out, "2 added, 0 already there, 1 invalid") || !strings.Contains(out, "readers.csv:3: invalid") {
-		t.Fatalf("import report:\n%s", out)
-	}
-	out = e.mustRun("subscribers", "import", "news", csvPath)
-	if !strings.Contains(out, "0 added, 2 already there") {
-		t.Fatalf("second import:\n%s", out)
-	}
-	out, _, _ = e.runIn("carol@example.org\n", "subscribers", "import", "news", "-")
-	if !strings.Contains(out, "1 added") {
-		t.Fatalf("import from stdin:\n%s", out)
-	}
-	out = e.mustRun("subscribers", "export", "news")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 || lines[0] != "email,name,status,source,subscribed_at,updated_at" ||
-		!strings.HasPrefix(lines[1], "alice@example.org,Alice,active,import,") {
-		t.Fatalf("export:\n%s", out)
-	}
-	if !strings.Contains(out, `'=HYPERLINK`) {
-		t.Fatalf("formula not defused:\n%s", out)
-	}
-	if _, errOut, code := e.run("subscribers", "import", "news", filepath.Join(e.dir, "missing.csv")); code != ExitError || !strings.Contains(errOut, "missing.csv") {
-		t.Fatalf("missing file: %d %q", code, errOut)
-	}
-}
-
 func TestUsageErrorsExit2(t *testing.T) {
 	e := newTestEnv(t)
 	for _, args := range [][]string{

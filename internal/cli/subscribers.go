@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type SubscribersAddOptions struct {
 	List      string
 	Addresses []string
 	Name      string
+	Force     bool
 }
 
 func newCmdSubscribersAdd(d *Deps, runF func(context.Context, *SubscribersAddOptions) error) *cobra.Command {
@@ -34,7 +36,8 @@ func newCmdSubscribersAdd(d *Deps, runF func(context.Context, *SubscribersAddOpt
 		Long: `add makes each address an active member of LIST at once, without a
 confirmation mail, and records in the audit log that you did. Use it only
 for people who asked you directly. Addresses already active are reported and
-left alone; people who had unsubscribed are re-subscribed.`,
+left alone. Someone who unsubscribed withdrew their consent: adding them
+again needs --force, and the audit log says so.`,
 		Example: `  mailer subscribers add bpf-updates alice@example.org "Bob Jones <bob@example.org>"
   mailer subscribers add bpf-updates carol@example.org --name "Carol"`,
 		Args: minArgs(2, "a list name and at least one address"),
@@ -50,11 +53,13 @@ left alone; people who had unsubscribed are re-subscribed.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Name, "name", "", "display name (with one address)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "add people who had unsubscribed (they asked you again)")
 	return cmd
 }
 
 func subscribersAddRun(ctx context.Context, opts *SubscribersAddOptions) error {
-	return changeEach(ctx, opts.Deps, opts.List, opts.Addresses, opts.Name, store.Active, "added by an owner")
+	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, name: opts.Name, to: store.Active,
+		reason: "added by an owner", force: opts.Force})
 }
 
 // SubscribersRmOptions are the inputs of `mailer subscribers rm`.
@@ -88,54 +93,95 @@ add the person back.`,
 }
 
 func subscribersRmRun(ctx context.Context, opts *SubscribersRmOptions) error {
-	return changeEach(ctx, opts.Deps, opts.List, opts.Addresses, "", store.Unsubscribed, opts.Reason)
+	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, to: store.Unsubscribed, reason: opts.Reason})
+}
+
+// change is a batch of membership changes asked for on the command line.
+type change struct {
+	list   string
+	addrs  []string
+	name   string
+	to     store.Status
+	reason string
+	force  bool // re-add people who unsubscribed
 }
 
 // changeEach moves every address to status, one line of output each, and
 // goes on past bad addresses so that one typo does not stop a batch.
-func changeEach(ctx context.Context, d *Deps, list string, addrs []string, name string, to store.Status, reason string) error {
+func changeEach(ctx context.Context, d *Deps, c change) error {
 	db, err := d.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.GetList(ctx, list); err != nil {
+	if _, err := db.GetList(ctx, c.list); err != nil {
 		return err
 	}
 	failed := 0
-	for _, raw := range addrs {
-		a, err := address.Parse(raw)
-		if err == nil && name != "" {
-			a.Name, err = address.ParseName(name)
-		}
+	for _, raw := range c.addrs {
+		ok, err := changeOne(ctx, d, db, c, raw)
 		if err != nil {
-			fmt.Fprintf(d.ErrOut, "%v\n", err)
-			failed++
-			continue
-		}
-		if to == store.Unsubscribed {
-			// Removing someone who never joined would invent a membership.
-			if _, err := db.GetMember(ctx, list, a.String()); fault.CodeOf(err) == fault.NotFound {
-				fmt.Fprintf(d.ErrOut, "%v\n", err)
-				failed++
-				continue
-			}
-		}
-		ch, err := db.SetStatus(ctx, list, a, to, d.adminEvidence(store.SourceAdmin, reason))
-		switch {
-		case fault.CodeOf(err) == fault.Conflict:
-			fmt.Fprintf(d.ErrOut, "%v\n", err)
-			failed++
-		case err != nil:
 			return err // the database itself failed: stop
-		default:
-			fmt.Fprintln(d.Out, describeChange(list, ch))
+		}
+		if !ok {
+			failed++
 		}
 	}
 	if failed > 0 {
-		return fault.Errorf(fault.Invalid, "%d of %d addresses not changed", failed, len(addrs))
+		return fault.Errorf(fault.Invalid, "%d of %d addresses not changed", failed, len(c.addrs))
 	}
 	return nil
+}
+
+// changeOne applies c to one address, printing what it did or why not.
+// Only store failures are returned.
+func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string) (bool, error) {
+	a, err := address.Parse(raw)
+	if err == nil && c.name != "" {
+		a.Name, err = address.ParseName(c.name)
+	}
+	if err != nil {
+		fmt.Fprintf(d.ErrOut, "%v\n", err)
+		return false, nil
+	}
+	cur, err := db.GetMember(ctx, c.list, a.String())
+	switch {
+	case fault.CodeOf(err) == fault.NotFound && c.to == store.Unsubscribed:
+		// Removing someone who never joined would invent a membership.
+		fmt.Fprintf(d.ErrOut, "%v\n", err)
+		return false, nil
+	case err != nil && fault.CodeOf(err) != fault.NotFound:
+		return false, err
+	}
+	reason := c.reason
+	if err == nil && cur.Status == store.Unsubscribed && c.to == store.Active {
+		if !c.force {
+			fmt.Fprintf(d.ErrOut, "%s unsubscribed from %s on %s: they withdrew their consent. Add --force only if they asked you to subscribe them again.\n",
+				cur.Address, c.list, when(leftAt(cur)))
+			return false, nil
+		}
+		reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)",
+			when(leftAt(cur)))
+	}
+	ch, err := db.SetStatus(ctx, c.list, a, c.to, d.adminEvidence(store.SourceAdmin, reason))
+	if fault.CodeOf(err) == fault.Conflict {
+		fmt.Fprintf(d.ErrOut, "%v\n", err)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintln(d.Out, describeChange(c.list, ch))
+	return true, nil
+}
+
+// leftAt is when a member unsubscribed (older rows only know when they
+// last changed).
+func leftAt(m *store.Member) time.Time {
+	if m.UnsubscribedAt != nil {
+		return *m.UnsubscribedAt
+	}
+	return m.UpdatedAt
 }
 
 func describeChange(list string, ch store.Change) string {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/fault"
 	"mailer/internal/store"
 )
 
@@ -97,73 +95,6 @@ func statusSuffix(s store.Status) string {
 	return " with status " + string(s)
 }
 
-// SubscribersImportOptions are the inputs of `mailer subscribers import`.
-type SubscribersImportOptions struct {
-	Deps *Deps
-	List string
-	File string
-	JSON bool
-}
-
-func newCmdSubscribersImport(d *Deps, runF func(context.Context, *SubscribersImportOptions) error) *cobra.Command {
-	opts := &SubscribersImportOptions{Deps: d}
-	cmd := &cobra.Command{
-		Use:   "import LIST FILE.csv",
-		Short: "Add members from a CSV file",
-		Long: `import reads a CSV file with the columns email[,name] (a header row is
-detected and skipped; "-" reads standard input) and makes each address an
-active member, in one transaction. Broken or invalid rows are reported with
-their line numbers and the rest is imported. Importing the same file again
-adds nobody twice. People who unsubscribed, bounced or were disabled are
-reported and left alone: a list you hold is no consent to mail them again.`,
-		Example: "  mailer subscribers import bpf-updates readers.csv",
-		Args:    exactArgs(2, "a list name and a CSV file"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.List, opts.File = args[0], args[1]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return subscribersImportRun(cmd.Context(), opts)
-		},
-	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
-	return cmd
-}
-
-func subscribersImportRun(ctx context.Context, opts *SubscribersImportOptions) error {
-	d := opts.Deps
-	in := d.In
-	if opts.File != "-" {
-		f, err := os.Open(opts.File)
-		if err != nil {
-			return fault.Wrap(fault.Invalid, err, "cannot read %s: %v", opts.File, err)
-		}
-		defer f.Close()
-		in = f
-	}
-	db, err := d.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	rep, err := db.Import(ctx, opts.List, in, d.adminEvidence(store.SourceImport, "imported from "+opts.File))
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		return writeJSON(d.Out, rep)
-	}
-	fmt.Fprintf(d.Out, "Imported into %s: %d added, %d already there, %d invalid, %d skipped\n",
-		opts.List, rep.Added, rep.Already, len(rep.Invalid), len(rep.Skipped))
-	for _, p := range rep.Invalid {
-		fmt.Fprintf(d.Out, "  %s:%d: invalid: %s\n", opts.File, p.Line, p.Reason)
-	}
-	for _, p := range rep.Skipped {
-		fmt.Fprintf(d.Out, "  %s:%d: skipped: %s\n", opts.File, p.Line, p.Reason)
-	}
-	return nil
-}
-
 // SubscribersExportOptions are the inputs of `mailer subscribers export`.
 type SubscribersExportOptions struct {
 	Deps   *Deps
@@ -178,7 +109,7 @@ func newCmdSubscribersExport(d *Deps, runF func(context.Context, *SubscribersExp
 		Use:   "export LIST",
 		Short: "Write a list's members as CSV",
 		Long: `export writes email,name,status,source,subscribed_at,updated_at rows to
-standard output. Its first two columns are what import reads.`,
+standard output, with that header; import reads the file back as it is.`,
 		Example: "  mailer subscribers export bpf-updates --status active > readers.csv",
 		Args:    exactArgs(1, "one list name"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -3,129 +3,114 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"mailer/internal/address"
 )
 
-// ImportProblem is one line of an import file that was not imported.
+// ImportRow is one member of an import file.
+type ImportRow struct {
+	Line    int
+	Address address.Address
+	// Status is what the file says: Active, or Unsubscribed, Bounced or
+	// Disabled (people another system must not mail), or Pending (never
+	// confirmed).
+	Status Status
+}
+
+// ImportProblem is a line that was read but not applied, and why.
 type ImportProblem struct {
 	Line   int    `json:"line"`
-	Text   string `json:"text"`
+	Text   string `json:"text,omitempty"`
 	Reason string `json:"reason"`
 }
 
-// ImportReport says what an import did, line by line where it matters.
+// ImportReport says what an import did.
 type ImportReport struct {
-	Added   int             `json:"added"`
-	Already int             `json:"already"` // already active: nothing to do
-	Invalid []ImportProblem `json:"invalid"`
-	// Skipped are people who left the list, bounced or were disabled: an
-	// import is no consent to mail them again, so it leaves them alone.
+	Added   int `json:"added"`
+	Already int `json:"already"` // already as the file says: nothing to do
+	// Suppressed are people new to the list whom the file marks as not to
+	// be mailed: they are recorded so, and a later add needs --force.
+	Suppressed int `json:"suppressed"`
+	// Skipped are rows left alone: people who left the list, bounced or
+	// were disabled here (an import is no consent to mail them again),
+	// members the file says left, and unconfirmed addresses.
 	Skipped []ImportProblem `json:"skipped"`
+	DryRun  bool            `json:"dry_run"`
 }
 
-// headerNames are first-column titles that mark the first row as a header.
-var headerNames = map[string]bool{"email": true, "e-mail": true, "mail": true, "address": true, "email address": true, "e-mail address": true}
+// errDryRun rolls back a dry run.
+var errDryRun = errors.New("dry run")
 
-// Import adds the addresses in a CSV file (columns email[,name]) to list as
-// active members, in one transaction: either the whole file's valid rows are
-// in or, on a database error, none are. Rows that are broken or invalid are
-// reported with their line numbers and the rest are imported; running the
-// same file again adds nothing.
-func (db *DB) Import(ctx context.Context, list string, r io.Reader, ev Evidence) (*ImportReport, error) {
+// ApplyImport applies rows to list in one transaction: all or, on a
+// database error, none. With dryRun it reports what it would do and
+// changes nothing.
+func (db *DB) ApplyImport(ctx context.Context, list string, rows []ImportRow, ev Evidence, dryRun bool) (*ImportReport, error) {
 	l, err := db.GetList(ctx, list)
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{Invalid: []ImportProblem{}, Skipped: []ImportProblem{}}
+	var rep ImportReport
 	err = db.inTx(ctx, "import into "+l.Name, func(tx *sql.Tx) error {
-		*rep = ImportReport{Invalid: []ImportProblem{}, Skipped: []ImportProblem{}}
+		rep = ImportReport{Skipped: []ImportProblem{}, DryRun: dryRun}
 		w := newMemberWriter(ctx, tx, db.now())
 		defer w.close()
-		cr := csv.NewReader(r)
-		cr.FieldsPerRecord = -1
-		cr.TrimLeadingSpace = true
-		cr.ReuseRecord = true
-		first := true
-		for {
-			rec, err := cr.Read()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			line, _ := cr.FieldPos(0)
-			if err != nil {
-				var pe *csv.ParseError
-				if !errors.As(err, &pe) {
-					return fmt.Errorf("read CSV: %w", err)
-				}
-				rep.Invalid = append(rep.Invalid, ImportProblem{Line: pe.StartLine, Reason: pe.Err.Error()})
-				continue
-			}
-			if first {
-				first = false
-				if headerNames[strings.ToLower(strings.TrimSpace(rec[0]))] {
-					continue
-				}
-			}
-			if isBlank(rec) {
-				continue
-			}
-			if err := w.importRow(l, rec, line, ev, rep); err != nil {
+		for _, r := range rows {
+			if err := w.importRow(l, r, ev, &rep); err != nil {
 				return err
 			}
 		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return nil, err
 	}
-	return rep, nil
+	return &rep, nil
 }
 
-func isBlank(rec []string) bool {
-	for _, f := range rec {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// importRow adds one record, reporting rather than failing on bad data.
-// Only database errors are returned.
-func (w *memberWriter) importRow(l *List, rec []string, line int, ev Evidence, rep *ImportReport) error {
-	text := strings.Join(rec, ",")
-	if len(rec) > 2 {
-		rep.Invalid = append(rep.Invalid, ImportProblem{Line: line, Text: text, Reason: fmt.Sprintf("%d columns, want email[,name]", len(rec))})
-		return nil
-	}
-	addr, err := address.Parse(rec[0])
-	if err == nil && len(rec) == 2 {
-		addr.Name, err = address.ParseName(rec[1])
-	}
-	if err != nil {
-		rep.Invalid = append(rep.Invalid, ImportProblem{Line: line, Text: text, Reason: err.Error()})
-		return nil
-	}
-	id, stored, from, err := w.current(l, addr)
+// importRow applies one row. Only database errors are returned.
+func (w *memberWriter) importRow(l *List, r ImportRow, ev Evidence, rep *ImportReport) error {
+	id, stored, from, err := w.current(l, r.Address)
 	if err != nil {
 		return err
 	}
-	switch from {
-	case Active:
+	skip := func(format string, args ...any) error {
+		rep.Skipped = append(rep.Skipped, ImportProblem{Line: r.Line, Text: stored, Reason: fmt.Sprintf(format, args...)})
+		return nil
+	}
+	switch {
+	case from == r.Status:
 		rep.Already++
 		return nil
-	case Unsubscribed, Bounced, Disabled:
-		rep.Skipped = append(rep.Skipped, ImportProblem{Line: line, Text: text, Reason: fmt.Sprintf("%s is %s; not re-subscribed by an import", stored, from)})
-		return nil
+	case r.Status == Pending:
+		return skip("%s never confirmed; not imported (ask them to subscribe)", stored)
+	case r.Status == Active && (from == "" || from == Pending):
+		rep.Added++
+		_, err = w.move(l, id, stored, from, Active, ev)
+		return err
+	case r.Status == Active:
+		return skip("%s is %s here; an import is no consent to mail them again (subscribers add --force if they asked you)", stored, from)
+	case from == "":
+		// Not a member here, and the file says not to mail them: keep
+		// that, so that no later add or import mails them by mistake.
+		rep.Suppressed++
+		return w.insertStopped(l, id, stored, r.Status, ev)
 	}
-	if _, err := w.move(l, id, stored, from, Active, ev); err != nil {
+	return skip("%s is %s here and %s in the file; left as it is", stored, from, r.Status)
+}
+
+// insertStopped records someone who is not to be mailed and was never a
+// member here: the lifecycle has no such move, as only an import brings
+// it.
+func (w *memberWriter) insertStopped(l *List, id int64, stored string, to Status, ev Evidence) error {
+	if _, err := w.insert.ExecContext(w.ctx, l.ID, id, to, ev.Source, ev.Reason, w.now, w.now); err != nil {
 		return err
 	}
-	rep.Added++
-	return nil
+	_, err := w.audit.ExecContext(w.ctx, w.now, l.Name, stored, "imported as "+string(to), "", to, ev.Source, ev.Reason,
+		ev.MessageID, ev.IP, ev.UserAgent, ev.Operator)
+	return err
 }

@@ -1,120 +1,122 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"testing"
+	"time"
 
 	"mailer/internal/store"
 )
 
-func TestImport(t *testing.T) {
+func row(t testing.TB, line int, addr string, st store.Status) store.ImportRow {
+	return store.ImportRow{Line: line, Address: mustAddr(t, addr), Status: st}
+}
+
+// TestApplyImport: every combination of what the file says and what the
+// list holds; nobody who left, bounced or was stopped is made active.
+func TestApplyImport(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
-	db.SetStatus(ctx, "news", mustAddr(t, "gone@example.org"), store.Active, admin)
-	db.SetStatus(ctx, "news", mustAddr(t, "gone@example.org"), store.Unsubscribed, admin)
-	csv := strings.Join([]string{
-		"Email,Name",
-		"alice@example.org,Alice",
-		"  bob@example.org , Bob Jones",
-		"",
-		"not-an-address,Nobody",
-		`"carol@example.org","Smith, Carol"`,
-		"ALICE@example.org,Alice again",
-		"gone@example.org,",
-		`dave@example.org,bad "quote`,
-		"eve@example.org,Eve,extra",
-		"frank@example.org",
-	}, "\n") + "\n"
-	rep, err := db.Import(ctx, "news", strings.NewReader(csv), store.Evidence{Source: store.SourceImport, Operator: "tester"})
+	for addr, st := range map[string]store.Status{"gone@example.org": store.Unsubscribed, "dead@example.org": store.Bounced,
+		"held@example.org": store.Disabled, "here@example.org": store.Active} {
+		db.SetStatus(ctx, "news", mustAddr(t, addr), store.Active, admin)
+		db.SetStatus(ctx, "news", mustAddr(t, addr), st, admin)
+	}
+	rows := []store.ImportRow{
+		row(t, 2, "Alice <alice@example.org>", store.Active),
+		row(t, 3, "gone@example.org", store.Active),
+		row(t, 4, "dead@example.org", store.Active),
+		row(t, 5, "held@example.org", store.Active),
+		row(t, 6, "here@example.org", store.Active),
+		row(t, 7, "left-elsewhere@example.org", store.Unsubscribed),
+		row(t, 8, "here@example.org", store.Unsubscribed),
+		row(t, 9, "never@example.org", store.Pending),
+		row(t, 10, "bounced-elsewhere@example.org", store.Bounced),
+	}
+	ev := store.Evidence{Source: store.SourceImport, Operator: "tester", Reason: "imported from t.csv"}
+	rep, err := db.ApplyImport(ctx, "news", rows, ev, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 4 || rep.Already != 1 {
-		t.Fatalf("added %d already %d, want 4 and 1: %+v", rep.Added, rep.Already, rep)
+	if rep.Added != 1 || rep.Already != 1 || rep.Suppressed != 2 || len(rep.Skipped) != 5 {
+		t.Fatalf("report %+v", rep)
 	}
-	wantInvalid := map[int]string{5: "missing @domain", 9: "quote", 10: "3 columns"}
-	if len(rep.Invalid) != len(wantInvalid) {
-		t.Fatalf("invalid = %+v", rep.Invalid)
-	}
-	for _, p := range rep.Invalid {
-		if w, ok := wantInvalid[p.Line]; !ok || !strings.Contains(p.Reason, w) {
-			t.Errorf("invalid line %d: %q, want %q", p.Line, p.Reason, w)
+	for _, c := range []struct {
+		addr string
+		want store.Status
+	}{{"alice@example.org", store.Active}, {"gone@example.org", store.Unsubscribed}, {"dead@example.org", store.Bounced},
+		{"held@example.org", store.Disabled}, {"here@example.org", store.Active}, {"left-elsewhere@example.org", store.Unsubscribed},
+		{"bounced-elsewhere@example.org", store.Bounced}} {
+		if m, err := db.GetMember(ctx, "news", c.addr); err != nil || m.Status != c.want {
+			t.Errorf("%s: %+v %v, want %s", c.addr, m, err, c.want)
 		}
 	}
-	if len(rep.Skipped) != 1 || rep.Skipped[0].Line != 8 || !strings.Contains(rep.Skipped[0].Reason, "unsubscribed") {
-		t.Fatalf("skipped = %+v", rep.Skipped)
+	if _, err := db.GetMember(ctx, "news", "never@example.org"); err == nil {
+		t.Error("an unconfirmed address was imported")
 	}
-	m, err := db.GetMember(ctx, "news", "carol@example.org")
-	if err != nil || m.Name != "Smith, Carol" || m.Status != store.Active || m.Source != store.SourceImport {
-		t.Fatalf("carol: %+v %v", m, err)
+	log, _ := db.AuditLog(ctx, "news", "left-elsewhere@example.org")
+	if len(log) != 1 || log[0].Action != "imported as unsubscribed" || log[0].Operator != "tester" {
+		t.Fatalf("audit of a suppressed row: %+v", log)
 	}
-	if m, _ := db.GetMember(ctx, "news", "gone@example.org"); m.Status != store.Unsubscribed {
-		t.Fatalf("import re-subscribed someone who left: %+v", m)
-	}
-
-	// Importing the same file again changes nothing.
-	rep, err = db.Import(ctx, "news", strings.NewReader(csv), store.Evidence{Source: store.SourceImport})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Added != 0 || rep.Already != 5 {
-		t.Fatalf("second import added %d already %d, want 0 and 5", rep.Added, rep.Already)
+	// The same file again changes nothing.
+	rep, err = db.ApplyImport(ctx, "news", rows, ev, false)
+	if err != nil || rep.Added != 0 || rep.Suppressed != 0 || rep.Already != 4 {
+		t.Fatalf("second import: %+v %v", rep, err)
 	}
 }
 
-func TestImportIsOneTransaction(t *testing.T) {
+func TestApplyImportDryRunChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
-	ctx2, cancel := context.WithCancel(ctx)
-	// A reader that cancels the context half-way makes the import fail after
-	// some rows were written; none of them may remain.
-	r := &cancellingReader{data: []byte("a@example.org\nb@example.org\n"), cancelAt: 14, cancel: cancel}
-	if _, err := db.Import(ctx2, "news", r, store.Evidence{Source: store.SourceImport}); err == nil {
-		t.Fatal("import survived a cancelled context")
+	rep, err := db.ApplyImport(ctx, "news", []store.ImportRow{row(t, 1, "a@example.org", store.Active),
+		row(t, 2, "b@example.org", store.Unsubscribed)}, store.Evidence{Source: store.SourceImport}, true)
+	if err != nil || !rep.DryRun || rep.Added != 1 || rep.Suppressed != 1 {
+		t.Fatalf("dry run: %+v %v", rep, err)
 	}
 	l, _ := db.GetList(ctx, "news")
-	if l.Counts[store.Active] != 0 {
-		t.Fatalf("a failed import left %d members", l.Counts[store.Active])
+	if l.Counts[store.Active] != 0 || l.Counts[store.Unsubscribed] != 0 {
+		t.Fatalf("a dry run changed the list: %+v", l.Counts)
+	}
+	if log, _ := db.AuditLog(ctx, "news", ""); len(log) != 0 {
+		t.Fatalf("a dry run wrote the audit log: %+v", log)
 	}
 }
 
-type cancellingReader struct {
-	data     []byte
-	off      int
-	cancelAt int
-	cancel   func()
+// TestImportIsAllOrNothing: an import that fails part-way (here the
+// deadline passes during 50,000 rows) leaves no row behind.
+func TestImportIsAllOrNothing(t *testing.T) {
+	db := mustDBWithList(t, "news")
+	rows := make([]store.ImportRow, 50_000)
+	for i := range rows {
+		rows[i] = row(t, i+1, fmt.Sprintf("r%05d@example.org", i), store.Active)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	_, err := db.ApplyImport(ctx, "news", rows, store.Evidence{Source: store.SourceImport}, false)
+	l, _ := db.GetList(context.Background(), "news")
+	switch n := l.Counts[store.Active]; {
+	case err != nil && n != 0:
+		t.Fatalf("a failed import left %d of %d members", n, len(rows))
+	case err == nil && n != len(rows):
+		t.Fatalf("import said done with %d of %d members", n, len(rows))
+	case err == nil:
+		t.Log("the import beat the deadline; all-or-nothing held trivially")
+	}
 }
 
-func (r *cancellingReader) Read(p []byte) (int, error) {
-	if r.off >= len(r.data) {
-		return 0, fmt.Errorf("EOF not reached: reader broken on purpose")
-	}
-	n := copy(p[:1], r.data[r.off:])
-	r.off += n
-	if r.off == r.cancelAt {
-		r.cancel()
-	}
-	return n, nil
-}
-
-// BenchmarkImport imports 100,000 subscribers into an empty list.
+// BenchmarkImport applies 100,000 new members in one transaction.
 func BenchmarkImport(b *testing.B) {
-	var buf bytes.Buffer
-	buf.WriteString("email,name\n")
-	for i := range 100_000 {
-		fmt.Fprintf(&buf, "reader%06d@example%d.org,Reader %d\n", i, i%97, i)
+	rows := make([]store.ImportRow, 100_000)
+	for i := range rows {
+		rows[i] = row(b, i+2, fmt.Sprintf("Reader %d <reader%06d@example%d.org>", i, i, i%97), store.Active)
 	}
-	data := buf.Bytes()
-	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		db := mustDBWithList(b, "bench")
 		b.StartTimer()
-		rep, err := db.Import(context.Background(), "bench", bytes.NewReader(data), store.Evidence{Source: store.SourceImport})
-		if err != nil || rep.Added != 100_000 {
+		rep, err := db.ApplyImport(context.Background(), "bench", rows, store.Evidence{Source: store.SourceImport}, false)
+		if err != nil || rep.Added != len(rows) {
 			b.Fatalf("import: %+v %v", rep, err)
 		}
 	}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,11 +16,11 @@ func BenchmarkExchange(b *testing.B) {
 	ctx := context.Background()
 	db := MustOpenDB(b)
 	l := mustList(b, db, "news")
-	var csv strings.Builder
-	for i := range 20_000 {
-		fmt.Fprintf(&csv, "r%06d@example.org\n", i)
+	rows := make([]store.ImportRow, 20_000)
+	for i := range rows {
+		rows[i] = row(b, i+1, fmt.Sprintf("r%06d@example.org", i), store.Active)
 	}
-	if _, err := db.Import(ctx, "news", strings.NewReader(csv.String()), store.Evidence{Source: store.SourceImport}); err != nil {
+	if _, err := db.ApplyImport(ctx, "news", rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
 		b.Fatal(err)
 	}
 	// newQueue starts a send of the 20,000 members and claims its first job.
