@@ -74,10 +74,21 @@ func isDotAtom(s string) bool {
 // RFC 5321 lets the local part be case-sensitive, but no real mailbox
 // provider treats Alice@ and alice@ as two people, and storing both would
 // mail one person twice.
-func (a Address) Key() string { return Key(a.String()) }
+func (a Address) Key() string { return strings.ToLower(a.String()) }
 
-// Key lower-cases a bare address for comparisons.
-func Key(addr string) string { return strings.ToLower(addr) }
+// Key is the identity of an address given as text: normalised as Parse
+// does (so that a bounce naming xn--exmple-cua.org finds the member stored
+// as exämple.org), then lower-cased; text that does not parse is only
+// lower-cased.
+func Key(addr string) string {
+	if isASCII(addr) && !strings.Contains(addr, "xn--") && !strings.ContainsAny(addr, "<> \t\"") {
+		return strings.ToLower(addr) // the common case, without parsing
+	}
+	if a, err := Parse(addr); err == nil {
+		return a.Key()
+	}
+	return strings.ToLower(addr)
+}
 
 // Parse validates s, which may be a bare address or "Name <addr>", and
 // returns it normalised. The error is a fault.Invalid naming the address and

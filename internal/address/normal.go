@@ -83,3 +83,19 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// Wire is how an address goes into SMTP commands and header fields: the
+// domain as A-labels, so that servers and readers without internationalised
+// mail support take it. A local part that is not ASCII stays UTF-8 and
+// needs SMTPUTF8 (RFC 6531, 6532). Text that does not parse is returned as
+// it is, for the caller's own checks to refuse.
+func Wire(addr string) string {
+	if isASCII(addr) {
+		return addr
+	}
+	w, _, err := ForSMTP(addr)
+	if err != nil {
+		return addr
+	}
+	return w
+}

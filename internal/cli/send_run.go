@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mailer/internal/address"
 	"mailer/internal/bounces"
 	"os"
 	"os/signal"
@@ -178,7 +179,9 @@ func (p *sendPlan) composer() delivery.Composer {
 	signer, msg := p.job.signer, p.rendered.Message
 	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
 		tok := signer.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
-		out, err := msg.Personalise(buf, render.Recipient{Address: j.Address, Name: j.Name, Token: tok, MessageID: j.MessageID})
+		// The address goes out with its domain in A-labels (RFC 5890), so
+		// that headers and envelope work where SMTPUTF8 is not offered.
+		out, err := msg.Personalise(buf, render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID})
 		return out, book.VERP(list.Name, j.Address), err
 	}
 }

@@ -25,8 +25,12 @@ import (
 // newSendEnv is an issue environment whose transport is an in-process
 // SMTP server, with n more members besides alice.
 func newSendEnv(t testing.TB, n int) (*testEnv, *smtptest.Server) {
+	return newSendEnvTo(t, n, smtptest.Start(t))
+}
+
+// newSendEnvTo is newSendEnv with the given SMTP server.
+func newSendEnvTo(t testing.TB, n int, srv *smtptest.Server) (*testEnv, *smtptest.Server) {
 	e := newIssueEnv(t)
-	srv := smtptest.Start(t)
 	e.env["MAILER_TRANSPORT"] = "smtp"
 	e.env["MAILER_SMTP_HOST"] = srv.Host
 	e.env["MAILER_SMTP_PORT"] = strconv.Itoa(srv.Port)

@@ -44,11 +44,16 @@ type classification struct {
 // classify maps the result of Session.Send to what the queue records:
 // 2xx sent; 4xx deferred; 421 deferred and reconnect; 5xx to a recipient
 // failed for good; 5xx to MAIL FROM is about us, not the recipient, so the
-// job goes back in line; anything else (a dropped connection, a timeout)
-// deferred and reconnect.
+// job goes back in line; an *UnsendableError fails, not counted against
+// the reader; anything else (a dropped connection, a timeout) deferred and
+// reconnect.
 func classify(err error) classification {
 	if err == nil {
 		return classification{outcome: Sent, reply: "250 accepted"}
+	}
+	var ue *UnsendableError
+	if errors.As(err, &ue) {
+		return classification{outcome: Failed, reply: oneLine(ue.Error())}
 	}
 	var re *ReplyError
 	if !errors.As(err, &re) {
@@ -93,3 +98,11 @@ func backoff(schedule []time.Duration, attempts int) time.Duration {
 	}
 	return schedule[i]
 }
+
+// UnsendableError says a message cannot go to its recipient through this
+// server at all, for a reason of ours or the server's abilities, not the
+// reader's: an address with a non-ASCII local part and no SMTPUTF8 on
+// offer. The message fails; it is not the reader's bounce.
+type UnsendableError struct{ Reason string }
+
+func (e *UnsendableError) Error() string { return "not sent: " + e.Reason }

@@ -8,6 +8,8 @@ package listaddr
 import (
 	"net/url"
 	"strings"
+
+	"mailer/internal/address"
 )
 
 // Book holds what every address and URL is built from.
@@ -78,14 +80,24 @@ func (b Book) Bounces(list string) string { return b.at(list + suffixBounces) }
 
 // VERP is the envelope sender that names the recipient, so that a bounce
 // says who bounced even when its text does not:
-// LIST-bounces+alice=example.org@HOST. A recipient whose local part would
-// need quoting gets the plain bounce address.
+// LIST-bounces+alice=example.org@HOST, the domain as A-labels. A recipient
+// whose local part would need quoting, or is not ASCII, gets the plain
+// bounce address: the envelope sender must not need SMTPUTF8.
 func (b Book) VERP(list, rcpt string) string {
-	local, domain, ok := strings.Cut(rcpt, "@")
-	if !ok || local == "" || domain == "" || strings.ContainsAny(local, "\"\\ @") {
+	local, domain, ok := strings.Cut(address.Wire(rcpt), "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(local, "\"\\ @") || !ascii(local) {
 		return b.Bounces(list)
 	}
 	return b.at(list + suffixBounces + "+" + local + "=" + domain)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Confirm is LIST-confirm+CODE@HOST: replying to a confirmation request

@@ -66,7 +66,12 @@ func TestAddressRoundTrip(t *testing.T) {
 			{book.Subscribe(list), Route{Kind: KindSubscribe, List: list}},
 			{book.Unsubscribe(list), Route{Kind: KindUnsubscribe, List: list}},
 			{book.Bounces(list), Route{Kind: KindBounce, List: list}},
-			{book.VERP(list, "Carol.O-Neil+news@Example.ORG"), Route{Kind: KindBounce, List: list, VERP: "Carol.O-Neil+news@Example.ORG"}},
+			{book.VERP(list, "Carol.O-Neil+news@Example.ORG"), Route{Kind: KindBounce, List: list, VERP: "Carol.O-Neil+news@example.org"}},
+			// An internationalised domain goes out as A-labels and comes
+			// back as the member is stored; a non-ASCII local part gets the
+			// plain bounce address (no SMTPUTF8 needed for the sender).
+			{book.VERP(list, "ann@exämple.org"), Route{Kind: KindBounce, List: list, VERP: "ann@exämple.org"}},
+			{book.VERP(list, "zoë@exämple.org"), Route{Kind: KindBounce, List: list}},
 			{book.VERP(list, `"odd one"@example.org`), Route{Kind: KindBounce, List: list}},
 			{book.Confirm(list, "abcdefghijklmnopqrstuvwx"), Route{Kind: KindConfirm, List: list, Token: "abcdefghijklmnopqrstuvwx"}},
 			{book.TokenUnsubscribe(list, "aaaa-bbbb_cccc"), Route{Kind: KindTokenUnsubscribe, List: list, Token: "aaaa-bbbb_cccc"}},
@@ -77,6 +82,15 @@ func TestAddressRoundTrip(t *testing.T) {
 				t.Errorf("%s parsed as %+v %v, want %+v", c.addr, got, err, c.want)
 			}
 		}
+	}
+}
+
+func TestVERPIsASCII(t *testing.T) {
+	if v := book.VERP("news", "ann@exämple.org"); v != "news-bounces+ann=xn--exmple-cua.org@lists.example.org" {
+		t.Fatalf("VERP of an IDN domain: %q", v)
+	}
+	if v := book.VERP("news", "zoë@example.org"); v != "news-bounces@lists.example.org" {
+		t.Fatalf("VERP of a Unicode local part: %q", v)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"mailer/internal/address"
 	"mailer/internal/fault"
 )
 
@@ -90,7 +91,11 @@ func verpAddress(local string) string {
 	if i <= 0 || i == len(ext)-1 {
 		return ""
 	}
-	return ext[:i] + "@" + ext[i+1:]
+	v := ext[:i] + "@" + ext[i+1:]
+	if a, err := address.Parse(v); err == nil {
+		return a.String() // xn-- domains back in Unicode, as members are stored
+	}
+	return v
 }
 
 // PageKind is which public page a URL is.

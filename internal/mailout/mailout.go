@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"mailer/internal/address"
 	"mailer/internal/fault"
 	"mailer/internal/listaddr"
 	"mailer/internal/render"
@@ -154,7 +155,7 @@ func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
 		}
 	}
 	hdr("From", h.From)
-	hdr("To", h.To)
+	hdr("To", address.Wire(h.To))
 	hdr("Subject", render.EncodeWords(h.Subject))
 	hdr("Date", m.o.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
 	hdr("Message-ID", "<"+id+">")

@@ -19,6 +19,7 @@ import (
 	mail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 
+	"mailer/internal/address"
 	"mailer/internal/delivery"
 )
 
@@ -150,8 +151,11 @@ func (s *session) Send(from, to string, msg []byte) error { return s.SendGated(f
 func (s *session) SendGated(from, to string, msg []byte, gate func() error) error {
 	text := s.smtp.Text
 	param := ""
-	if s.utf8 && !isASCII(from+to) {
-		param = " SMTPUTF8"
+	if !isASCII(from + to) {
+		var err error
+		if from, to, param, err = s.envelope(from, to); err != nil {
+			return err
+		}
 	}
 	type command struct {
 		stage, line string
@@ -218,6 +222,33 @@ func (s *session) SendGated(from, to string, msg []byte, gate func() error) erro
 		return reply("DATA", err)
 	}
 	return nil
+}
+
+// envelope puts internationalised addresses in the form the server takes:
+// domains as A-labels; a non-ASCII local part only with SMTPUTF8, which the
+// server must offer, else the message is unsendable (no command is sent,
+// so the session stays usable).
+func (s *session) envelope(from, to string) (string, string, string, error) {
+	f, fu, err := address.ForSMTP(from)
+	if err != nil {
+		return "", "", "", &delivery.UnsendableError{Reason: "envelope sender: " + err.Error()}
+	}
+	t, tu, err := address.ForSMTP(to)
+	if err != nil {
+		return "", "", "", &delivery.UnsendableError{Reason: err.Error()}
+	}
+	if !fu && !tu {
+		return f, t, "", nil
+	}
+	if !s.utf8 {
+		who := to
+		if !tu {
+			who = "the envelope sender " + from
+		}
+		return "", "", "", &delivery.UnsendableError{Reason: fmt.Sprintf(
+			"%s has a non-ASCII local part and the mail server does not offer SMTPUTF8 (RFC 6531)", who)}
+	}
+	return f, t, " SMTPUTF8", nil
 }
 
 // writeDotStuffed writes msg (CRLF lines) as DATA content: a leading "."

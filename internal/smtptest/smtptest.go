@@ -54,17 +54,21 @@ type Server struct {
 }
 
 // Start starts an SMTP server on 127.0.0.1:0, stopped when the test ends.
-func Start(tb testing.TB) *Server { return start(tb, false) }
+func Start(tb testing.TB) *Server { return start(tb, false, false) }
+
+// StartSMTPUTF8 starts an SMTP server that offers SMTPUTF8 (RFC 6531).
+func StartSMTPUTF8(tb testing.TB) *Server { return start(tb, false, true) }
 
 // StartLMTP starts an LMTP server on 127.0.0.1:0.
-func StartLMTP(tb testing.TB) *Server { return start(tb, true) }
+func StartLMTP(tb testing.TB) *Server { return start(tb, true, false) }
 
-func start(tb testing.TB, lmtp bool) *Server {
+func start(tb testing.TB, lmtp, utf8 bool) *Server {
 	tb.Helper()
 	s := &Server{faults: map[string][]*Fault{}}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
 	s.srv.LMTP = lmtp
+	s.srv.EnableSMTPUTF8 = utf8
 	s.srv.AllowInsecureAuth = true
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.ReadTimeout = 30 * time.Second
