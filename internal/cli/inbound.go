@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
-	"mailer/internal/fault"
 	"mailer/internal/inbound"
 	"mailer/internal/mailout"
 	"mailer/internal/optin"
@@ -93,15 +93,19 @@ const (
 	exTempFail = 75 // EX_TEMPFAIL: try again later
 )
 
-// receiveExitCode maps a handler error for an MTA pipe. Anything unexpected
-// is a temporary failure: the MTA keeps the mail and a command is never lost.
+// receiveExitCode maps a handler error for an MTA pipe. Only two answers
+// are permanent: the address is none of ours, and a post to an
+// announce-only list. Anything else, our own trouble included (a config or
+// database we cannot read, a missing directory, a bug), is a temporary
+// failure: the MTA keeps the mail and a command is never lost. 75 and not
+// 78 (EX_CONFIG): Exim's pipe retries only 75 and 73 by default.
 func receiveExitCode(err error) int {
-	switch fault.CodeOf(err) {
-	case "":
+	switch {
+	case err == nil:
 		return ExitOK
-	case fault.NotFound:
+	case errors.Is(err, inbound.ErrUnknownRecipient):
 		return exNoUser
-	case fault.Invalid:
+	case errors.Is(err, inbound.ErrAnnounceOnly):
 		return exNoPerm
 	}
 	return exTempFail

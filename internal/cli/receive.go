@@ -48,7 +48,9 @@ The envelope sender comes from --sender, else $SENDER.
 
 Exit codes, for the MTA: 0 handled (also when ignored or dropped as
 malformed), 67 not one of our addresses, 77 a post to an announce-only list,
-75 try again later (database busy, disk full): the MTA keeps the mail.`,
+75 for everything else: try again later (database busy, disk full, a config
+or database this user cannot read, a missing directory); the MTA keeps the
+mail, and the reason is on standard error.`,
 		Example: `  # /etc/aliases (Postfix, Exim):
   majordomo: "|/usr/local/bin/mailer --config /srv/mailer/mailer.toml receive"
   # by hand:
@@ -67,13 +69,20 @@ malformed), 67 not one of our addresses, 77 a post to an announce-only list,
 	return cmd
 }
 
-func receiveRun(ctx context.Context, opts *ReceiveOptions) error {
+func receiveRun(ctx context.Context, opts *ReceiveOptions) (err error) {
 	d := opts.Deps
 	log := slog.New(slog.NewTextHandler(d.ErrOut, nil))
 	fail := func(err error) error {
 		log.Error("mail not handled", "err", err)
 		return &exitCodeError{code: receiveExitCode(err), err: err}
 	}
+	defer func() {
+		// A bug must not make the MTA bounce a reader's mail: 70
+		// (EX_SOFTWARE) is permanent to Postfix, so this is 75 too.
+		if r := recover(); r != nil {
+			err = fail(fault.Errorf(fault.Internal, "internal error (a bug; the MTA keeps the mail): %v", r))
+		}
+	}()
 	in, err := newHandler(ctx, d, log)
 	if err != nil {
 		return fail(err)
@@ -94,7 +103,8 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) error {
 		}
 	}
 	if dl.Recipient == "" {
-		return fail(fault.Errorf(fault.NotFound, "no recipient: pass --recipient or set RECIPIENT"))
+		// A hook-up that passes no recipient is ours to fix: keep the mail.
+		return fail(fault.Errorf(fault.Unavailable, "no recipient: pass --recipient or set RECIPIENT (ORIGINAL_RECIPIENT with Postfix's pipe)"))
 	}
 	res, err := h.Handle(ctx, dl)
 	if err != nil {

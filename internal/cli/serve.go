@@ -217,10 +217,8 @@ func smtpError(err error) *smtp.SMTPError {
 	switch {
 	case errors.Is(err, inbound.ErrAnnounceOnly):
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: msg}
-	case fault.CodeOf(err) == fault.NotFound:
+	case errors.Is(err, inbound.ErrUnknownRecipient):
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
-	case fault.CodeOf(err) == fault.Invalid:
-		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: msg}
 	}
 	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "temporary problem, try again later"}
 }

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"io/fs"
 	"iter"
@@ -131,12 +132,13 @@ type Result struct {
 func (h *Handler) Accept(ctx context.Context, rcpt string) (listaddr.Route, error) {
 	r, err := h.o.Book.Parse(rcpt)
 	if err != nil {
-		return r, err
+		return r, &fault.Error{Code: fault.NotFound, Err: ErrUnknownRecipient, Message: fault.MessageOf(err)}
 	}
 	if r.List != "" {
 		if _, err := h.store.GetList(ctx, r.List); err != nil {
 			if fault.CodeOf(err) == fault.NotFound {
-				return r, fault.Errorf(fault.NotFound, "%s: no list named %q here", rcpt, r.List)
+				return r, &fault.Error{Code: fault.NotFound, Err: ErrUnknownRecipient,
+					Message: fmt.Sprintf("%s: no list named %q here", rcpt, r.List)}
 			}
 			return r, err
 		}
@@ -151,6 +153,11 @@ func (h *Handler) Accept(ctx context.Context, rcpt string) (listaddr.Route, erro
 
 // ErrAnnounceOnly marks a refused post to a list.
 var ErrAnnounceOnly = errors.New("announce-only list")
+
+// ErrUnknownRecipient marks a recipient that is none of our addresses: the
+// one failure an MTA may bounce for good. Everything else that goes wrong
+// is ours and temporary.
+var ErrUnknownRecipient = errors.New("unknown recipient")
 
 // Delivery is one mail as the MTA hands it over.
 type Delivery struct {
