@@ -10,7 +10,16 @@ FUZZTIME ?= 20s
 ISSUE    ?= $(firstword $(wildcard ../shared/fixtures/issue-06.md) internal/render/testdata/issue-06.md)
 export CGO_ENABLED := 1
 
-.PHONY: build run test deps lint bench fuzz clean
+.PHONY: build run test deps lint bench fuzz clean install
+
+PREFIX  ?= /usr/local
+SYSTEMD ?= /etc/systemd/system
+
+# Installs the binary and the systemd unit; the mailer user, its directory
+# and the MTA lines are in README.md ("Hooking up the MTA").
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mailer
+	install -D -m 0644 contrib/systemd/mailer-serve.service $(DESTDIR)$(SYSTEMD)/mailer-serve.service
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/mailer

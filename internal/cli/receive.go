@@ -51,8 +51,9 @@ malformed), 67 not one of our addresses, 77 a post to an announce-only list,
 75 for everything else: try again later (database busy, disk full, a config
 or database this user cannot read, a missing directory); the MTA keeps the
 mail, and the reason is on standard error.`,
-		Example: `  # /etc/aliases (Postfix, Exim):
-  majordomo: "|/usr/local/bin/mailer --config /srv/mailer/mailer.toml receive"
+		Example: `  # Postfix master.cf (see README.md, "Hooking up the MTA"):
+  mailer unix - n n - - pipe
+    flags=R user=mailer argv=/usr/local/bin/mailer --config /srv/mailer/mailer.toml receive --recipient ${original_recipient} --sender ${sender}
   # by hand:
   mailer receive --recipient majordomo@lists.example.org < request.eml`,
 		Args: exactArgs(0, "no arguments"),
