@@ -2,8 +2,8 @@ package inbound
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"io/fs"
 	"iter"
 	"log/slog"
