@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"mailer/internal/dkimsign"
+	"mailer/internal/doctor"
 	"mailer/internal/fault"
 )
 
@@ -89,7 +91,28 @@ func dkimKeygenRun(_ context.Context, opts *DKIMKeygenOptions) error {
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "%v", err)
 	}
-	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s._domainkey.%s. IN TXT \"%s\"\n\n", out, opts.Selector, domain, rec)
-	fmt.Fprintf(d.Out, "Then set in mailer.toml:\n\n  [dkim]\n  domain = %q\n  selector = %q\n  key_file = %q\n", domain, opts.Selector, out)
+	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s._domainkey.%s. IN TXT %s\n\n", out, opts.Selector, domain,
+		doctor.QuoteTXT(rec))
+	fmt.Fprintf(d.Out, "Then set in mailer.toml:\n\n  [dkim]\n  domain = %q\n  selector = %q\n  key_file = %q\n", domain, opts.Selector,
+		keyFileSetting(dir, out))
 	return nil
+}
+
+// keyFileSetting is the key_file value that finds out: the config resolves
+// a relative path against its own directory, not the current one, so the
+// path is relative to that directory when the key is inside it, else
+// absolute.
+func keyFileSetting(configDir, out string) string {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return out
+	}
+	cdir, err := filepath.Abs(configDir)
+	if err != nil {
+		return abs
+	}
+	if rel, err := filepath.Rel(cdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return abs
 }

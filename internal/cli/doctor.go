@@ -3,32 +3,43 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/config"
 	"mailer/internal/dkimsign"
+	"mailer/internal/doctor"
 	"mailer/internal/fault"
 )
 
 // DoctorOptions are the inputs of `mailer doctor`.
 type DoctorOptions struct {
-	Deps *Deps
+	Deps       *Deps
+	JSON       bool
+	SendingIPs []string
+	Resolver   string // a DNS server to ask instead of the system's
 }
 
 func newCmdDoctor(d *Deps, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
 	opts := &DoctorOptions{Deps: d}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check what a sender needs, and print the DNS records to publish",
-		Long: `doctor checks the configuration that decides whether mail lands in the inbox:
-the secret, an https base URL, DKIM signing, each list's From on the DKIM
-domain, the transport. It prints one line per check (OK, WARN or FIX) and
-then the DNS records to publish: MX and SPF for the list host, the DKIM key,
-and DMARC for each From domain. It looks nothing up: compare the records
-with your DNS yourself (dig TXT ...). Exit 1 when something needs fixing.`,
-		Example: "  mailer doctor",
+		Short: "Check the configuration, the DNS records and the SMTP relay",
+		Long: `doctor checks what decides whether mail lands in the inbox, one line per
+check (OK, WARN or FIX): the secret, an https base URL, DKIM signing and
+each list's From on the DKIM domain; the SMTP relay (it connects, says EHLO,
+STARTTLS and AUTH as configured); and the DNS: the MX of list_host, its SPF
+record (does it permit the sending address?), the DKIM record (is it the
+configured key?), DMARC for each From domain, and the PTR of the sending
+address (does its name resolve back?). A FIX that a record would fix prints
+the record to publish, split into 255-character strings as zone files need.
+
+The sending address is the relay's public address; when the relay is this
+machine or on a private network, give the address receivers see with
+--sending-ip. Exit 0 only when nothing needs fixing.`,
+		Example: "  mailer doctor\n  mailer doctor --sending-ip 203.0.113.7 --json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -37,6 +48,10 @@ with your DNS yourself (dig TXT ...). Exit 1 when something needs fixing.`,
 			return doctorRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	cmd.Flags().StringSliceVar(&opts.SendingIPs, "sending-ip", nil, "the address receivers see the mail come from (repeatable)")
+	cmd.Flags().StringVar(&opts.Resolver, "resolver", "", "ask this DNS server (HOST:PORT) instead of the system's")
+	return cmd
 }
 
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
@@ -45,99 +60,92 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return err
 	}
-	fixes := 0
-	say := func(level, format string, args ...any) {
-		if level == "FIX" {
-			fixes++
+	in := doctor.Input{Config: cfg, Resolver: resolver(opts.Resolver)}
+	for _, s := range opts.SendingIPs {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return usageErrorf("--sending-ip %q is not an IP address", s)
 		}
-		fmt.Fprintf(d.Out, "%-4s %s\n", level, fmt.Sprintf(format, args...))
+		in.SendingIPs = append(in.SendingIPs, ip)
 	}
-	switch {
-	case cfg.Secret == "":
-		say("FIX", "secret is not set: links cannot be signed (mailer init writes one)")
-	case len(cfg.Secret) < config.MinSecretLen:
-		say("FIX", "secret is %d characters: use at least %d", len(cfg.Secret), config.MinSecretLen)
-	default:
-		say("OK", "secret is set (%d characters)", len(cfg.Secret))
+	if cfg.DKIM.KeyFile != "" {
+		in.Signer, in.DKIMErr = dkimsign.Load(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.Resolve(cfg.DKIM.KeyFile))
 	}
-	if strings.HasPrefix(string(cfg.BaseURL), "https://") {
-		say("OK", "base_url %s is https", cfg.BaseURL)
-	} else {
-		say("FIX", "base_url %s is not https: mail providers want https for one-click unsubscribe (RFC 8058); put mailer serve behind a TLS proxy", cfg.BaseURL)
-	}
-	if cfg.ListHost == "lists.example.org" {
-		say("FIX", "list_host is still the example lists.example.org: set your own domain")
-	}
-	if cfg.Owner == "" {
-		say("WARN", "owner is not set: answers tell readers to write to postmaster@%s", cfg.ListHost)
-	}
-	if cfg.Transport.Kind != "smtp" {
-		say("WARN", "transport is %s: mail is written to a Maildir, not sent", cfg.Transport)
-	} else {
-		say("OK", "transport: smtp %s:%d (%s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS)
-	}
-	var signer *dkimsign.Signer
-	if cfg.DKIM.KeyFile == "" {
-		say("FIX", "DKIM is off: large mailbox providers require it of bulk senders; run mailer dkim keygen --selector S --domain YOURDOMAIN")
-	} else if signer, err = dkimsign.Load(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.Resolve(cfg.DKIM.KeyFile)); err != nil {
-		say("FIX", "DKIM key: %v", err)
-	} else {
-		say("OK", "DKIM signs as d=%s s=%s", cfg.DKIM.Domain, cfg.DKIM.Selector)
+	if cfg.Transport.Kind == "smtp" {
+		in.Probe = func(ctx context.Context) (string, error) { return probeRelay(ctx, d) }
 	}
 	db, err := d.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	lists, err := db.Lists(ctx)
-	if err != nil {
+	if in.Lists, err = db.Lists(ctx); err != nil {
 		return err
 	}
-	fromDomains := map[string]bool{}
-	for _, l := range lists {
-		if l.FromAddress == "" {
-			say("FIX", "list %s has no From address: mailer lists edit %s --from \"Name <address>\"", l.Name, l.Name)
-			continue
+	checks := doctor.Run(ctx, in)
+	if opts.JSON {
+		if err := writeJSON(d.Out, checks); err != nil {
+			return err
 		}
-		dom := strings.ToLower(l.FromAddress[strings.LastIndexByte(l.FromAddress, '@')+1:])
-		fromDomains[dom] = true
-		switch {
-		case cfg.DKIM.Domain == "":
-		case aligned(dom, cfg.DKIM.Domain):
-			say("OK", "list %s: From %s is on the DKIM domain", l.Name, l.FromAddress)
-		default:
-			say("FIX", "list %s: From %s is not on the DKIM domain %s, so DMARC fails", l.Name, l.FromAddress, cfg.DKIM.Domain)
-		}
+	} else {
+		printChecks(d, checks)
 	}
-	fmt.Fprintf(d.Out, "\nDNS records to publish:\n")
-	fmt.Fprintf(d.Out, "  %s. IN MX 10 <your mail server>.   ; commands and bounces to list addresses reach your MTA\n", cfg.ListHost)
-	fmt.Fprintf(d.Out, "  %s. IN TXT \"v=spf1 mx a:%s ~all\"   ; the envelope sender is LIST-bounces@%s; add include: for a relay\n",
-		cfg.ListHost, cfg.SMTP.Host, cfg.ListHost)
-	if signer != nil {
-		rec, err := signer.TXTRecord()
-		if err == nil {
-			fmt.Fprintf(d.Out, "  %s. IN TXT \"%s\"\n", signer.RecordName(), rec)
-		}
-	}
-	for dom := range fromDomains {
-		owner := string(cfg.Owner)
-		if i := strings.IndexByte(owner, '<'); i >= 0 {
-			owner = strings.Trim(owner[i:], "<>")
-		}
-		if owner == "" {
-			owner = "postmaster@" + dom
-		}
-		fmt.Fprintf(d.Out, "  _dmarc.%s. IN TXT \"v=DMARC1; p=none; rua=mailto:%s\"   ; start with p=none, then quarantine\n", dom, owner)
-	}
-	if fixes > 0 {
-		return fault.Errorf(fault.Invalid, "%d thing(s) to fix", fixes)
+	if n := doctor.Fixes(checks); n > 0 {
+		return fault.Errorf(fault.Invalid, "%d thing(s) to fix", n)
 	}
 	return nil
 }
 
-// aligned is DMARC's relaxed alignment: the From domain is the DKIM domain
-// or below it.
-func aligned(from, dkim string) bool {
-	from, dkim = strings.ToLower(from), strings.ToLower(dkim)
-	return from == dkim || strings.HasSuffix(from, "."+dkim)
+func printChecks(d *Deps, checks []doctor.Check) {
+	for _, c := range checks {
+		fmt.Fprintf(d.Out, "%-4s %s\n", c.Level, c.Message)
+		if c.Record != "" {
+			fmt.Fprintf(d.Out, "     publish: %s\n", c.Record)
+		}
+	}
+}
+
+// resolver is the system's, or one that asks the given server.
+func resolver(server string) *net.Resolver {
+	if server == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, network, server)
+	}}
+}
+
+// probeRelay opens a session as a send would and says what it went through.
+func probeRelay(ctx context.Context, d *Deps) (string, error) {
+	cfg, err := d.Config()
+	if err != nil {
+		return "", err
+	}
+	t, _, err := plainTransport(cfg)
+	if err != nil {
+		return "", err
+	}
+	timeout := time.Duration(cfg.SMTP.ConnectTimeout)
+	if timeout <= 0 || timeout > 15*time.Second {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s, err := t.Dial(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.Close()
+	steps := []string{"answered EHLO"}
+	if cfg.SMTP.TLS == "starttls" {
+		steps = append(steps, "STARTTLS")
+	}
+	if cfg.SMTP.TLS == "tls" {
+		steps = append(steps, "over TLS")
+	}
+	if cfg.SMTP.Username != "" {
+		steps = append(steps, "AUTH as "+cfg.SMTP.Username)
+	}
+	return strings.Join(steps, ", "), nil
 }

@@ -1,0 +1,104 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// dkim checks the published key is the configured one.
+func (c *dnsChecks) dkim(ctx context.Context) {
+	s := c.in.Signer
+	want, err := s.TXTRecord()
+	if err != nil {
+		c.r.add("dkim-dns", Fix, fmt.Sprintf("DKIM key: %v", err), "")
+		return
+	}
+	name := s.RecordName()
+	record := fmt.Sprintf("%s. IN TXT %s", name, QuoteTXT(want))
+	txts, err := c.in.Resolver.LookupTXT(ctx, name)
+	if err != nil && !notFound(err) {
+		c.r.add("dkim-dns", Warn, fmt.Sprintf("DKIM record %s: lookup failed: %v", name, err), "")
+		return
+	}
+	if len(txts) == 0 {
+		c.r.add("dkim-dns", Fix, fmt.Sprintf("no DKIM record at %s: receivers cannot verify the signature", name), record)
+		return
+	}
+	got := strings.Join(txts, "")
+	if tag(got, "p") != tag(want, "p") {
+		c.r.add("dkim-dns", Fix, fmt.Sprintf("the DKIM record at %s holds another key than %s", name, c.in.Config.DKIM.KeyFile), record)
+		return
+	}
+	c.r.add("dkim-dns", OK, fmt.Sprintf("DKIM record %s matches the key", name), "")
+}
+
+// dmarc checks the From domain (or its parent, the organizational domain
+// for the usual two-label case) publishes DMARC, and that the signature
+// aligns with it.
+func (c *dnsChecks) dmarc(ctx context.Context, dom string) {
+	rec, at := c.dmarcRecord(ctx, dom)
+	owner := string(c.in.Config.Owner)
+	if i := strings.IndexByte(owner, '<'); i >= 0 {
+		owner = strings.Trim(owner[i:], "<>")
+	}
+	if owner == "" {
+		owner = "postmaster@" + dom
+	}
+	suggestion := fmt.Sprintf("_dmarc.%s. IN TXT \"v=DMARC1; p=none; rua=mailto:%s\"", dom, owner)
+	if rec == "" {
+		c.r.add("dmarc", Fix, fmt.Sprintf("%s publishes no DMARC record: large mailbox providers require one of bulk senders (start with p=none)", dom), suggestion)
+		return
+	}
+	dk := c.in.Config.DKIM.Domain
+	if dk != "" && !aligned(dom, dk) {
+		c.r.add("dmarc", Fix, fmt.Sprintf("DMARC of %s (%s): DKIM signs as %s, which does not align with the From domain", dom, at, dk), "")
+		return
+	}
+	c.r.add("dmarc", OK, fmt.Sprintf("DMARC of %s at %s: %q", dom, at, rec), "")
+}
+
+func (c *dnsChecks) dmarcRecord(ctx context.Context, dom string) (string, string) {
+	for _, d := range []string{dom, parentDomain(dom)} {
+		if d == "" {
+			continue
+		}
+		txts, _ := c.in.Resolver.LookupTXT(ctx, "_dmarc."+d)
+		for _, t := range txts {
+			if strings.HasPrefix(strings.ToUpper(t), "V=DMARC1") {
+				return t, "_dmarc." + d
+			}
+		}
+	}
+	return "", ""
+}
+
+func parentDomain(d string) string {
+	labels := strings.Split(d, ".")
+	if len(labels) <= 2 {
+		return ""
+	}
+	return strings.Join(labels[len(labels)-2:], ".")
+}
+
+// tag returns a tag's value in a DKIM record (k=v; k=v).
+func tag(rec, name string) string {
+	for _, kv := range strings.Split(rec, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.Join(strings.Fields(v), "")
+		}
+	}
+	return ""
+}
+
+// QuoteTXT writes a TXT value as zone files need it: strings of at most
+// 255 characters, quoted, side by side.
+func QuoteTXT(v string) string {
+	var parts []string
+	for len(v) > 255 {
+		parts = append(parts, `"`+v[:255]+`"`)
+		v = v[255:]
+	}
+	return strings.Join(append(parts, `"`+v+`"`), " ")
+}
