@@ -198,3 +198,24 @@ func TestSendSection(t *testing.T) {
 		t.Fatalf("printed config lacks [send]:\n%s", buf.String())
 	}
 }
+
+// TestStarterListensWhereBaseURLPoints: the pages must answer at base_url.
+func TestStarterListensWhereBaseURLPoints(t *testing.T) {
+	for base, want := range map[string]string{
+		"http://localhost:8089":        "127.0.0.1:8089",
+		"http://127.0.0.1:9000":        "127.0.0.1:9000",
+		"http://news.example.org:8089": ":8089",
+		"https://news.example.org":     "127.0.0.1:8080", // behind a TLS proxy
+		"http://localhost":             "127.0.0.1:8080",
+	} {
+		b, err := config.Starter(config.InitParams{BaseURL: base, ListHost: "lists.example.org", Database: "mailer.db",
+			IssuesDir: "issues", Transport: "maildir:maildir"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Parse("mailer.toml", b, func(string) string { return "" })
+		if err != nil || cfg.Web.Listen != want {
+			t.Errorf("%s: web.listen %q %v, want %q", base, cfg.Web.Listen, err, want)
+		}
+	}
+}

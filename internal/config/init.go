@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"net"
+	"net/url"
 	"text/template"
 	"time"
 
@@ -23,6 +25,23 @@ type InitParams struct {
 	Transport   string
 	Secret      string // generated when empty
 	Date        string // set by Starter
+	Listen      string // set by Starter: web.listen, from BaseURL
+}
+
+// listenFor is where `mailer serve` listens for a base URL: a plain http
+// URL with a port is served directly on that port (on loopback only when
+// its host is); anything else sits behind a TLS proxy that forwards to
+// 127.0.0.1:8080.
+func listenFor(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "http" || u.Port() == "" {
+		return "127.0.0.1:8080"
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return "127.0.0.1:" + u.Port()
+	}
+	return ":" + u.Port()
 }
 
 // NewSecret returns 32 random bytes as unpadded base64url: 43 characters.
@@ -45,6 +64,7 @@ func Starter(p InitParams, now time.Time) ([]byte, error) {
 		p.Secret = s
 	}
 	p.Date = now.UTC().Format("2006-01-02")
+	p.Listen = listenFor(p.BaseURL)
 	tmpl, err := template.ParseFS(templates.FS, "config/mailer.toml.tmpl")
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "starter config template: %v", err)

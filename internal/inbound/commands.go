@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -39,6 +40,11 @@ func CommandLines(text, subject string) []string {
 		}
 		out = append(out, t)
 	}
+	if code := codeInSubject.FindString(subject); code != "" {
+		// A reply to a confirmation request keeps "(confirm CODE)" in its
+		// Subject, whatever the body says (Mailman reads it the same way).
+		out = append([]string{code}, out...)
+	}
 	if len(out) == 0 {
 		s := strings.TrimSpace(subject)
 		for _, p := range []string{"re:", "aw:", "fwd:", "fw:"} {
@@ -51,6 +57,26 @@ func CommandLines(text, subject string) []string {
 		}
 	}
 	return out
+}
+
+// codeInSubject finds "confirm CODE" in a Subject: CODE is 24 letters of
+// lower-case base32, as optin makes them.
+var codeInSubject = regexp.MustCompile(`(?i)\bconfirm\s+[a-z2-7]{24}\b`)
+
+// confirmToken is the code among a confirm command's words: the first of
+// them, or, in a Subject such as "Confirm: subscribe a@b to X (confirm
+// CODE)", the word that looks like a code.
+func confirmToken(args []string) string {
+	for _, a := range args {
+		a = strings.ToLower(strings.Trim(a, "()[]<>.,;:\"'"))
+		if len(a) == 24 && strings.Trim(a, "abcdefghijklmnopqrstuvwxyz234567") == "" {
+			return a
+		}
+	}
+	if len(args) > 0 {
+		return strings.ToLower(args[0])
+	}
+	return ""
 }
 
 // ParseCommand reads one line. defaultList is the list of a LIST-request@
@@ -84,10 +110,9 @@ func ParseCommand(line, defaultList string) Command {
 			c.Address = strings.Join(args[1:], " ")
 		}
 	case "confirm":
-		if len(args) == 0 {
+		c.Token = confirmToken(args)
+		if c.Token == "" {
 			c.Problem = "needs-token"
-		} else {
-			c.Token = strings.ToLower(args[0])
 		}
 	case "which":
 		c.Address = strings.Join(args, " ")

@@ -62,8 +62,12 @@ func newEnv(t *testing.T) *env {
 func (e *env) send(rcpt, from, body string, headers ...string) inbound.Result {
 	e.t.Helper()
 	e.seq++
-	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: commands\r\nMessage-ID: <m%d@example.org>\r\n%s\r\n%s",
-		from, rcpt, e.seq, strings.Join(headers, ""), strings.ReplaceAll(body, "\n", "\r\n"))
+	extra := strings.Join(headers, "")
+	if !strings.Contains(extra, "Subject:") {
+		extra = "Subject: commands\r\n" + extra
+	}
+	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nMessage-ID: <m%d@example.org>\r\n%s\r\n%s",
+		from, rcpt, e.seq, extra, strings.ReplaceAll(body, "\n", "\r\n"))
 	sender := from
 	if a, err := mail.ParseAddress(from); err == nil {
 		sender = a.Address

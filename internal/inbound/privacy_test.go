@@ -69,3 +69,24 @@ func TestMailCapSaidHonestly(t *testing.T) {
 		t.Fatalf("victim: %q, %d mails", e.status("victim@example.com"), len(e.mailsTo("victim@example.com")))
 	}
 }
+
+// TestConfirmBySubjectToMajordomo: replying to a confirmation with the
+// mail client's Reply-All or a changed To can land at majordomo@; the code
+// in the Subject confirms, whatever the body says.
+func TestConfirmBySubjectToMajordomo(t *testing.T) {
+	e := newEnv(t)
+	e.send("majordomo@"+host, "zoe@example.com", "subscribe bpf-updates\n")
+	var subject string
+	for _, m := range e.mailsTo("zoe@example.com") {
+		if strings.HasPrefix(m.Subject, "Confirm:") {
+			subject = m.Subject
+		}
+	}
+	if subject == "" {
+		t.Fatal("no confirmation")
+	}
+	e.send("majordomo@"+host, "zoe@example.com", "Yes, please!\n\n> Someone asked to subscribe\n", "Subject: Re: "+subject+"\r\n")
+	if st := e.status("zoe@example.com"); st != store.Active {
+		t.Fatalf("status %q after replying to majordomo@ with the code in the Subject", st)
+	}
+}

@@ -69,7 +69,7 @@ func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
 	header("Subject", encodeWords(rd.Subject))
 	header("Date", r.opts.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
 	header("MIME-Version", "1.0")
-	header("List-Id", encodeWords(rd.List.Title)+" <"+r.book.ListID(rd.List.Name)+">")
+	header("List-Id", phrase(rd.List.Title)+" <"+r.book.ListID(rd.List.Name)+">")
 	header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	header("List-Archive", "<"+r.ArchiveURL(rd.List.Name, "")+">")
 	header("List-Help", "<mailto:"+r.book.Request(rd.List.Name)+"?subject=help>")

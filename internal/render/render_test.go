@@ -3,6 +3,7 @@ package render
 import (
 	"mime"
 	"net/url"
+	"net/mail"
 	"os"
 	"regexp"
 	"strings"
@@ -354,4 +355,23 @@ func countChildren(n *html.Node, tag string) int {
 		}
 	}
 	return k
+}
+
+// TestListIdQuotesTheTitle: a title with specials is one quoted phrase, so
+// List-Id stays one identifier (RFC 2919) and clients show the title.
+func TestListIdQuotesTheTitle(t *testing.T) {
+	for _, title := range []string{"BPF <weekly>, news", `Say "hi"; now`, "Zoë's list"} {
+		l := bpfList
+		l.Title = title
+		rd, err := mustRenderer(t).Render(mustIssue06(t), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := rd.Message.Personalise(nil, alice)
+		id := parseMessage(t, raw).Header.Get("List-Id")
+		a, err := mail.ParseAddress(strings.Replace(strings.Replace(id, "<bpf-updates.lists.example.org>", "<bpf-updates@lists.example.org>", 1), "\r\n", "", -1))
+		if err != nil || a.Name != title || a.Address != "bpf-updates@lists.example.org" {
+			t.Errorf("%q: List-Id %q parses as %+v %v", title, id, a, err)
+		}
+	}
 }

@@ -63,9 +63,17 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		if !opts.Create {
 			return nil, fault.Errorf(fault.NotFound, "database %s does not exist (run `mailer init` first)", path)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fault.Wrap(fault.Unavailable, err, "create directory for database %s: %v", path, err)
 		}
+		// Subscriber data is nobody else's business: the file is made 0600
+		// before SQLite opens it, and SQLite gives its -wal and -shm files
+		// the database file's mode.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fault.Wrap(fault.Unavailable, err, "create database %s: %v", path, err)
+		}
+		f.Close()
 	}
 	sqlDB, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -250,5 +251,28 @@ func rawExec(t *testing.T, path, q string) {
 	defer raw.Close()
 	if _, err := raw.Exec(q); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDatabaseFilesArePrivate: the database and its WAL and shared-memory
+// files hold subscriber data; only their owner may read them.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "m.db")
+	db, err := store.Open(context.Background(), path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateList(context.Background(), "news", store.ListSettings{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v: readable by others", f, st.Mode().Perm())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"mailer/internal/fault"
 	"mailer/internal/store"
@@ -10,7 +11,7 @@ import (
 // confirmPage asks before it acts: a GET must not confirm, as mail
 // scanners open every link.
 func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
-	code := r.PathValue("code")
+	code := confirmCode(r)
 	c, err := s.store.PeekConfirmation(r.Context(), code)
 	if err != nil {
 		s.confirmFailed(w, r, c, err)
@@ -25,7 +26,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
-	code := r.PathValue("code")
+	code := confirmCode(r)
 	c, err := s.subs.Confirm(r.Context(), code, s.evidence(r, "confirmed on the web"))
 	if err != nil {
 		peek, _ := s.store.PeekConfirmation(r.Context(), code)
@@ -52,6 +53,14 @@ func (s *Server) confirmFailed(w http.ResponseWriter, r *http.Request, c *store.
 	status := http.StatusNotFound
 	if c != nil {
 		d.List, status = c.ListName, http.StatusGone
+		if l, err := s.store.GetList(r.Context(), c.ListName); err == nil {
+			d.ListTitle = l.Title
+		}
 	}
 	s.message(w, status, "confirm-invalid", d)
 }
+
+// confirmCode is the code in the URL. Codes are lower-case base32; a
+// link retyped or passed through something that upper-cases it still works,
+// as the same code does by mail.
+func confirmCode(r *http.Request) string { return strings.ToLower(r.PathValue("code")) }

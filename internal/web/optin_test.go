@@ -97,3 +97,25 @@ func TestResubscribeAfterBounces(t *testing.T) {
 		t.Fatal("no confirmation sent")
 	}
 }
+
+// TestConfirmLinkInUpperCase: a link that went through something that
+// upper-cased it still confirms (mail takes the code in any case), and a
+// failure page names the list, not "Newsletters".
+func TestConfirmLinkInUpperCase(t *testing.T) {
+	e := newEnv(t)
+	cookie, csrf := e.subscribeForm()
+	e.postForm(cookie, csrf, "dan@example.org", "")
+	path := e.confirmationPath("dan@example.org")
+	upper := "/confirm/" + strings.ToUpper(strings.TrimPrefix(path, "/confirm/"))
+	if code, body, _ := e.do("GET", upper, nil); code != 200 || !strings.Contains(body, "dan@example.org") {
+		t.Fatalf("GET upper-case: %d\n%s", code, body)
+	}
+	if code, _, _ := e.do("POST", upper, nil); code != 200 || e.status("dan@example.org") != store.Active {
+		t.Fatalf("POST upper-case: %d %q", code, e.status("dan@example.org"))
+	}
+	e.member("dan@example.org", store.Unsubscribed)
+	code, body, _ := e.do("POST", path, nil)
+	if code != 410 || !strings.Contains(body, "<title>BPF updates</title>") {
+		t.Fatalf("used code page: %d\n%s", code, body)
+	}
+}
