@@ -2,8 +2,8 @@ package render
 
 import (
 	"mime"
-	"net/url"
 	"net/mail"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
