@@ -191,7 +191,7 @@ func (db *DB) wrap(err error, what string) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy, try again later", what, db.path)
+			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db.path)
 		case sqlite3.ErrFull:
 			return fault.Wrap(fault.Unavailable, err, "%s: disk full writing %s", what, db.path)
 		case sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrProtocol:

@@ -60,16 +60,21 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "%v", err)
 	}
+	known := 0
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].version
+	}
+	// An up-to-date database is only read: a command that reads (lists
+	// ls) must not wait for, or fail on, the write lock of a running send.
+	if current, ok := db.currentVersion(ctx); ok && current >= known {
+		return db.checkNotNewer(current, known)
+	}
 	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at TEXT NOT NULL
 	)`); err != nil {
 		return db.wrap(err, "prepare schema")
-	}
-	known := 0
-	if len(ms) > 0 {
-		known = ms[len(ms)-1].version
 	}
 	for _, m := range ms {
 		err := db.inTx(ctx, "apply migration "+m.name, func(tx *sql.Tx) error {
@@ -118,6 +123,17 @@ func (db *DB) checkNotNewer(current, known int) error {
 
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// currentVersion reads the schema version without taking the write lock;
+// ok is false when it cannot tell (a fresh file, an error).
+func (db *DB) currentVersion(ctx context.Context) (int, bool) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil || n == 0 {
+		return 0, false
+	}
+	v, err := schemaVersion(ctx, db.sql)
+	return v, err == nil
 }
 
 func schemaVersion(ctx context.Context, q queryer) (int, error) {

@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadsWhileAnotherProcessWrites: a command that only reads works
+// while another process holds the write lock (a send does); one that
+// writes waits, then says the database is busy and why (exit 75).
+func TestReadsWhileAnotherProcessWrites(t *testing.T) {
+	e := newTestEnv(t)
+	e.mustRun("lists", "create", "news")
+	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	e.env["MAILER_BUSY_TIMEOUT"] = "300ms"
+	if out, errOut, code := e.run("lists", "ls"); code != 0 || !strings.Contains(out, "news") {
+		t.Fatalf("lists ls during a write: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code := e.run("subscribers", "add", "news", "a@example.org")
+	if code != ExitTempFail || !strings.Contains(errOut, "busy (another mailer process is writing") || strings.Contains(errOut, "migration") {
+		t.Fatalf("a write during a write: exit %d\n%s", code, errOut)
+	}
+}
