@@ -105,8 +105,9 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		return err
 	}
 	defer job.close()
-	if job.issue.Draft {
-		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); remove that line to send it", job.issue.Source)
+	// A draft is for test copies: only a send to the list is refused.
+	if job.issue.Draft && len(opts.Test) == 0 {
+		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.issue.Source)
 	}
 	rd, err := job.render()
 	if err != nil {

@@ -180,6 +180,11 @@ func TestSendDryRunTestAndDraft(t *testing.T) {
 	if _, errOut, code := e.run("send", "issue-07", "--yes"); code != ExitError || !strings.Contains(errOut, "draft") {
 		t.Fatalf("draft: %d %q", code, errOut)
 	}
+	// A draft is what test copies are for.
+	out = e.mustRun("send", "issue-07", "--test", "editor@example.org")
+	if !strings.Contains(out, "Sent a test copy of issue-07") || srv.ByRecipient()["editor@example.org"] != 2 {
+		t.Fatalf("test copy of a draft:\n%s", out)
+	}
 }
 
 func TestSendNeedsYesWithoutATerminal(t *testing.T) {

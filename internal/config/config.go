@@ -246,7 +246,7 @@ func Parse(path string, data []byte, getenv func(string) string) (*Config, error
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(path, data); err != nil {
+	if err := cfg.validate(path, data, getenv); err != nil {
 		return nil, err
 	}
 	abs, err := filepath.Abs(path)
@@ -299,9 +299,9 @@ func (c *Config) Resolve(p string) string {
 // DatabasePath is the database file, resolved.
 func (c *Config) DatabasePath() string { return c.Resolve(c.Database) }
 
-func (c *Config) validate(path string, data []byte) error {
+func (c *Config) validate(path string, data []byte, getenv func(string) string) error {
 	bad := func(key, format string, args ...any) error {
-		return fault.Errorf(fault.Invalid, "%s: %s: %s", where(path, data, key), key, fmt.Sprintf(format, args...))
+		return fault.Errorf(fault.Invalid, "%s: %s: %s", where(path, data, key, getenv), key, fmt.Sprintf(format, args...))
 	}
 	for _, p := range c.Web.TrustedProxies {
 		if _, err := parsePrefix(p); err != nil {

@@ -219,3 +219,24 @@ func TestStarterListensWhereBaseURLPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironmentErrorsNameTheVariable: a bad value from the environment
+// is blamed on the variable, not on the file's line for the key.
+func TestEnvironmentErrorsNameTheVariable(t *testing.T) {
+	b, err := config.Starter(config.InitParams{BaseURL: "https://news.example.org", ListHost: "lists.example.org",
+		Database: "mailer.db", IssuesDir: "issues", Transport: "maildir:maildir"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string]string{"MAILER_CONCURRENCY": "0", "MAILER_SECRET": "short"} {
+		_, err := config.Parse("mailer.toml", b, func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), "environment variable "+name) || strings.Contains(err.Error(), "mailer.toml:") {
+			t.Errorf("%s=%s: %v", name, value, err)
+		}
+	}
+}

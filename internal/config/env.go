@@ -107,7 +107,10 @@ func setFromString(v reflect.Value, s string) error {
 // where names the place of key for an error message: "file:line" when the
 // file sets the key, the environment variable when that overrides it, and
 // the file alone when the value is a default.
-func where(path string, data []byte, key string) string {
+func where(path string, data []byte, key string, getenv func(string) string) string {
+	if name := EnvName(key); getenv != nil && getenv(name) != "" {
+		return "environment variable " + name
+	}
 	table, leaf := "", key
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {
 		table, leaf = key[:i], key[i+1:]
