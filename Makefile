@@ -70,6 +70,12 @@ lint:
 	@unformatted=$$(gofmt -l cmd internal templates migrations); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	@# No build output in git: a tracked file that is an executable or
+	@# object (ELF, Mach-O, PE, archive) fails the lint.
+	@bins=$$(git ls-files -z 2>/dev/null | xargs -0 -r file --mime-type 2>/dev/null | \
+	  grep -E ':[[:space:]]+application/(x-(executable|sharedlib|pie-executable|mach-binary|dosexec|archive|object)|vnd.microsoft.portable-executable)$$' | cut -d: -f1); \
+	  if [ -n "$$bins" ]; then echo "binaries tracked in git: $$bins"; exit 1; fi
 
 # Micro-benchmarks, then whole sends against Postfix's smtp-sink, once each.
 bench:
