@@ -62,9 +62,11 @@ func (s *Service) confirmation(l *store.List, a address.Address, action, code st
 	if err := s.confirm.Execute(&body, d); err != nil {
 		return nil, c, fault.Wrap(fault.Internal, err, "template optin/confirm.txt: %v", err)
 	}
-	subject := "Confirm: subscribe " + a.String() + " to " + l.Title + " (confirm " + code + ")"
+	// The address is in the body, not the Subject: filters score a
+	// recipient's address in the Subject (SpamAssassin's TO_IN_SUBJ).
+	subject := "Confirm: subscribe to " + l.Title + " (confirm " + code + ")"
 	if action == "unsubscribe" {
-		subject = "Confirm: unsubscribe " + a.String() + " from " + l.Title + " (confirm " + code + ")"
+		subject = "Confirm: unsubscribe from " + l.Title + " (confirm " + code + ")"
 	}
 	msg, err := s.mail.Compose(mailout.Header{From: s.mail.ListFrom(l), To: a.String(), Subject: subject, ReplyTo: replyTo,
 		InReplyTo: req.MessageID, References: req.References}, body.String())
