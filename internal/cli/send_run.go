@@ -169,8 +169,12 @@ func (p *sendPlan) archive(ctx context.Context, d *Deps) error {
 		return err
 	}
 	iss := p.job.issue
+	date := iss.Date
+	if date.IsZero() {
+		date = d.Now()
+	}
 	return p.job.db.SaveArchive(ctx, p.job.list.ID, store.ArchivedIssue{Slug: iss.Slug, Title: iss.Title, Summary: iss.Summary,
-		SentAt: d.Now(), HTML: page})
+		Date: date, HTML: page})
 }
 
 // composer personalises the prepared message for each job.

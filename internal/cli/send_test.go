@@ -19,6 +19,7 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/smtptest"
+	"mailer/internal/store"
 	"mailer/internal/token"
 )
 
@@ -375,5 +376,21 @@ func TestKillAndResumeSkippingInFlight(t *testing.T) {
 	status := e.mustRun("status", "issue-06")
 	if !strings.Contains(status, "not sent again") {
 		t.Fatalf("status does not show the skipped messages:\n%s", status)
+	}
+}
+
+// TestArchiveDatesIssueByFrontMatter: issue-06 says it is of 8 June 2017;
+// the archive says so too, not the day its send finished.
+func TestArchiveDatesIssueByFrontMatter(t *testing.T) {
+	e, _ := newSendEnv(t, 1)
+	e.mustRun("send", "issue-06", "--yes")
+	db, err := store.Open(context.Background(), filepath.Join(e.dir, "mailer.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	issues, err := db.Archive(context.Background(), "bpf-updates")
+	if err != nil || len(issues) != 1 || issues[0].Date.Format("2006-01-02") != "2017-06-08" {
+		t.Fatalf("archive: %+v %v", issues, err)
 	}
 }

@@ -15,8 +15,10 @@ type ArchivedIssue struct {
 	Slug    string
 	Title   string
 	Summary string
-	SentAt  time.Time
-	HTML    string // only from ArchiveIssue
+	// Date is the issue's: its front matter's date, else when its send
+	// finished. The archive is ordered by it.
+	Date time.Time
+	HTML string // only from ArchiveIssue
 }
 
 // SaveArchive puts an issue in its list's archive, replacing an earlier
@@ -24,7 +26,7 @@ type ArchivedIssue struct {
 func (db *DB) SaveArchive(ctx context.Context, listID int64, a ArchivedIssue) error {
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO archive (list_id, slug, title, summary, sent_at, html) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (list_id, slug) DO UPDATE SET title = excluded.title, summary = excluded.summary, sent_at = excluded.sent_at, html = excluded.html`,
-		listID, a.Slug, a.Title, a.Summary, formatTime(a.SentAt), a.HTML)
+		listID, a.Slug, a.Title, a.Summary, formatTime(a.Date), a.HTML)
 	return db.wrap(err, "save archive")
 }
 
@@ -44,7 +46,7 @@ func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error)
 		if err := rows.Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at); err != nil {
 			return nil, db.wrap(err, "read archive")
 		}
-		a.SentAt = parseTime(at)
+		a.Date = parseTime(at)
 		out = append(out, a)
 	}
 	return out, db.wrap(rows.Err(), "read archive")
@@ -59,7 +61,7 @@ func (db *DB) ArchiveIssue(ctx context.Context, list, slug string) (*ArchivedIss
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no issue %s in the archive of %s", slug, list)
 	}
-	a.SentAt = parseTime(at)
+	a.Date = parseTime(at)
 	return &a, db.wrap(err, "read archive")
 }
 

@@ -107,7 +107,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	f := atomFeed{Title: l.Title, ID: base, Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
 		Links: []atomLink{{Href: base + "feed.atom", Rel: "self", Type: "application/atom+xml"}, {Href: base, Rel: "alternate", Type: "text/html"}}}
 	for i, is := range issues {
-		u := is.SentAt.UTC().Format(time.RFC3339)
+		u := is.Date.UTC().Format(time.RFC3339)
 		if i == 0 {
 			f.Updated = u
 		}

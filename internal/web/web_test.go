@@ -338,8 +338,8 @@ func TestArchiveAndFeed(t *testing.T) {
 		t.Fatalf("empty archive: %d", code)
 	}
 	ctx := context.Background()
-	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-05", Title: "BPF updates 05", SentAt: time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC), HTML: "<html><body>five</body></html>"})
-	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-06", Title: "BPF updates 06", Summary: "BPF and XDP", SentAt: time.Date(2017, 6, 8, 0, 0, 0, 0, time.UTC), HTML: "<html><body>six</body></html>"})
+	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-05", Title: "BPF updates 05", Date: time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC), HTML: "<html><body>five</body></html>"})
+	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-06", Title: "BPF updates 06", Summary: "BPF and XDP", Date: time.Date(2017, 6, 8, 0, 0, 0, 0, time.UTC), HTML: "<html><body>six</body></html>"})
 	code, body, _ := e.do("GET", "/archive/", nil)
 	if code != 200 || strings.Index(body, "BPF updates 06") > strings.Index(body, "BPF updates 05") || strings.Index(body, "BPF updates 06") < 0 {
 		t.Fatalf("archive not newest first: %d\n%s", code, body)
