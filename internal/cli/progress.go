@@ -13,7 +13,8 @@ import (
 )
 
 // progress reports a running send: a live bar on a terminal, otherwise a
-// log line every interval, for cron jobs and systemd.
+// log line every interval, for cron jobs and systemd. The bar and the text
+// come from the same counts, taken under one lock, so they never disagree.
 type progress struct {
 	out   io.Writer // shared with other goroutines: a syncWriter
 	start time.Time
@@ -22,6 +23,8 @@ type progress struct {
 	mu                     sync.Mutex
 	sent, failed, deferred int
 	sentAtStart            int
+	recent                 rateWindow
+	lastPause              time.Time
 
 	bar  *progressbar.ProgressBar
 	log  *slog.Logger
@@ -35,18 +38,17 @@ func newProgress(d *Deps, out io.Writer, c delivery.Counts) *progress {
 	p := &progress{out: out, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
 		sentAtStart: c.Sent, done: make(chan struct{})}
 	if d.InteractiveErr() {
-		// The bar counts this run's messages only, so that its rate and
-		// time left are this run's too when a send resumes.
-		p.bar = progressbar.NewOptions(p.total-c.Sent-c.Failed,
+		// The bar spans the whole send, resumed or not. Its own count is
+		// off: the bar draws when its text changes, before its count moves,
+		// so the numbers are all in the text, written at once from one set
+		// of counts. The rate is ours (rateWindow), not the bar's.
+		p.bar = progressbar.NewOptions(p.total,
 			progressbar.OptionSetWriter(out),
 			progressbar.OptionSetDescription("sending"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("msg"),
-			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionSetWidth(30),
 		)
+		p.bar.Set(c.Sent + c.Failed)
 		return p
 	}
 	p.log = slog.New(slog.NewTextHandler(out, nil))
@@ -72,6 +74,7 @@ func (p *progress) result(j delivery.Job, r delivery.Result) {
 	switch r.Outcome {
 	case delivery.Sent:
 		p.sent++
+		p.recent.add(time.Now())
 	case delivery.Failed:
 		p.failed++
 	case delivery.Deferred:
@@ -86,12 +89,21 @@ func (p *progress) result(j delivery.Job, r delivery.Result) {
 		p.deferred--
 	}
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("sent %d, deferred %d, failed %d", p.sent, p.deferred, p.failed))
-		p.bar.Add(1)
+		p.bar.Set(p.sent + p.failed)
+		p.bar.Describe(fmt.Sprintf("%d/%d: sent %d, deferred %d, failed %d, %s", p.sent+p.failed, p.total, p.sent, p.deferred,
+			p.failed, p.rateText(time.Now())))
 	}
 }
 
+// pause says once that the caps hold sending back (every worker reports
+// it; the person needs to read it once).
 func (p *progress) pause(until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.Equal(p.lastPause) {
+		return
+	}
+	p.lastPause = until
 	fmt.Fprintf(p.out, "\nPaused: the per-hour or per-day cap is reached; sending resumes at %s.\n", until.Local().Format("15:04:05"))
 }
 
@@ -103,18 +115,28 @@ func (p *progress) wait(next time.Time) {
 		n, next.Local().Format("2006-01-02 15:04:05"))
 }
 
+// rateText is the sending rate over the last window, once a whole window
+// has passed: before that it would count the limiter's initial burst and
+// show more than the set rate.
+func (p *progress) rateText(now time.Time) string {
+	if now.Sub(p.start) < rateWindowSize {
+		return "rate: measuring"
+	}
+	return fmt.Sprintf("%.1f msg/s", p.recent.rate(now))
+}
+
 func (p *progress) logLine() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	el := time.Since(p.start)
-	rate := float64(p.sent-p.sentAtStart) / el.Seconds()
+	now := time.Now()
 	left := p.total - p.sent - p.failed
+	rate := p.recent.rate(now)
 	eta := "unknown"
-	if rate > 0 {
+	if rate > 0 && now.Sub(p.start) >= rateWindowSize {
 		eta = time.Duration(float64(left) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 	p.log.Info("sending", "sent", p.sent, "deferred", p.deferred, "failed", p.failed, "left", left,
-		"rate_per_s", fmt.Sprintf("%.1f", rate), "eta", eta)
+		"rate", p.rateText(now), "eta", eta)
 }
 
 func (p *progress) stop() {
@@ -135,6 +157,8 @@ func (p *progress) stop() {
 	})
 }
 
+// elapsed is the run's time and its average rate (this run's messages
+// over this run's time, burst included: a summary, not a gauge).
 func (p *progress) elapsed() string {
 	el := time.Since(p.start).Round(time.Millisecond)
 	p.mu.Lock()
@@ -144,4 +168,39 @@ func (p *progress) elapsed() string {
 		return fmt.Sprintf("%s, %.1f messages/s", el, float64(n)/el.Seconds())
 	}
 	return el.String()
+}
+
+// rateWindowSize is how far back the shown rate looks.
+const rateWindowSize = 5 * time.Second
+
+// rateWindow counts sends per 100 ms slot over the last rateWindowSize.
+type rateWindow struct {
+	slots [50]int
+	last  int64 // the slot of the newest send, in 100 ms since the epoch
+}
+
+func (w *rateWindow) slot(t time.Time) int64 { return t.UnixMilli() / 100 }
+
+func (w *rateWindow) advance(now int64) {
+	for s := w.last + 1; s <= now && s <= w.last+int64(len(w.slots)); s++ {
+		w.slots[s%int64(len(w.slots))] = 0
+	}
+	if now > w.last {
+		w.last = now
+	}
+}
+
+func (w *rateWindow) add(t time.Time) {
+	s := w.slot(t)
+	w.advance(s)
+	w.slots[s%int64(len(w.slots))]++
+}
+
+func (w *rateWindow) rate(now time.Time) float64 {
+	w.advance(w.slot(now))
+	n := 0
+	for _, c := range w.slots {
+		n += c
+	}
+	return float64(n) / rateWindowSize.Seconds()
 }
