@@ -26,6 +26,18 @@ type DKIMKeygenOptions struct {
 	Domain    string
 	Algorithm string
 	Output    string
+	JSON      bool
+}
+
+// keygenResult is `dkim keygen --json`'s output.
+type keygenResult struct {
+	KeyFile    string `json:"key_file"` // the value for mailer.toml
+	Written    string `json:"written"`  // where the key was written
+	Domain     string `json:"domain"`
+	Selector   string `json:"selector"`
+	RecordName string `json:"record_name"` // SELECTOR._domainkey.DOMAIN
+	TXT        string `json:"txt"`         // the record's value, whole
+	ZoneTXT    string `json:"zone_txt"`    // the value as quoted strings of at most 255 characters
 }
 
 func newCmdDKIMKeygen(d *Deps, runF func(context.Context, *DKIMKeygenOptions) error) *cobra.Command {
@@ -54,6 +66,7 @@ understand Ed25519 (RFC 8463) are fewer, and it is much cheaper to sign.`,
 	f.StringVar(&opts.Domain, "domain", "", "signing domain (default: the domain of the config's owner, else list_host)")
 	f.StringVar(&opts.Algorithm, "algorithm", "rsa", "rsa (2048 bits) or ed25519")
 	f.StringVarP(&opts.Output, "output", "o", "", "key file (default dkim-SELECTOR.key beside the config)")
+	f.BoolVar(&opts.JSON, "json", false, "print the key file setting and the record as JSON")
 	return cmd
 }
 
@@ -90,6 +103,10 @@ func dkimKeygenRun(_ context.Context, opts *DKIMKeygenOptions) error {
 	rec, err := dkimsign.TXTRecord(k)
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "%v", err)
+	}
+	if opts.JSON {
+		return writeJSON(d.Out, keygenResult{KeyFile: keyFileSetting(dir, out), Written: out, Domain: domain, Selector: opts.Selector,
+			RecordName: opts.Selector + "._domainkey." + domain, TXT: rec, ZoneTXT: doctor.QuoteTXT(rec)})
 	}
 	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s._domainkey.%s. IN TXT %s\n\n", out, opts.Selector, domain,
 		doctor.QuoteTXT(rec))

@@ -65,6 +65,7 @@ type ListsCreateOptions struct {
 	Deps     *Deps
 	Name     string
 	Settings store.ListSettings
+	JSON     bool
 }
 
 func newCmdListsCreate(d *Deps, runF func(context.Context, *ListsCreateOptions) error) *cobra.Command {
@@ -88,6 +89,7 @@ The policy defaults to confirm: new subscribers must confirm by mail.`,
 		},
 	}
 	flags.bind(cmd)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the list as JSON (as lists show --json)")
 	return cmd
 }
 
@@ -100,6 +102,9 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 	l, err := db.CreateList(ctx, opts.Name, opts.Settings)
 	if err != nil {
 		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.Deps.Out, l)
 	}
 	fmt.Fprintf(opts.Deps.Out, "Created list %s (%s, policy %s)\n", l.Name, l.Title, l.Policy)
 	return nil
@@ -230,6 +235,7 @@ type ListsEditOptions struct {
 	Deps     *Deps
 	Name     string
 	Settings store.ListSettings
+	JSON     bool
 }
 
 func newCmdListsEdit(d *Deps, runF func(context.Context, *ListsEditOptions) error) *cobra.Command {
@@ -253,6 +259,7 @@ func newCmdListsEdit(d *Deps, runF func(context.Context, *ListsEditOptions) erro
 		},
 	}
 	flags.bind(cmd)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the list as JSON (as lists show --json)")
 	return cmd
 }
 
@@ -265,6 +272,9 @@ func listsEditRun(ctx context.Context, opts *ListsEditOptions) error {
 	l, err := db.UpdateList(ctx, opts.Name, opts.Settings)
 	if err != nil {
 		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.Deps.Out, l)
 	}
 	fmt.Fprintf(opts.Deps.Out, "Updated list %s\n", l.Name)
 	return nil

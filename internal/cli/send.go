@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type SendOptions struct {
 	Yes          bool
 	ResendFailed bool
 	Force        bool
+	JSON         bool // the summary as JSON on standard output; the rest goes to standard error
 }
 
 func newCmdSend(d *Deps, runF func(context.Context, *SendOptions) error) *cobra.Command {
@@ -81,7 +83,15 @@ messages, --force starts a new send to everyone.`,
 	f.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&opts.ResendFailed, "resend-failed", false, "retry the failed messages of a finished send")
 	f.BoolVar(&opts.Force, "force", false, "send again to everyone, or resume with a changed issue")
+	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON (messages for people go to standard error)")
 	return cmd
+}
+
+// withDeps is opts with other deps.
+func withDeps(opts *SendOptions, d *Deps) *SendOptions {
+	o := *opts
+	o.Deps = d
+	return &o
 }
 
 // sendPlan is what a send will do, for the confirmation and the run.
@@ -96,10 +106,20 @@ type sendPlan struct {
 	concurrency int
 	transport   delivery.Transport
 	via         string
+	jsonOut     io.Writer // --json: where the summary goes
 }
 
 func sendRun(ctx context.Context, opts *SendOptions) error {
 	d := opts.Deps
+	var jsonOut io.Writer
+	if opts.JSON {
+		// Everything for people goes to standard error; standard output
+		// carries only the summary object.
+		quiet := *d
+		quiet.Out, jsonOut = d.ErrOut, d.Out
+		d = &quiet
+		opts = withDeps(opts, d)
+	}
 	job, err := openIssue(ctx, d, opts.Issue, opts.List)
 	if err != nil {
 		return err
@@ -113,7 +133,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err != nil {
 		return err
 	}
-	p := &sendPlan{job: job, rendered: rd, hash: contentHash(rd), rate: job.cfg.Rate.PerSecond, burst: job.cfg.Rate.Burst,
+	p := &sendPlan{job: job, rendered: rd, hash: contentHash(rd), rate: job.cfg.Rate.PerSecond, burst: job.cfg.Rate.Burst, jsonOut: jsonOut,
 		concurrency: job.cfg.Concurrency}
 	if opts.Rate >= 0 {
 		p.rate, p.burst = opts.Rate, max(1, int(opts.Rate))

@@ -121,6 +121,10 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 	}
 	fmt.Fprintf(d.Out, "%s to %s: %s sent, %s failed%s, %s deferred, %s not yet sent (%s).\n", p.job.issue.Slug, l.Name,
 		thousands(final.Sent), thousands(final.Failed), skipped, thousands(final.Deferred), thousands(final.Queued+final.Sending), prog.elapsed())
+	if p.jsonOut != nil {
+		writeJSON(p.jsonOut, sendSummary{Issue: p.job.issue.Slug, List: l.Name, Send: send.ID, Counts: final,
+			Finished: runErr == nil && final.Pending() == 0, Seconds: time.Since(prog.start).Seconds()})
+	}
 	if runErr == nil && final.Pending() == 0 {
 		if err := db.FinishSend(context.WithoutCancel(ctx), send.ID); err != nil {
 			return err
@@ -141,6 +145,16 @@ func (p *sendPlan) deliver(ctx context.Context, d *Deps, opts *SendOptions) erro
 		runErr = errors.New("the send ended with messages left")
 	}
 	return fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
+}
+
+// sendSummary is `mailer send --json`'s output.
+type sendSummary struct {
+	Issue    string  `json:"issue"`
+	List     string  `json:"list"`
+	Send     int64   `json:"send"`
+	Finished bool    `json:"finished"` // nothing left to deliver
+	Seconds  float64 `json:"seconds"`  // this run's time
+	delivery.Counts
 }
 
 // onResult updates the progress and counts a permanent refusal (5xx) as a

@@ -26,6 +26,7 @@ type SubscribersAddOptions struct {
 	Addresses []string
 	Name      string
 	Force     bool
+	JSON      bool
 }
 
 func newCmdSubscribersAdd(d *Deps, runF func(context.Context, *SubscribersAddOptions) error) *cobra.Command {
@@ -54,12 +55,13 @@ again needs --force, and the audit log says so.`,
 	}
 	cmd.Flags().StringVar(&opts.Name, "name", "", "display name (with one address)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "add people who had unsubscribed (they asked you again)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print what happened to each address as JSON")
 	return cmd
 }
 
 func subscribersAddRun(ctx context.Context, opts *SubscribersAddOptions) error {
 	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, name: opts.Name, to: store.Active,
-		reason: "added by an owner", force: opts.Force})
+		reason: "added by an owner", force: opts.Force, json: opts.JSON})
 }
 
 // SubscribersRmOptions are the inputs of `mailer subscribers rm`.
@@ -68,6 +70,7 @@ type SubscribersRmOptions struct {
 	List      string
 	Addresses []string
 	Reason    string
+	JSON      bool
 }
 
 func newCmdSubscribersRm(d *Deps, runF func(context.Context, *SubscribersRmOptions) error) *cobra.Command {
@@ -89,11 +92,12 @@ add the person back.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Reason, "reason", "removed by an owner", "why, for the audit log")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print what happened to each address as JSON")
 	return cmd
 }
 
 func subscribersRmRun(ctx context.Context, opts *SubscribersRmOptions) error {
-	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, to: store.Unsubscribed, reason: opts.Reason})
+	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, to: store.Unsubscribed, reason: opts.Reason, json: opts.JSON})
 }
 
 // change is a batch of membership changes asked for on the command line.
@@ -104,10 +108,22 @@ type change struct {
 	to     store.Status
 	reason string
 	force  bool // re-add people who unsubscribed
+	json   bool
 }
 
-// changeEach moves every address to status, one line of output each, and
-// goes on past bad addresses so that one typo does not stop a batch.
+// changeResult is what became of one address, for --json.
+type changeResult struct {
+	Input   string       `json:"input"`
+	Address string       `json:"address,omitempty"`
+	From    store.Status `json:"from"`
+	To      store.Status `json:"to"`
+	Changed bool         `json:"changed"`
+	Error   string       `json:"error,omitempty"`
+}
+
+// changeEach moves every address to status, one line of output each (or
+// one JSON array), and goes on past bad addresses so that one typo does
+// not stop a batch.
 func changeEach(ctx context.Context, d *Deps, c change) error {
 	db, err := d.OpenStore(ctx)
 	if err != nil {
@@ -118,13 +134,26 @@ func changeEach(ctx context.Context, d *Deps, c change) error {
 		return err
 	}
 	failed := 0
+	results := []changeResult{}
 	for _, raw := range c.addrs {
-		ok, err := changeOne(ctx, d, db, c, raw)
+		r, err := changeOne(ctx, d, db, c, raw)
 		if err != nil {
 			return err // the database itself failed: stop
 		}
-		if !ok {
+		results = append(results, r)
+		switch {
+		case r.Error != "":
 			failed++
+			if !c.json {
+				fmt.Fprintln(d.ErrOut, r.Error)
+			}
+		case !c.json:
+			fmt.Fprintln(d.Out, describeChange(c.list, store.Change{Address: r.Address, From: r.From, To: r.To}))
+		}
+	}
+	if c.json {
+		if err := writeJSON(d.Out, results); err != nil {
+			return err
 		}
 	}
 	if failed > 0 {
@@ -133,46 +162,48 @@ func changeEach(ctx context.Context, d *Deps, c change) error {
 	return nil
 }
 
-// changeOne applies c to one address, printing what it did or why not.
-// Only store failures are returned.
-func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string) (bool, error) {
+// changeOne applies c to one address. Only store failures are returned;
+// everything else is the result's Error.
+func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string) (changeResult, error) {
+	res := changeResult{Input: raw, To: c.to}
 	a, err := address.Parse(raw)
 	if err == nil && c.name != "" {
 		a.Name, err = address.ParseName(c.name)
 	}
 	if err != nil {
-		fmt.Fprintf(d.ErrOut, "%v\n", err)
-		return false, nil
+		res.Error = err.Error()
+		return res, nil
 	}
+	res.Address = a.String()
 	cur, err := db.GetMember(ctx, c.list, a.String())
 	switch {
 	case fault.CodeOf(err) == fault.NotFound && c.to == store.Unsubscribed:
 		// Removing someone who never joined would invent a membership.
-		fmt.Fprintf(d.ErrOut, "%v\n", err)
-		return false, nil
+		res.Error = err.Error()
+		return res, nil
 	case err != nil && fault.CodeOf(err) != fault.NotFound:
-		return false, err
+		return res, err
 	}
 	reason := c.reason
 	if err == nil && cur.Status == store.Unsubscribed && c.to == store.Active {
+		res.From = cur.Status
 		if !c.force {
-			fmt.Fprintf(d.ErrOut, "%s unsubscribed from %s on %s: they withdrew their consent. Add --force only if they asked you to subscribe them again.\n",
+			res.Error = fmt.Sprintf("%s unsubscribed from %s on %s: they withdrew their consent. Add --force only if they asked you to subscribe them again.",
 				cur.Address, c.list, when(leftAt(cur)))
-			return false, nil
+			return res, nil
 		}
-		reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)",
-			when(leftAt(cur)))
+		reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)", when(leftAt(cur)))
 	}
 	ch, err := db.SetStatus(ctx, c.list, a, c.to, d.adminEvidence(store.SourceAdmin, reason))
 	if fault.CodeOf(err) == fault.Conflict {
-		fmt.Fprintf(d.ErrOut, "%v\n", err)
-		return false, nil
+		res.Error = err.Error()
+		return res, nil
 	}
 	if err != nil {
-		return false, err
+		return res, err
 	}
-	fmt.Fprintln(d.Out, describeChange(c.list, ch))
-	return true, nil
+	res.Address, res.From, res.Changed = ch.Address, ch.From, ch.Changed()
+	return res, nil
 }
 
 // leftAt is when a member unsubscribed (older rows only know when they
