@@ -100,10 +100,62 @@ func renderHTMLBody(md goldmark.Markdown, policy *bluemonday.Policy, src []byte,
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return nil, err
 	}
-	return policy.SanitizeBytes(buf.Bytes()), nil
+	return scrollBoxes(policy.SanitizeBytes(buf.Bytes())), nil
+}
+
+// scrollBoxes puts every table and code block in a box of its own that
+// scrolls sideways: a wide table or a long code line must not widen the
+// whole message on a phone, and code must not wrap mid-line. Done after
+// sanitising, so the boxes are ours, not an editor's markup. A client
+// without overflow support shows the box as a plain block.
+func scrollBoxes(b []byte) []byte {
+	return scrollReplacer.ReplaceAll(b, func(tag []byte) []byte {
+		switch string(tag) {
+		case "<table>":
+			return []byte(`<div class="scroll"><table>`)
+		case "<pre>":
+			return []byte(`<div class="scroll"><pre>`)
+		case "</table>":
+			return []byte(`</table></div>`)
+		}
+		return []byte(`</pre></div>`)
+	})
 }
 
 // plainOf returns the text of raw HTML, tags dropped and entities decoded.
 func plainOf(raw string) string {
 	return strings.TrimSpace(unescapeHTML(bluemonday.StrictPolicy().Sanitize(raw)))
+}
+
+// scrollReplacer finds the tags scrollBoxes wraps.
+var scrollReplacer = tagReplacer{[][]byte{[]byte("<table>"), []byte("</table>"), []byte("<pre>"), []byte("</pre>")}}
+
+type tagReplacer struct{ tags [][]byte }
+
+// ReplaceAll replaces each occurrence of the tags with f(tag).
+func (r tagReplacer) ReplaceAll(b []byte, f func([]byte) []byte) []byte {
+	var out bytes.Buffer
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			out.Write(b)
+			break
+		}
+		out.Write(b[:i])
+		b = b[i:]
+		matched := false
+		for _, t := range r.tags {
+			if bytes.HasPrefix(b, t) {
+				out.Write(f(t))
+				b = b[len(t):]
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out.WriteByte('<')
+			b = b[1:]
+		}
+	}
+	return out.Bytes()
 }
