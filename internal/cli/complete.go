@@ -111,4 +111,3 @@ func issueNames(d *Deps) []string {
 	}
 	return out
 }
-

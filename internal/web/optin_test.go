@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -117,5 +118,20 @@ func TestConfirmLinkInUpperCase(t *testing.T) {
 	code, body, _ := e.do("POST", path, nil)
 	if code != 410 || !strings.Contains(body, "<title>BPF updates</title>") {
 		t.Fatalf("used code page: %d\n%s", code, body)
+	}
+}
+
+// TestFormCleansTheAddress: a byte-order mark or zero-width space pasted
+// with the address does not make a second person.
+func TestFormCleansTheAddress(t *testing.T) {
+	e := newEnv(t)
+	e.member("dan@example.org", store.Active)
+	cookie, csrf := e.subscribeForm()
+	if code, _ := e.postForm(cookie, csrf, "\uFEFFdan@example.org\u200B", ""); code != 200 {
+		t.Fatalf("post: %d", code)
+	}
+	l, _ := e.db.GetList(context.Background(), "bpf-updates")
+	if n := l.Counts[store.Active] + l.Counts[store.Pending]; n != 1 {
+		t.Fatalf("%d members after a BOM-prefixed copy of an address", n)
 	}
 }
