@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -156,5 +157,44 @@ func TestDoctorFreshConfig(t *testing.T) {
 	out, _, code := e.run("doctor", "--resolver", dns.Addr)
 	if code != ExitError || !strings.Contains(out, "FIX  base_url") || !strings.Contains(out, "FIX  DKIM is off") {
 		t.Fatalf("fresh config: exit %d\n%s", code, out)
+	}
+}
+
+// TestDoctorRelayWithTLSAndAuth: the relay check really does STARTTLS and
+// AUTH as configured (the real binary, trusting the test certificate), and
+// a refused login is a FIX that says so.
+func TestDoctorRelayWithTLSAndAuth(t *testing.T) {
+	bin := mailerBinary(t)
+	e := newDoctorEnv(t)
+	srv := smtptest.Start(t)
+	srv.EnableTLS(t)
+	srv.Username, srv.Password = "editor", "right"
+	cert := e.write("relay.pem", string(srv.CertPEM))
+	dns := dnstest.Start(t, func() (rr []string) {
+		for _, r := range e.goodZone() {
+			rr = append(rr, r)
+		}
+		return
+	}()...)
+	for _, c := range []struct {
+		password, want string
+		code           int
+	}{
+		{"right", "OK   SMTP relay 127.0.0.1:" + strconv.Itoa(srv.Port) + ": answered EHLO, STARTTLS, AUTH as editor", 0},
+		{"wrong", "refused the login", 1},
+	} {
+		env := []string{"SSL_CERT_FILE=" + cert, "MAILER_SMTP_PORT=" + strconv.Itoa(srv.Port), "MAILER_SMTP_TLS=starttls",
+			"MAILER_SMTP_USERNAME=editor", "MAILER_SMTP_PASSWORD=" + c.password}
+		for k, v := range e.env {
+			if k != "MAILER_SMTP_PORT" && k != "MAILER_SMTP_TLS" {
+				env = append(env, k+"="+v)
+			}
+		}
+		cmd := exec.Command(bin, "doctor", "--resolver", dns.Addr, "--sending-ip", "192.0.2.10")
+		cmd.Env, cmd.Dir = env, e.dir
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), c.want) || cmd.ProcessState.ExitCode() != c.code {
+			t.Errorf("password %s: exit %d\n%s", c.password, cmd.ProcessState.ExitCode(), out)
+		}
 	}
 }

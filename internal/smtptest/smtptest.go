@@ -42,6 +42,9 @@ type Server struct {
 
 	// Username and Password, when set, are required (AUTH PLAIN).
 	Username, Password string
+	// CertPEM is the certificate EnableTLS made, for a client in another
+	// process to trust (SSL_CERT_FILE).
+	CertPEM []byte
 	// Random, when set, may return a fault for any recipient.
 	Random func(rcpt string) *Fault
 

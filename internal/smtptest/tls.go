@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"testing"
@@ -38,5 +39,6 @@ func (s *Server) EnableTLS(tb testing.TB) *tls.Config {
 	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
+	s.CertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 }
