@@ -2,8 +2,12 @@ package templates
 
 import (
 	"errors"
+	"fmt"
+	htmltemplate "html/template"
 	"io/fs"
 	"os"
+	"path/filepath"
+	texttemplate "text/template"
 )
 
 // Overlay returns the templates with the files in dir taking precedence over
@@ -28,4 +32,42 @@ func (o overlay) Open(name string) (fs.File, error) {
 		return nil, err // an unreadable override must not silently fall back
 	}
 	return o.base.Open(name)
+}
+
+// Check opens an owner's template directory and parses every template in
+// it, so that a wrong path or a broken template stops mailer at startup
+// (and shows in `mailer doctor`) instead of being ignored or failing at the
+// first mail that needs it.
+func Check(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("templates_dir %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("templates_dir %s is not a directory", dir)
+	}
+	return fs.WalkDir(os.DirFS(dir), ".", func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("templates_dir %s: %w", dir, err)
+		}
+		if e.IsDir() {
+			return nil
+		}
+		b, err := fs.ReadFile(os.DirFS(dir), path)
+		if err != nil {
+			return fmt.Errorf("templates_dir %s: %w", dir, err)
+		}
+		switch filepath.Ext(path) {
+		case ".html":
+			_, err = htmltemplate.New(path).Parse(string(b))
+		case ".txt", ".tmpl":
+			_, err = texttemplate.New(path).Parse(string(b))
+		default:
+			return nil // stylesheets and the like are used as they are
+		}
+		if err != nil {
+			return fmt.Errorf("template %s: %w", filepath.Join(dir, path), err)
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +26,23 @@ func TestOverlayPrefersDirectoryAndFallsBack(t *testing.T) {
 	}
 	if _, err := fs.ReadFile(Overlay(""), "config/extra.tmpl"); err == nil {
 		t.Fatal("empty dir should give only the embedded templates")
+	}
+}
+
+// TestCheckRefusesWhatWouldBeIgnored: a missing directory and a template
+// that does not parse are errors, named.
+func TestCheckRefusesWhatWouldBeIgnored(t *testing.T) {
+	dir := t.TempDir()
+	if err := Check(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("missing dir: %v", err)
+	}
+	os.MkdirAll(filepath.Join(dir, "inbound"), 0o755)
+	os.WriteFile(filepath.Join(dir, "inbound", "reply.txt"), []byte("fine {{.Host}}"), 0o644)
+	if err := Check(dir); err != nil {
+		t.Fatalf("good dir: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "inbound", "reply.txt"), []byte("broken {{.Host"), 0o644)
+	if err := Check(dir); err == nil || !strings.Contains(err.Error(), "reply.txt") {
+		t.Fatalf("broken template: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"mailer/internal/fault"
+	"mailer/templates"
 )
 
 // DefaultPath is used when neither --config nor MAILER_CONFIG names a file.
@@ -254,6 +255,11 @@ func Parse(path string, data []byte, getenv func(string) string) (*Config, error
 		abs = path
 	}
 	cfg.Path, cfg.Dir = abs, filepath.Dir(abs)
+	if cfg.TemplatesDir != "" {
+		if err := templates.Check(cfg.Resolve(cfg.TemplatesDir)); err != nil {
+			return nil, fault.Wrap(fault.Invalid, err, "%s: %s: %v", where(path, data, "templates_dir", getenv), "templates_dir", err)
+		}
+	}
 	return &cfg, nil
 }
 
