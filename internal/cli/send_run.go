@@ -178,17 +178,24 @@ func (p *sendPlan) onResult(ctx context.Context, prog *progress, svc *bounces.Se
 // archive puts the sent issue in the list's public archive: the web
 // version, without personal links.
 func (p *sendPlan) archive(ctx context.Context, d *Deps) error {
-	page, err := p.job.renderer.WebPage(p.job.issue, renderList(p.job.list))
+	iss := p.job.issue
+	if iss.NoArchive {
+		return nil // archive: false
+	}
+	page, err := p.job.renderer.WebPage(iss, renderList(p.job.list))
 	if err != nil {
 		return err
 	}
-	iss := p.job.issue
+	content, err := p.job.renderer.Content(iss)
+	if err != nil {
+		return err
+	}
 	date := iss.Date
 	if date.IsZero() {
 		date = d.Now()
 	}
 	return p.job.db.SaveArchive(ctx, p.job.list.ID, store.ArchivedIssue{Slug: iss.Slug, Title: iss.Title, Summary: iss.Summary,
-		Date: date, HTML: page})
+		Date: date, HTML: page, Content: content})
 }
 
 // composer personalises the prepared message for each job.

@@ -394,3 +394,29 @@ func TestArchiveDatesIssueByFrontMatter(t *testing.T) {
 		t.Fatalf("archive: %+v %v", issues, err)
 	}
 }
+
+// TestArchiveKeepsContentAndHonoursArchiveFalse: the archive keeps the
+// issue's HTML for the feed, links absolute; an issue with archive: false
+// is sent and kept out.
+func TestArchiveKeepsContentAndHonoursArchiveFalse(t *testing.T) {
+	e, srv := newSendEnv(t, 1)
+	src, _ := os.ReadFile(filepath.Join(e.dir, "issues", "issue-06.md"))
+	e.write("issues/private.md", strings.Replace(string(src), "title:", "archive: false\ntitle:", 1))
+	e.mustRun("send", "issue-06", "--yes")
+	e.mustRun("send", "private", "--yes")
+	if n := srv.ByRecipient()["reader0000@example.org"]; n != 2 {
+		t.Fatalf("reader got %d issues, want 2", n)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(e.dir, "mailer.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	issues, _ := db.Archive(context.Background(), "bpf-updates")
+	if len(issues) != 1 || issues[0].Slug != "issue-06" {
+		t.Fatalf("archive: %+v", issues)
+	}
+	if c := issues[0].Content; !strings.Contains(c, `href="https://`) || strings.Contains(c, "<html") || strings.Contains(c, "/u/") {
+		t.Fatalf("archived content (want the issue's HTML, absolute links, no page, no personal link):\n%.400s", c)
+	}
+}

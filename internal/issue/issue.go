@@ -29,6 +29,7 @@ type Issue struct {
 	Summary    string    // preheader: summary, else preheader, else ogSummary
 	List       string    // the list it goes to; empty means the configured default
 	Draft      bool      // the sender refuses drafts
+	NoArchive  bool      // archive: false keeps it out of the public archive and feed
 	Path       string    // where the issue lives on the editor's own site, if anywhere
 	Categories []string
 	Tags       []string
@@ -46,6 +47,7 @@ type frontMatter struct {
 	OGSummary  string   `yaml:"ogSummary"`
 	List       string   `yaml:"list"`
 	Draft      bool     `yaml:"draft"`
+	Archive    *bool    `yaml:"archive"`
 	Path       string   `yaml:"path"`
 	Categories []string `yaml:"categories"`
 	Tags       []string `yaml:"tags"`
@@ -119,6 +121,7 @@ func Parse(name string, data []byte) (*Issue, error) {
 			return nil, fault.Errorf(fault.Invalid, "%s: %s must be one line", name, what)
 		}
 	}
+	iss.NoArchive = fm.Archive != nil && !*fm.Archive
 	if fm.Date != "" {
 		if iss.Date, err = parseDate(fm.Date); err != nil {
 			return nil, fault.Errorf(fault.Invalid, "%s: front matter: date: %v", name, err)

@@ -136,6 +136,16 @@ func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
 
 // WebPage renders the HTML version without personal links, for the archive
 // and for previews.
+// Content is the issue's HTML alone, sanitised, links absolute: what a
+// feed reader shows.
+func (r *Renderer) Content(iss *issue.Issue) (string, error) {
+	b, err := renderHTMLBody(r.md, r.policy, iss.Body, parse(r.md, iss.Body))
+	if err != nil {
+		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+	}
+	return string(b), nil
+}
+
 func (r *Renderer) WebPage(iss *issue.Issue, list List) (string, error) {
 	doc := parse(r.md, iss.Body)
 	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)

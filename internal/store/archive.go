@@ -17,23 +17,25 @@ type ArchivedIssue struct {
 	Summary string
 	// Date is the issue's: its front matter's date, else when its send
 	// finished. The archive is ordered by it.
-	Date time.Time
-	HTML string // only from ArchiveIssue
+	Date    time.Time
+	HTML    string // the web page; only from ArchiveIssue
+	Content string // the issue's HTML without the page, links absolute (for the feed)
 }
 
 // SaveArchive puts an issue in its list's archive, replacing an earlier
 // copy (a --force resend keeps one entry, with the newest text).
 func (db *DB) SaveArchive(ctx context.Context, listID int64, a ArchivedIssue) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO archive (list_id, slug, title, summary, sent_at, html) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (list_id, slug) DO UPDATE SET title = excluded.title, summary = excluded.summary, sent_at = excluded.sent_at, html = excluded.html`,
-		listID, a.Slug, a.Title, a.Summary, formatTime(a.Date), a.HTML)
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO archive (list_id, slug, title, summary, sent_at, html, content) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (list_id, slug) DO UPDATE SET title = excluded.title, summary = excluded.summary, sent_at = excluded.sent_at,
+		html = excluded.html, content = excluded.content`,
+		listID, a.Slug, a.Title, a.Summary, formatTime(a.Date), a.HTML, a.Content)
 	return db.wrap(err, "save archive")
 }
 
 // Archive lists a list's archived issues (all lists when list is empty),
-// newest first, without their HTML.
+// newest first, with their content but without their pages.
 func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at FROM archive a JOIN lists l ON l.id = a.list_id
+	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at, a.content FROM archive a JOIN lists l ON l.id = a.list_id
 		WHERE ?1 = '' OR l.name = ?1 ORDER BY a.sent_at DESC, a.id DESC`, list)
 	if err != nil {
 		return nil, db.wrap(err, "read archive")
@@ -43,7 +45,7 @@ func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error)
 	for rows.Next() {
 		var a ArchivedIssue
 		var at string
-		if err := rows.Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at); err != nil {
+		if err := rows.Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at, &a.Content); err != nil {
 			return nil, db.wrap(err, "read archive")
 		}
 		a.Date = parseTime(at)

@@ -85,11 +85,18 @@ type atomLink struct {
 }
 
 type atomEntry struct {
-	Title   string   `xml:"title"`
-	ID      string   `xml:"id"`
-	Updated string   `xml:"updated"`
-	Link    atomLink `xml:"link"`
-	Summary string   `xml:"summary,omitempty"`
+	Title   string       `xml:"title"`
+	ID      string       `xml:"id"`
+	Updated string       `xml:"updated"`
+	Link    atomLink     `xml:"link"`
+	Summary string       `xml:"summary,omitempty"`
+	Content *atomContent `xml:"content,omitempty"`
+}
+
+// atomContent is the whole issue, as escaped HTML (RFC 4287 type="html").
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
 }
 
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
@@ -113,6 +120,9 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Entries = append(f.Entries, atomEntry{Title: is.Title, ID: book.ArchiveURL(l.Name, is.Slug), Updated: u,
 			Link: atomLink{Href: book.ArchiveURL(l.Name, is.Slug), Rel: "alternate", Type: "text/html"}, Summary: is.Summary})
+		if is.Content != "" {
+			f.Entries[len(f.Entries)-1].Content = &atomContent{Type: "html", Body: is.Content}
+		}
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	w.Write([]byte(xml.Header))

@@ -339,7 +339,8 @@ func TestArchiveAndFeed(t *testing.T) {
 	}
 	ctx := context.Background()
 	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-05", Title: "BPF updates 05", Date: time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC), HTML: "<html><body>five</body></html>"})
-	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-06", Title: "BPF updates 06", Summary: "BPF and XDP", Date: time.Date(2017, 6, 8, 0, 0, 0, 0, time.UTC), HTML: "<html><body>six</body></html>"})
+	e.db.SaveArchive(ctx, e.list.ID, store.ArchivedIssue{Slug: "issue-06", Title: "BPF updates 06", Summary: "BPF and XDP", Date: time.Date(2017, 6, 8, 0, 0, 0, 0, time.UTC), HTML: "<html><body>six</body></html>",
+		Content: `<p>Six: <a href="https://lists.example.org/archive/bpf-updates/issue-06/img/v.png">v</a> &amp; more</p>`})
 	code, body, _ := e.do("GET", "/archive/", nil)
 	if code != 200 || strings.Index(body, "BPF updates 06") > strings.Index(body, "BPF updates 05") || strings.Index(body, "BPF updates 06") < 0 {
 		t.Fatalf("archive not newest first: %d\n%s", code, body)
@@ -354,8 +355,12 @@ func TestArchiveAndFeed(t *testing.T) {
 	var feed struct {
 		Title   string `xml:"title"`
 		Entries []struct {
-			Title string `xml:"title"`
-			ID    string `xml:"id"`
+			Title   string `xml:"title"`
+			ID      string `xml:"id"`
+			Content struct {
+				Type string `xml:"type,attr"`
+				Body string `xml:",chardata"`
+			} `xml:"content"`
 		} `xml:"entry"`
 	}
 	if err := xml.Unmarshal([]byte(body), &feed); err != nil {
@@ -363,6 +368,10 @@ func TestArchiveAndFeed(t *testing.T) {
 	}
 	if feed.Title != "BPF updates" || len(feed.Entries) != 2 || feed.Entries[0].ID != "https://lists.example.org/archive/bpf-updates/issue-06" {
 		t.Fatalf("feed %+v", feed)
+	}
+	// The whole issue, as HTML an Atom reader shows (RFC 4287 type="html").
+	if c := feed.Entries[0].Content; c.Type != "html" || !strings.HasPrefix(c.Body, `<p>Six: <a href="https://`) || !strings.Contains(c.Body, "&amp; more") {
+		t.Fatalf("feed content %+v", c)
 	}
 	if code, body, _ := e.do("GET", "/healthz", nil); code != 200 || body != "ok\n" {
 		t.Fatalf("healthz: %d %q", code, body)
