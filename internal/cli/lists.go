@@ -23,6 +23,7 @@ func newCmdLists(d *Deps) *cobra.Command {
 type ListSettingsFlags struct {
 	Title, Description, From, Policy, SubjectPrefix string
 	Owners                                          []string
+	Welcome                                         bool
 }
 
 func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
@@ -33,6 +34,7 @@ func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.Policy, "policy", "", "subscription policy: confirm (double opt-in), open or closed")
 	fl.StringVar(&f.SubjectPrefix, "subject-prefix", "", `text before every issue's Subject, e.g. "[bpf-updates] "`)
 	fl.StringSliceVar(&f.Owners, "owner", nil, "owner address (repeat or comma-separate); on edit, replaces the owners")
+	fl.BoolVar(&f.Welcome, "welcome", true, "send a welcome mail to new members and a goodbye to those who leave by mail (--welcome=false: none)")
 }
 
 func (f *ListSettingsFlags) settings(cmd *cobra.Command) store.ListSettings {
@@ -43,6 +45,9 @@ func (f *ListSettingsFlags) settings(cmd *cobra.Command) store.ListSettings {
 	}
 	if changed("description") {
 		s.Description = &f.Description
+	}
+	if changed("welcome") {
+		s.Welcome = &f.Welcome
 	}
 	if changed("from") {
 		s.From = &f.From

@@ -133,13 +133,16 @@ func (m *Mailer) SiteFrom() string {
 // Header is what differs between mailer's own mails.
 type Header struct {
 	From, To, Subject, ReplyTo, InReplyTo, References string
+	// List headers (RFC 2369, 2919, 8058), for mail about a membership.
+	ListID, ListUnsubscribeURL, ListUnsubscribeMailto, ListArchive string
 }
 
 // Compose builds a plain-text mail with the headers RFC 3834 asks of
 // automatic responses and our loop marker, so that no robot answers it
 // and no copy of mailer acts on it.
 func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
-	for _, v := range []string{h.From, h.To, h.Subject, h.ReplyTo, h.InReplyTo, h.References} {
+	for _, v := range []string{h.From, h.To, h.Subject, h.ReplyTo, h.InReplyTo, h.References, h.ListID,
+		h.ListUnsubscribeURL, h.ListUnsubscribeMailto, h.ListArchive} {
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, fault.Errorf(fault.Invalid, "line break in a header value")
 		}
@@ -162,6 +165,14 @@ func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
 	hdr("Reply-To", h.ReplyTo)
 	hdr("In-Reply-To", h.InReplyTo)
 	hdr("References", h.References)
+	hdr("List-Id", h.ListID)
+	if h.ListUnsubscribeURL != "" {
+		hdr("List-Unsubscribe", "<"+h.ListUnsubscribeURL+">, <mailto:"+h.ListUnsubscribeMailto+"?subject=unsubscribe>")
+		hdr("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
+	if h.ListArchive != "" {
+		hdr("List-Archive", "<"+h.ListArchive+">")
+	}
 	hdr("Auto-Submitted", "auto-replied")
 	hdr("X-Loop", m.o.Book.LoopMark())
 	hdr("MIME-Version", "1.0")

@@ -92,6 +92,7 @@ func (s *Service) Confirm(ctx context.Context, code string, ev store.Evidence) (
 		return e
 	})
 	if err == nil {
+		s.greet(ctx, conf)
 		return Confirmed{Confirmation: conf}, nil
 	}
 	if !errors.Is(err, store.ErrTokenUsed) || conf == nil {

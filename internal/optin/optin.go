@@ -20,10 +20,12 @@ import (
 	"mailer/internal/listaddr"
 	"mailer/internal/mailout"
 	"mailer/internal/store"
+	"mailer/internal/token"
 )
 
 // Store is what the workflow needs of the subscription store.
 type Store interface {
+	GetList(ctx context.Context, name string) (*store.List, error)
 	GetMember(ctx context.Context, list, addr string) (*store.Member, error)
 	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	PreviousStatus(ctx context.Context, list, addr string) (store.Status, error)
@@ -43,8 +45,14 @@ type Mailer interface {
 	ListFrom(l *store.List) string
 }
 
+// Tokens makes the signed unsubscribe tokens of the welcome's links.
+type Tokens interface {
+	Make(m token.Membership) string
+}
+
 // Options configure the workflow.
 type Options struct {
+	Tokens    Tokens        // nil: the welcome has no one-click link
 	TTL       time.Duration // how long a confirmation code works
 	Interval  time.Duration // least time between two confirmations to one address
 	Contact   string
@@ -55,10 +63,10 @@ type Options struct {
 
 // Service runs the workflow.
 type Service struct {
-	store   Store
-	mail    Mailer
-	o       Options
-	confirm *template.Template
+	store                     Store
+	mail                      Mailer
+	o                         Options
+	confirm, welcome, goodbye *template.Template
 }
 
 // New parses the confirmation template.
@@ -69,11 +77,15 @@ func New(s Store, m Mailer, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	t, err := template.ParseFS(o.Templates, "optin/confirm.txt")
-	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "template optin/confirm.txt: %v", err)
+	svc := &Service{store: s, mail: m, o: o}
+	for name, dst := range map[string]**template.Template{"confirm": &svc.confirm, "welcome": &svc.welcome, "goodbye": &svc.goodbye} {
+		t, err := template.ParseFS(o.Templates, "optin/"+name+".txt")
+		if err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt: %v", name, err)
+		}
+		*dst = t
 	}
-	return &Service{store: s, mail: m, o: o, confirm: t}, nil
+	return svc, nil
 }
 
 // Interval is the least time between two confirmations to one address.

@@ -70,6 +70,7 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 		if _, err := s.store.SetStatus(ctx, l.Name, a, store.Active, ev); err != nil {
 			return Outcome{}, err
 		}
+		s.greet(ctx, &store.Confirmation{ListName: l.Name, Address: a.String(), Action: "subscribe"})
 		return Outcome{Kind: SubscribedNow}, nil
 	}
 	if last, err := s.recent(ctx, l, a, "subscribe"); err != nil || !last.IsZero() {

@@ -58,6 +58,9 @@ type ListSettings struct {
 	Owners      *[]string
 	// SubjectPrefix goes before every issue's Subject, e.g. "[bpf-updates] ".
 	SubjectPrefix *string
+	// Welcome: new members get a welcome mail, and those who leave by mail
+	// command a goodbye.
+	Welcome *bool
 }
 
 // CreateList creates a list. Title defaults to the name.
@@ -66,15 +69,15 @@ func (db *DB) CreateList(ctx context.Context, name string, set ListSettings) (*L
 	if err != nil {
 		return nil, err
 	}
-	l := &List{Name: n, Title: n, Policy: PolicyConfirm}
+	l := &List{Name: n, Title: n, Policy: PolicyConfirm, Welcome: true}
 	if err := applySettings(l, set); err != nil {
 		return nil, err
 	}
 	now := db.now()
 	err = db.inTx(ctx, "create list "+n, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, now, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, welcome, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, now, now)
 		if err != nil {
 			return err
 		}
@@ -102,8 +105,8 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 		return nil, err
 	}
 	err = db.inTx(ctx, "update list "+l.Name, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, subject_prefix = ?, updated_at = ?
-			WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, db.now(), l.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, subject_prefix = ?,
+			welcome = ?, updated_at = ? WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, db.now(), l.ID)
 		if err != nil || set.Owners == nil {
 			return err
 		}
@@ -119,6 +122,9 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 }
 
 func applySettings(l *List, set ListSettings) error {
+	if set.Welcome != nil {
+		l.Welcome = *set.Welcome
+	}
 	if set.Title != nil {
 		if err := checkText("title", *set.Title, 200); err != nil {
 			return err
@@ -191,12 +197,12 @@ func setOwners(ctx context.Context, tx *sql.Tx, listID int64, owners []string) e
 	return nil
 }
 
-const listColumns = `id, name, title, description, from_address, from_name, policy, subject_prefix, created_at, updated_at`
+const listColumns = `id, name, title, description, from_address, from_name, policy, subject_prefix, welcome, created_at, updated_at`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
 	var created, updated string
-	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &l.SubjectPrefix, &created, &updated); err != nil {
+	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &l.SubjectPrefix, &l.Welcome, &created, &updated); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.UpdatedAt = parseTime(created), parseTime(updated)

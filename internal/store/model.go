@@ -97,6 +97,7 @@ type List struct {
 	Policy      Policy `json:"policy"`
 	// SubjectPrefix goes before every issue's Subject.
 	SubjectPrefix string    `json:"subject_prefix"`
+	Welcome       bool      `json:"welcome"` // welcome and goodbye mails
 	Owners        []string  `json:"owners"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`

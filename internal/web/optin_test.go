@@ -135,3 +135,20 @@ func TestFormCleansTheAddress(t *testing.T) {
 		t.Fatalf("%d members after a BOM-prefixed copy of an address", n)
 	}
 }
+
+// TestOneClickIsSilent: RFC 8058 asks for no mail after a one-click
+// unsubscribe; the page's unsubscribe sends none either.
+func TestOneClickIsSilent(t *testing.T) {
+	e := newEnv(t)
+	tok := e.member("ann@example.org", store.Active)
+	tok2 := e.member("bo@example.org", store.Active)
+	if code, _, _ := e.do("POST", "/u/"+tok, strings.NewReader("List-Unsubscribe=One-Click"), "Content-Type", form); code != 200 {
+		t.Fatalf("one-click: %d", code)
+	}
+	if code, _, _ := e.do("POST", "/u/"+tok2, nil); code != 200 {
+		t.Fatalf("page: %d", code)
+	}
+	if e.status("ann@example.org") != store.Unsubscribed || e.status("bo@example.org") != store.Unsubscribed || len(e.srv.Messages()) != 0 {
+		t.Fatalf("statuses %q %q, %d mails sent", e.status("ann@example.org"), e.status("bo@example.org"), len(e.srv.Messages()))
+	}
+}
