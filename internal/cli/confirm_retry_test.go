@@ -47,7 +47,9 @@ func TestReceiveWithMailDown(t *testing.T) {
 	// retry finds the work done.
 	answer := "From: zoe@example.com\r\nTo: " + replyTo + "\r\nSubject: Re: Confirm\r\nMessage-ID: <r2@example.com>\r\n\r\nyes\r\n"
 	confirm := []string{"ORIGINAL_RECIPIENT=" + replyTo, "SENDER=zoe@example.com"}
-	srv.Fail("zoe@example.com", smtptest.Fault{Stage: "RCPT", Code: 421, Times: 1})
+	// Refused twice: the welcome (a courtesy, logged and dropped) and the
+	// answer (which makes the MTA try again).
+	srv.Fail("zoe@example.com", smtptest.Fault{Stage: "RCPT", Code: 421, Times: 2})
 	if code, out := pipe(t, bin, env, answer, confirm...); code != 75 {
 		t.Fatalf("answer refused: exit %d, want 75: %s", code, out)
 	}
