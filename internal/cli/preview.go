@@ -141,11 +141,11 @@ func previewRender(ctx context.Context, opts *PreviewOptions) (*rendered, error)
 		return nil, err
 	}
 	defer job.close()
-	rd, err := job.render()
+	rd, err := job.Render()
 	if err != nil {
 		return nil, err
 	}
-	rcpt, _, err := job.recipientFor(ctx, opts.To)
+	rcpt, _, err := job.RecipientFor(ctx, opts.To)
 	if err != nil {
 		return nil, err
 	}
@@ -154,12 +154,12 @@ func previewRender(ctx context.Context, opts *PreviewOptions) (*rendered, error)
 	if err != nil {
 		return nil, err
 	}
-	from := job.list.FromAddress
-	if job.list.FromName != "" {
-		from = job.list.FromName + " <" + from + ">"
+	from := job.List.FromAddress
+	if job.List.FromName != "" {
+		from = job.List.FromName + " <" + from + ">"
 	}
 	return &rendered{
-		page: previewPage{Subject: rd.Subject, From: from, To: rcpt.Address, List: job.list.Name, Source: job.issue.Source, Text: t},
+		page: previewPage{Subject: rd.Subject, From: from, To: rcpt.Address, List: job.List.Name, Source: job.Issue.Source, Text: t},
 		html: h, eml: eml,
 	}, nil
 }

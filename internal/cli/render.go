@@ -63,16 +63,16 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 		return err
 	}
 	defer job.close()
-	rd, err := job.render()
+	rd, err := job.Render()
 	if err != nil {
 		return err
 	}
-	rcpt, member, err := job.recipientFor(ctx, opts.To)
+	rcpt, member, err := job.RecipientFor(ctx, opts.To)
 	if err != nil {
 		return err
 	}
 	if !member {
-		fmt.Fprintf(d.ErrOut, "note: %s is not a member of %s; the unsubscribe link in this copy does not work\n", rcpt.Address, job.list.Name)
+		fmt.Fprintf(d.ErrOut, "note: %s is not a member of %s; the unsubscribe link in this copy does not work\n", rcpt.Address, job.List.Name)
 	}
 	var out []byte
 	switch opts.Format {

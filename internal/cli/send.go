@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -12,10 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/delivery"
 	"mailer/internal/fault"
-	"mailer/internal/render"
-	"mailer/internal/store"
+	"mailer/internal/sending"
 )
 
 // SendOptions are the inputs of `mailer send`.
@@ -87,28 +83,6 @@ messages, --force starts a new send to everyone.`,
 	return cmd
 }
 
-// withDeps is opts with other deps.
-func withDeps(opts *SendOptions, d *Deps) *SendOptions {
-	o := *opts
-	o.Deps = d
-	return &o
-}
-
-// sendPlan is what a send will do, for the confirmation and the run.
-type sendPlan struct {
-	job         *issueJob
-	rendered    *render.Rendered
-	hash        string
-	existing    *store.Send // the send to resume, if any
-	recipients  int
-	rate        float64
-	burst       int
-	concurrency int
-	transport   delivery.Transport
-	via         string
-	jsonOut     io.Writer // --json: where the summary goes
-}
-
 func sendRun(ctx context.Context, opts *SendOptions) error {
 	d := opts.Deps
 	var jsonOut io.Writer
@@ -118,7 +92,6 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		quiet := *d
 		quiet.Out, jsonOut = d.ErrOut, d.Out
 		d = &quiet
-		opts = withDeps(opts, d)
 	}
 	job, err := openIssue(ctx, d, opts.Issue, opts.List)
 	if err != nil {
@@ -126,110 +99,41 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	}
 	defer job.close()
 	// A draft is for test copies: only a send to the list is refused.
-	if job.issue.Draft && len(opts.Test) == 0 {
-		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.issue.Source)
+	if job.Issue.Draft && len(opts.Test) == 0 {
+		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.Issue.Source)
 	}
-	rd, err := job.render()
+	tr, via, err := newTransport(job.Config)
 	if err != nil {
 		return err
 	}
-	p := &sendPlan{job: job, rendered: rd, hash: contentHash(rd), rate: job.cfg.Rate.PerSecond, burst: job.cfg.Rate.Burst, jsonOut: jsonOut,
-		concurrency: job.cfg.Concurrency}
-	if opts.Rate >= 0 {
-		p.rate, p.burst = opts.Rate, max(1, int(opts.Rate))
-	}
-	if opts.Concurrency > 0 {
-		p.concurrency = opts.Concurrency
-	}
-	if p.transport, p.via, err = newTransport(job.cfg); err != nil {
+	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed,
+		Transport: tr, Via: via}
+	p, err := job.NewPlan(ctx, po)
+	if err != nil {
 		return err
 	}
 	if len(opts.Test) > 0 {
 		return sendTests(ctx, d, p, opts.Test)
 	}
-	if err := p.findExisting(ctx, opts); err != nil {
+	if err := p.FindExisting(ctx, po); err != nil {
 		return err
 	}
-	fmt.Fprintln(d.Out, p.describe())
+	fmt.Fprintln(d.Out, p.Describe())
 	if opts.DryRun {
 		fmt.Fprintln(d.Out, "Dry run: nothing was sent.")
 		return nil
 	}
-	if p.recipients == 0 {
-		fmt.Fprintf(d.Out, "Nothing to send: %s has no active members.\n", job.list.Name)
+	if p.Recipients == 0 {
+		fmt.Fprintf(d.Out, "Nothing to send: %s has no active members.\n", job.List.Name)
 		return nil
 	}
 	if err := confirm(d, opts.Yes); err != nil {
 		return err
 	}
-	if err := preflight(ctx, p.transport, time.Duration(job.cfg.SMTP.ConnectTimeout)); err != nil {
+	if err := preflight(ctx, p.Transport, time.Duration(job.Config.SMTP.ConnectTimeout)); err != nil {
 		return err
 	}
-	return p.deliver(ctx, d, opts)
-}
-
-// contentHash identifies the rendered issue, so that resuming a send with
-// an edited issue is noticed.
-func contentHash(rd *render.Rendered) string {
-	h := sha256.New()
-	for _, s := range []string{rd.Subject, rd.Text, rd.HTML} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// findExisting decides between a new send and resuming the last one.
-func (p *sendPlan) findExisting(ctx context.Context, opts *SendOptions) error {
-	db, l, slug := p.job.db, p.job.list, p.job.issue.Slug
-	last, err := db.LatestSend(ctx, slug, l.ID)
-	if fault.CodeOf(err) == fault.NotFound || (err == nil && opts.Force && last.State == "done") {
-		p.recipients = l.Counts[store.Active]
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case last.State == "done" && opts.ResendFailed:
-		if last.Counts.Failed == 0 {
-			return fault.Errorf(fault.Conflict, "%s went to %s on %s with no failures: nothing to resend", slug, l.Name, when(*last.FinishedAt))
-		}
-	case last.State == "done":
-		return fault.Errorf(fault.Conflict, "%s went to %s on %s: %s sent, %s failed (--resend-failed retries the failed ones, --force sends to everyone again)",
-			slug, l.Name, when(*last.FinishedAt), thousands(last.Counts.Sent), thousands(last.Counts.Failed))
-	case last.ContentHash != p.hash && !opts.Force:
-		return fault.Errorf(fault.Conflict, "%s changed since its send to %s started on %s (%s of %s sent): resuming would send the new text to the rest. "+
-			"Undo the change, or resume with the new text using --force", slug, l.Name, when(last.CreatedAt), thousands(last.Counts.Sent), thousands(last.Total))
-	}
-	p.existing = last
-	p.recipients = last.Counts.Pending()
-	if opts.ResendFailed {
-		p.recipients = last.Counts.Failed
-	}
-	return nil
-}
-
-func (p *sendPlan) describe() string {
-	l, iss := p.job.list, p.job.issue
-	var b strings.Builder
-	if p.existing != nil {
-		fmt.Fprintf(&b, "Resuming send #%d of %q (%s) to %s: %s of %s messages left to deliver.\n",
-			p.existing.ID, iss.Title, iss.Slug, l.Name, thousands(p.recipients), thousands(p.existing.Total))
-	} else {
-		fmt.Fprintf(&b, "About to send %q (%s) to %s (%s): %s active members.\n", iss.Title, iss.Slug, l.Name, l.Title, thousands(p.recipients))
-	}
-	fmt.Fprintf(&b, "Subject: %s\nFrom: %s <%s>\nVia: %s, %d connection(s)", p.rendered.Subject, l.FromName, l.FromAddress, p.via, p.concurrency)
-	if p.rate > 0 {
-		est := time.Duration(float64(p.recipients) / p.rate * float64(time.Second)).Round(time.Second)
-		fmt.Fprintf(&b, ", at most %g messages/s: about %s", p.rate, est)
-	} else {
-		b.WriteString(", no rate limit")
-	}
-	if c := p.job.cfg.Rate; c.PerHour > 0 || c.PerDay > 0 {
-		fmt.Fprintf(&b, " (caps: %d/hour, %d/day; 0 is none)", c.PerHour, c.PerDay)
-	}
-	return b.String()
+	return deliver(ctx, d, p, opts, jsonOut)
 }
 
 // confirm asks the person at the terminal, or insists on --yes.

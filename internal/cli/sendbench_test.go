@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mailer/internal/sending"
 	"mailer/internal/store"
 )
 
@@ -52,7 +53,7 @@ func BenchmarkSendVsSmtpSource(b *testing.B) {
 				out := e.mustRun("send", "issue-06", "--yes", "--concurrency", strconv.Itoa(c), "--rate", "0")
 				mailerRate := float64(n) / time.Since(start).Seconds()
 				b.StopTimer()
-				if !strings.Contains(out, fmt.Sprintf("%s sent, 0 failed", thousands(n))) {
+				if !strings.Contains(out, fmt.Sprintf("%s sent, 0 failed", sending.Thousands(n))) {
 					b.Fatalf("send did not deliver all:\n%s", out)
 				}
 				sourceRate := smtpSource(b, port, c, n, size)
@@ -120,7 +121,7 @@ func BenchmarkMillionRecipientSend(b *testing.B) {
 		total := time.Since(start)
 		b.StopTimer()
 		rss := float64(<-peak) / 1024 // KiB to MiB
-		if !strings.Contains(out.String(), thousands(n)+" sent, 0 failed") {
+		if !strings.Contains(out.String(), sending.Thousands(n)+" sent, 0 failed") {
 			b.Fatalf("not all sent:\n%s", out.String())
 		}
 		snapshot := snapshotTime(b, e)

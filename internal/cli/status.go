@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/sending"
 	"mailer/internal/store"
 )
 
@@ -80,7 +81,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		c := s.Counts
 		fmt.Fprintf(d.Out, "#%d %s to %s, started %s, %s\n", s.ID, s.Issue, s.ListName, when(s.CreatedAt), state)
 		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight\n",
-			thousands(c.Sent), thousands(s.Total), thousands(c.Failed), thousands(c.Skipped), thousands(c.Deferred), thousands(c.Queued), thousands(c.Sending))
+			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending))
 		for _, p := range s.Problems {
 			fmt.Fprintf(d.Out, "  %s %s after %d attempt(s), %s: %s\n", p.State, p.Address, p.Attempts, when(p.At), p.Reply)
 		}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
@@ -55,12 +53,4 @@ func preflight(ctx context.Context, t delivery.Transport, timeout time.Duration)
 		return fault.Wrap(fault.Unavailable, err, "%v", err)
 	}
 	return s.Close()
-}
-
-// limiter is the shared token bucket; nil when the rate is off.
-func limiter(perSecond float64, burst int) *rate.Limiter {
-	if perSecond <= 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
 }

@@ -1,0 +1,282 @@
+package sending
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"mailer/internal/address"
+	"mailer/internal/config"
+	"mailer/internal/delivery"
+	"mailer/internal/fault"
+	"mailer/internal/render"
+	"mailer/internal/store"
+	"mailer/internal/token"
+)
+
+// Progress is told what a run does. The terminal's bar and the daemon's
+// log lines implement it.
+type Progress interface {
+	// Begin is called once the queue is known, with its counts.
+	Begin(c delivery.Counts)
+	Result(j delivery.Job, r delivery.Result)
+	Pause(until time.Time) // the hourly or daily cap holds sending back
+	Wait(next time.Time)   // only deferred messages are left
+	Say(line string)       // a line for the person or the log
+	End()
+}
+
+// Refusals counts a permanent refusal while sending as a hard bounce (the
+// bounce service).
+type Refusals interface {
+	Refusal(ctx context.Context, list, addr, reply string) (store.BounceUpdate, error)
+}
+
+// RunOptions are what a run needs besides the plan.
+type RunOptions struct {
+	Progress     Progress
+	Refusals     Refusals
+	ResendFailed bool
+	Now          func() time.Time
+}
+
+// Outcome is what a run ended with.
+type Outcome struct {
+	Send     int64
+	Counts   delivery.Counts
+	Finished bool // nothing left to deliver; archived
+}
+
+// leaseFor is how long a lease lasts without renewal: a crashed process's
+// lease lapses this long after its last renewal.
+const leaseFor = 30 * time.Second
+
+// Run starts the send or resumes it, holds its lease while it delivers,
+// and finishes and archives it when nothing is left. A run that stops with
+// messages left (cancelled, deferred past the wait, the lease lost) says so
+// in its error, a fault.Unavailable: running again resumes.
+func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
+	db := p.Job.DB
+	owner := LeaseOwner()
+	send, err := p.start(ctx, o, owner)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
+
+	// The helper below stops with the run, and Run waits for it, so
+	// nothing writes or touches the database after it returns.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	var helpers sync.WaitGroup
+	defer func() { cancelRun(); helpers.Wait() }()
+	leaseLost := make(chan error, 1)
+	helpers.Add(1)
+	go func() { defer helpers.Done(); renewLease(runCtx, db, send.ID, owner, o.Now, leaseLost, cancelRun) }()
+
+	sender, err := p.sender(ctx, send, o)
+	if err != nil {
+		return Outcome{}, err
+	}
+	runErr := sender.Run(runCtx)
+	o.Progress.End()
+	select {
+	case err := <-leaseLost:
+		runErr = err
+	default:
+	}
+	final, err := db.Queue(send.ID).Counts(context.WithoutCancel(ctx))
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Send: send.ID, Counts: final}
+	if runErr == nil && final.Pending() == 0 {
+		if err := db.FinishSend(context.WithoutCancel(ctx), send.ID); err != nil {
+			return out, err
+		}
+		out.Finished = true
+		return out, p.archive(context.WithoutCancel(ctx), o.Now)
+	}
+	resume := "mailer send " + p.Job.Issue.Slug
+	if ctx.Err() != nil {
+		return out, fault.Errorf(fault.Unavailable, "stopped; everything sent so far is recorded. Resume with: %s", resume)
+	}
+	if runErr == nil {
+		runErr = errors.New("the send ended with messages left")
+	}
+	return out, fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
+}
+
+// start creates the send, or takes the lease of the one to resume and
+// recovers the rows a killed run left in flight.
+func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Send, error) {
+	db, cfg, l := p.Job.DB, p.Job.Config, p.Job.List
+	if p.Existing == nil {
+		nonce := make([]byte, 8)
+		rand.Read(nonce)
+		send, err := db.StartSend(ctx, store.NewSend{Issue: p.Job.Issue.Slug, ListID: l.ID, Subject: p.Rendered.Subject,
+			ContentHash: p.Hash, MsgIDNonce: p.Job.Issue.Slug + "." + hex.EncodeToString(nonce), MsgIDDomain: string(cfg.ListHost),
+			LeaseOwner: owner, LeaseUntil: o.Now().Add(leaseFor)})
+		if err == nil {
+			o.Progress.Say(fmt.Sprintf("Queued %s messages (send #%d).", Thousands(send.Total), send.ID))
+		}
+		return send, err
+	}
+	send := p.Existing
+	if err := db.TakeLease(ctx, send.ID, owner, o.Now().Add(leaseFor), HolderIsGone); err != nil {
+		return nil, err
+	}
+	n, err := db.RecoverInFlight(ctx, send.ID, cfg.Send.InFlight == config.InFlightResend)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		fate := "sending them again"
+		if cfg.Send.InFlight == config.InFlightSkip {
+			fate = "not sending them again"
+		}
+		o.Progress.Say(fmt.Sprintf("%d message(s) were being sent when the last run stopped: %s (send.in_flight = %q).", n, fate, cfg.Send.InFlight))
+	}
+	if o.ResendFailed {
+		if _, err := db.RequeueFailed(ctx, send.ID); err != nil {
+			return nil, err
+		}
+	}
+	return send, nil
+}
+
+// sender sets up the delivery of send's queue.
+func (p *Plan) sender(ctx context.Context, send *store.Send, o RunOptions) (*delivery.Sender, error) {
+	db, cfg := p.Job.DB, p.Job.Config
+	var caps *delivery.Caps
+	if cfg.Rate.PerHour > 0 || cfg.Rate.PerDay > 0 {
+		recent, err := db.SentSince(ctx, o.Now().Add(-24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		caps = delivery.NewCaps(cfg.Rate.PerHour, cfg.Rate.PerDay, recent)
+	}
+	counts, _ := db.Queue(send.ID).Counts(ctx)
+	o.Progress.Begin(counts)
+	return delivery.New(db.Queue(send.ID), p.Transport, p.composer(), delivery.Options{
+		Concurrency: p.Concurrency, Limiter: Limiter(p.Rate, p.Burst), Caps: caps,
+		// Prefetched jobs that never reached the server are "sending" after a
+		// crash too: fine when those are resent, wrong when they are skipped.
+		Prefetch: cfg.Send.InFlight == config.InFlightResend,
+		Retry:    cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
+		DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout), Now: o.Now,
+		OnResult: p.onResult(ctx, o), OnPause: o.Progress.Pause, OnWait: o.Progress.Wait,
+	}), nil
+}
+
+// onResult reports each result and counts a permanent refusal (5xx) as a
+// hard bounce against the member, as a bounce message would.
+func (p *Plan) onResult(ctx context.Context, o RunOptions) func(delivery.Job, delivery.Result) {
+	list := p.Job.List.Name
+	return func(j delivery.Job, r delivery.Result) {
+		o.Progress.Result(j, r)
+		if r.Outcome != delivery.Failed || !r.Permanent || o.Refusals == nil {
+			return
+		}
+		up, err := o.Refusals.Refusal(context.WithoutCancel(ctx), list, j.Address, r.Reply)
+		if err != nil {
+			o.Progress.Say(fmt.Sprintf("could not count the bounce of %s: %v", j.Address, err))
+		} else if up.Disabled {
+			o.Progress.Say(fmt.Sprintf("%s bounced too often: no more mail to it on %s", j.Address, list))
+		}
+	}
+}
+
+// archive puts the sent issue in the list's public archive: the web
+// version, without personal links, and its content for the feed.
+func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
+	iss := p.Job.Issue
+	if iss.NoArchive {
+		return nil // archive: false
+	}
+	page, err := p.Job.Renderer.WebPage(iss, RenderList(p.Job.List))
+	if err != nil {
+		return err
+	}
+	content, err := p.Job.Renderer.Content(iss)
+	if err != nil {
+		return err
+	}
+	date := iss.Date
+	if date.IsZero() {
+		date = now()
+	}
+	return p.Job.DB.SaveArchive(ctx, p.Job.List.ID, store.ArchivedIssue{Slug: iss.Slug, Title: iss.Title, Summary: iss.Summary,
+		Date: date, HTML: page, Content: content})
+}
+
+// composer personalises the prepared message for each job.
+func (p *Plan) composer() delivery.Composer {
+	list, book := p.Job.List, p.Job.Config.Book()
+	signer, msg := p.Job.Signer, p.Rendered.Message
+	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
+		tok := signer.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
+		// The address goes out with its domain in A-labels (RFC 5890), so
+		// that headers and envelope work where SMTPUTF8 is not offered.
+		out, err := msg.Personalise(buf, render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID})
+		return out, book.VERP(list.Name, j.Address), err
+	}
+}
+
+// renewLease keeps the lease while the send runs; losing it (another
+// process took over) stops this one.
+func renewLease(ctx context.Context, db *store.DB, sendID int64, owner string, now func() time.Time, lost chan<- error, stop func()) {
+	t := time.NewTicker(leaseFor / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := db.RenewLease(ctx, sendID, owner, now().Add(leaseFor)); err != nil && fault.CodeOf(err) == fault.Conflict {
+				lost <- err
+				stop()
+				return
+			}
+		}
+	}
+}
+
+// LeaseOwner names this process: host, pid and a random tag.
+func LeaseOwner() string {
+	host, _ := os.Hostname()
+	tag := make([]byte, 3)
+	rand.Read(tag)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(tag))
+}
+
+// HolderIsGone reports that a lease holder on this host is no longer
+// running, so its lease need not be waited out.
+func HolderIsGone(holder string) bool {
+	parts := strings.Split(holder, ":")
+	host, _ := os.Hostname()
+	if len(parts) != 3 || parts[0] != host {
+		return false
+	}
+	var pid int
+	if _, err := fmt.Sscan(parts[1], &pid); err != nil || pid <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// Limiter is the shared token bucket; nil when the rate is off.
+func Limiter(perSecond float64, burst int) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
+}
