@@ -106,6 +106,9 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 		return out, p.archive(context.WithoutCancel(ctx), o.Now)
 	}
 	resume := "mailer send " + p.Job.Issue.Slug
+	if paused, _ := db.Paused(context.WithoutCancel(ctx), send.ID); paused {
+		return out, fault.Errorf(fault.Unavailable, "send #%d is paused; nothing was lost. It goes on after: mailer sends resume %d", send.ID, send.ID)
+	}
 	if ctx.Err() != nil {
 		return out, fault.Errorf(fault.Unavailable, "stopped; everything sent so far is recorded. Resume with: %s", resume)
 	}

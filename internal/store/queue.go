@@ -21,7 +21,14 @@ type SendQueue struct {
 	ahead    []delivery.Job // queued rows read ahead, in id order
 	cursor   int64          // highest id read ahead
 	deferred int            // deferred rows; -1 until counted
+
+	paused   bool      // the send is paused: claim nothing
+	pausedAt time.Time // when paused was last read
 }
+
+// pausedEvery is how often a running send looks whether it was paused:
+// often enough for a person, rarely enough to cost nothing per message.
+const pausedEvery = time.Second
 
 // readAhead is how many queued rows one read brings in.
 const readAhead = 512
@@ -49,6 +56,19 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 			return nil, err
 		}
 		q.deferred = c.Deferred
+	}
+	if want > 0 && time.Since(q.pausedAt) >= pausedEvery {
+		p, err := q.db.Paused(ctx, q.sendID)
+		if err != nil {
+			return nil, err
+		}
+		q.paused, q.pausedAt = p, time.Now()
+	}
+	if q.paused {
+		want = 0
+		if len(results) == 0 {
+			return nil, nil
+		}
 	}
 	var jobs []delivery.Job
 	deferred, ahead, cursor := q.deferred, q.ahead, q.cursor
@@ -234,6 +254,11 @@ const recordResult = `UPDATE deliveries SET state = ?1, last_reply = ?2, permane
 // NextDue reports when the earliest deferred job is due, and whether any
 // job is queued or deferred.
 func (q *SendQueue) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if p, err := q.db.Paused(ctx, q.sendID); err != nil || p {
+		// A paused send has nothing due: its run ends, and so does waiting.
+		q.paused, q.pausedAt = p, time.Now()
+		return time.Time{}, false, err
+	}
 	var queued int
 	var next sql.NullString
 	err := q.db.sql.QueryRowContext(ctx, `SELECT

@@ -25,6 +25,7 @@ type Send struct {
 	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
 	LeaseOwner  string          `json:"lease_owner,omitempty"`
 	LeaseUntil  time.Time       `json:"-"`
+	Paused      bool            `json:"paused"`
 	Counts      delivery.Counts `json:"counts"`
 }
 
@@ -72,14 +73,14 @@ func (db *DB) StartSend(ctx context.Context, ns NewSend) (*Send, error) {
 	return db.GetSend(ctx, id)
 }
 
-const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until`
+const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until, s.paused`
 
 func (db *DB) scanSend(ctx context.Context, row interface{ Scan(...any) error }) (*Send, error) {
 	var s Send
 	var created, leaseUntil string
 	var finished sql.NullString
 	if err := row.Scan(&s.ID, &s.Issue, &s.ListID, &s.ListName, &s.Subject, &s.ContentHash, &s.MsgIDNonce, &s.State, &s.Total,
-		&created, &finished, &s.LeaseOwner, &leaseUntil); err != nil {
+		&created, &finished, &s.LeaseOwner, &leaseUntil, &s.Paused); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.FinishedAt, s.LeaseUntil = parseTime(created), parseNullTime(finished), parseTime(leaseUntil)

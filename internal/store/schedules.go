@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"mailer/internal/fault"
+)
+
+// Schedule is an issue to send to a list at a time.
+type Schedule struct {
+	ID          int64     `json:"id"`
+	Issue       string    `json:"issue"`
+	ListID      int64     `json:"-"`
+	ListName    string    `json:"list"`
+	ContentHash string    `json:"content_hash"`
+	DueAt       time.Time `json:"due_at"`
+	State       string    `json:"state"` // scheduled | started | cancelled | refused
+	SendID      int64     `json:"send,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// ScheduleSend stores a schedule. A schedule of the same issue to the same
+// list that has not started is replaced: scheduling again is how an edited
+// issue is accepted.
+func (db *DB) ScheduleSend(ctx context.Context, s Schedule) (*Schedule, error) {
+	var id int64
+	err := db.inTx(ctx, "schedule "+s.Issue, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET state = 'cancelled', reason = 'scheduled again', updated_at = ?
+			WHERE issue = ? AND list_id = ? AND state = 'scheduled'`, db.now(), s.Issue, s.ListID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (issue, list_id, content_hash, due_at, state, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'scheduled', ?, ?)`, s.Issue, s.ListID, s.ContentHash, formatTime(s.DueAt), db.now(), db.now())
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, db.wrap(err, "schedule "+s.Issue)
+	}
+	return db.GetSchedule(ctx, id)
+}
+
+const scheduleColumns = `s.id, s.issue, s.list_id, l.name, s.content_hash, s.due_at, s.state, coalesce(s.send_id, 0), s.reason, s.created_at`
+
+func scanSchedule(row interface{ Scan(...any) error }) (*Schedule, error) {
+	var s Schedule
+	var due, created string
+	if err := row.Scan(&s.ID, &s.Issue, &s.ListID, &s.ListName, &s.ContentHash, &due, &s.State, &s.SendID, &s.Reason, &created); err != nil {
+		return nil, err
+	}
+	s.DueAt, s.CreatedAt = parseTime(due), parseTime(created)
+	return &s, nil
+}
+
+// GetSchedule returns one schedule.
+func (db *DB) GetSchedule(ctx context.Context, id int64) (*Schedule, error) {
+	s, err := scanSchedule(db.sql.QueryRowContext(ctx, `SELECT `+scheduleColumns+` FROM schedules s JOIN lists l ON l.id = s.list_id WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no scheduled send #%d", id)
+	}
+	return s, db.wrap(err, "read schedule")
+}
+
+// Schedules lists the schedules that have not started, soonest first, or
+// with all set every one, newest first.
+func (db *DB) Schedules(ctx context.Context, all bool) ([]*Schedule, error) {
+	q := `SELECT ` + scheduleColumns + ` FROM schedules s JOIN lists l ON l.id = s.list_id WHERE s.state = 'scheduled' ORDER BY s.due_at`
+	if all {
+		q = `SELECT ` + scheduleColumns + ` FROM schedules s JOIN lists l ON l.id = s.list_id ORDER BY s.id DESC`
+	}
+	return db.schedules(ctx, q)
+}
+
+// DueSchedules are the schedules whose time has come.
+func (db *DB) DueSchedules(ctx context.Context, now time.Time) ([]*Schedule, error) {
+	return db.schedules(ctx, `SELECT `+scheduleColumns+` FROM schedules s JOIN lists l ON l.id = s.list_id
+		WHERE s.state = 'scheduled' AND s.due_at <= ? ORDER BY s.due_at`, formatTime(now))
+}
+
+func (db *DB) schedules(ctx context.Context, q string, args ...any) ([]*Schedule, error) {
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "read schedules")
+	}
+	defer rows.Close()
+	var out []*Schedule
+	for rows.Next() {
+		s, err := scanSchedule(rows)
+		if err != nil {
+			return nil, db.wrap(err, "read schedules")
+		}
+		out = append(out, s)
+	}
+	return out, db.wrap(rows.Err(), "read schedules")
+}
+
+// EndSchedule moves a schedule that has not started on: to started (with
+// its send), cancelled or refused (with the reason). Only one process wins
+// a due schedule: the move is conditional on it still being scheduled.
+func (db *DB) EndSchedule(ctx context.Context, id int64, state string, sendID int64, reason string) error {
+	var send any
+	if sendID > 0 {
+		send = sendID
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE schedules SET state = ?, send_id = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'scheduled'`,
+		state, send, reason, db.now(), id)
+	if err != nil {
+		return db.wrap(err, "update schedule")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.Conflict, "scheduled send #%d has already started or ended", id)
+	}
+	return nil
+}
+
+// SetPaused pauses or resumes a send. A paused send claims nothing: a
+// terminal `mailer send` on it stops after the messages in flight, and
+// the daemon leaves it alone.
+func (db *DB) SetPaused(ctx context.Context, sendID int64, paused bool) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE sends SET paused = ? WHERE id = ? AND state = 'sending'`, paused, sendID)
+	if err != nil {
+		return db.wrap(err, "pause send")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.Conflict, "send #%d is not running (finished, or no such send)", sendID)
+	}
+	return nil
+}
+
+// CancelSend stops a send for good: what is left is skipped, with the
+// reason, and the send is finished.
+func (db *DB) CancelSend(ctx context.Context, sendID int64, reason string) (int, error) {
+	var n int64
+	err := db.inTx(ctx, "cancel send", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'skipped', last_reply = ?, updated_at = ?
+			WHERE send_id = ? AND state IN ('queued', 'deferred')`, "skipped: "+reason, db.now(), sendID)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		res, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'done', finished_at = ?, paused = 0 WHERE id = ? AND state = 'sending'`, db.now(), sendID)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return fault.Errorf(fault.Conflict, "send #%d is not running (finished, or no such send)", sendID)
+		}
+		return nil
+	})
+	return int(n), err
+}
+
+// ResumableSends are the sends the daemon should deliver: not finished,
+// not paused, with queued messages, messages left in flight, or deferred
+// ones that are due. Whether another process holds one is for its lease
+// to say (TakeLease).
+func (db *DB) ResumableSends(ctx context.Context, now time.Time) ([]*Send, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM sends s WHERE s.state = 'sending' AND s.paused = 0
+		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND (d.state IN ('queued', 'sending')
+			OR d.state = 'deferred' AND d.next_attempt_at <= ?1)) ORDER BY s.id`, formatTime(now))
+	if err != nil {
+		return nil, db.wrap(err, "read sends")
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, db.wrap(err, "read sends")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []*Send
+	for _, id := range ids {
+		s, err := db.GetSend(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Paused says whether a send is paused.
+func (db *DB) Paused(ctx context.Context, sendID int64) (bool, error) {
+	var p bool
+	err := db.sql.QueryRowContext(ctx, `SELECT paused FROM sends WHERE id = ?`, sendID).Scan(&p)
+	return p, db.wrap(err, "read send")
+}
