@@ -166,7 +166,7 @@ func startServeAll(t *testing.T, e *testEnv, httpAddr string) [3]string {
 	ready := make(chan [3]string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: httpAddr,
+		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: httpAddr, NoDeliver: true,
 			Ready: func(l, s, h string) { ready <- [3]string{l, s, h} }})
 	}()
 	t.Cleanup(func() {

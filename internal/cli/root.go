@@ -70,6 +70,7 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdDKIM(d),
 		newCmdBounces(d),
 		newCmdDoctor(d, nil),
+		newCmdSends(d),
 	)
 	addCompletion(root, d)
 	return root

@@ -12,6 +12,7 @@ import (
 
 	"mailer/internal/fault"
 	"mailer/internal/sending"
+	"mailer/internal/store"
 )
 
 // SendOptions are the inputs of `mailer send`.
@@ -26,7 +27,8 @@ type SendOptions struct {
 	Yes          bool
 	ResendFailed bool
 	Force        bool
-	JSON         bool // the summary as JSON on standard output; the rest goes to standard error
+	JSON         bool   // the summary as JSON on standard output; the rest goes to standard error
+	At           string // schedule for this time instead of sending now
 }
 
 func newCmdSend(d *Deps, runF func(context.Context, *SendOptions) error) *cobra.Command {
@@ -80,6 +82,7 @@ messages, --force starts a new send to everyone.`,
 	f.BoolVar(&opts.ResendFailed, "resend-failed", false, "retry the failed messages of a finished send")
 	f.BoolVar(&opts.Force, "force", false, "send again to everyone, or resume with a changed issue")
 	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON (messages for people go to standard error)")
+	f.StringVar(&opts.At, "at", "", `schedule the send: "2026-12-07 09:00" (local time) or RFC 3339; mailer serve sends it then`)
 	return cmd
 }
 
@@ -118,6 +121,9 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err := p.FindExisting(ctx, po); err != nil {
 		return err
 	}
+	if opts.At != "" {
+		return schedule(ctx, d, p, opts.At)
+	}
 	fmt.Fprintln(d.Out, p.Describe())
 	if opts.DryRun {
 		fmt.Fprintln(d.Out, "Dry run: nothing was sent.")
@@ -134,6 +140,38 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		return err
 	}
 	return deliver(ctx, d, p, opts, jsonOut)
+}
+
+// schedule stores the send for later: the issue is rendered and checked
+// now, and its content hash kept, so that the daemon refuses it if it is
+// edited before its time.
+func schedule(ctx context.Context, d *Deps, p *sending.Plan, at string) error {
+	due, err := parseAt(at, d.Now())
+	if err != nil {
+		return err
+	}
+	s, err := p.Job.DB.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Out, "Scheduled %s (%q) to %s for %s (schedule #%d). mailer serve sends it then; mailer sends ls shows it.\n",
+		s.Issue, p.Rendered.Subject, s.ListName, due.Local().Format("Mon 2 Jan 2006 15:04 MST"), s.ID)
+	return nil
+}
+
+// parseAt reads --at: local "2006-01-02 15:04" or RFC 3339, in the future.
+func parseAt(at string, now time.Time) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		t, err = time.ParseInLocation("2006-01-02 15:04", at, time.Local)
+	}
+	if err != nil {
+		return time.Time{}, usageErrorf("--at %q: give a time as \"2026-12-07 09:00\" (local) or RFC 3339", at)
+	}
+	if !t.After(now) {
+		return time.Time{}, usageErrorf("--at %s is in the past", t.Local().Format("2006-01-02 15:04 MST"))
+	}
+	return t, nil
 }
 
 // confirm asks the person at the terminal, or insists on --yes.

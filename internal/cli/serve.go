@@ -14,8 +14,12 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/spf13/cobra"
 
+	"mailer/internal/config"
+	"mailer/internal/delivery"
 	"mailer/internal/fault"
 	"mailer/internal/inbound"
+	"mailer/internal/sending"
+	"mailer/internal/store"
 	"mailer/internal/web"
 	"mailer/templates"
 )
@@ -26,6 +30,8 @@ type ServeOptions struct {
 	LMTP string
 	SMTP string
 	HTTP string
+	// NoDeliver turns the delivery daemon off (--no-deliver).
+	NoDeliver bool
 	// Ready, when set, is told the listening addresses (for tests).
 	Ready func(lmtp, smtp, http string)
 }
@@ -44,7 +50,14 @@ the MTA hands over with LMTP (Postfix: transport_maps entry
 receive does. Recipients that are not mailer's are refused at RCPT (550
 5.1.1), as are posts to an announce-only list (550 5.7.1); LMTP answers each
 recipient separately; a temporary problem answers 451 so the MTA retries.
-SIGTERM or Ctrl-C stops it after the sessions in progress.`,
+It owns delivery: scheduled sends (mailer send ISSUE --at TIME) start when
+they are due, and sends with messages left — a terminal closed mid-send, a
+crash, deferred messages whose retry is due — are taken over once nobody
+holds them (the lease: a terminal mailer send and the daemon never deliver
+one send at once). --no-deliver turns that off.
+
+SIGTERM or Ctrl-C stops it after the sessions in progress, and after the
+messages in flight are handed over and recorded.`,
 		Example: "  mailer serve\n  mailer serve --http 127.0.0.1:8080 --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,6 +70,7 @@ SIGTERM or Ctrl-C stops it after the sessions in progress.`,
 	cmd.Flags().StringVar(&opts.LMTP, "lmtp", "", "LMTP listen address (default inbound.lmtp)")
 	cmd.Flags().StringVar(&opts.SMTP, "smtp", "", "SMTP listen address (default inbound.smtp; empty: none)")
 	cmd.Flags().StringVar(&opts.HTTP, "http", "", "HTTP listen address (default web.listen)")
+	cmd.Flags().BoolVar(&opts.NoDeliver, "no-deliver", false, "do not deliver sends (scheduled or left over)")
 	return cmd
 }
 
@@ -71,8 +85,17 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	defer db.Close()
 	lmtpAddr, smtpAddr := firstNonEmpty(opts.LMTP, cfg.Inbound.LMTP), firstNonEmpty(opts.SMTP, cfg.Inbound.SMTP)
 	httpAddr := firstNonEmpty(opts.HTTP, cfg.Web.Listen)
-	if lmtpAddr == "" && smtpAddr == "" && httpAddr == "" {
+	if lmtpAddr == "" && smtpAddr == "" && httpAddr == "" && opts.NoDeliver {
 		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
+	}
+	daemonDone := make(chan struct{})
+	daemonCtx, stopDaemon := context.WithCancel(ctx)
+	defer stopDaemon()
+	if opts.NoDeliver {
+		close(daemonDone)
+	} else {
+		dm := newDaemon(d, cfg, db, in, log)
+		go func() { defer close(daemonDone); dm.Loop(daemonCtx, daemonEvery) }()
 	}
 	var servers []*smtp.Server
 	var addrs [3]string
@@ -137,8 +160,19 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	for _, s := range servers {
 		s.Shutdown(shutdown)
 	}
+	stopDaemon()
+	<-daemonDone // the messages in flight are handed over and recorded
 	fmt.Fprintln(d.Out, "Stopped.")
 	return nil
+}
+
+// daemonEvery is how often the delivery daemon looks for work.
+const daemonEvery = 5 * time.Second
+
+// newDaemon wires the delivery daemon to serve's store and bounce service.
+func newDaemon(d *Deps, cfg *config.Config, db *store.DB, in *inboundSetup, log *slog.Logger) *sending.Daemon {
+	return &sending.Daemon{Config: cfg, DB: db, Refusals: in.bounces, Now: d.Now, Log: log, WaitLimit: time.Minute,
+		Transport: func() (delivery.Transport, string, error) { return newTransport(cfg) }}
 }
 
 // backend adapts the handler to go-smtp.

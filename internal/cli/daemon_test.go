@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mailer/internal/sending"
+	"mailer/internal/smtptest"
+	"mailer/internal/store"
+)
+
+// testDaemon is serve's delivery daemon on the test's config, with its
+// own store handle and a clock the test sets.
+type testDaemon struct {
+	*sending.Daemon
+	db  *store.DB
+	now time.Time
+	log *bytes.Buffer
+}
+
+func (e *testEnv) daemon(t *testing.T) *testDaemon {
+	t.Helper()
+	d, _, _ := testDeps(e.env, "")
+	cfg, err := d.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := d.OpenStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	td := &testDaemon{db: db, now: d.Now(), log: &bytes.Buffer{}}
+	d.Now = func() time.Time { return td.now }
+	db.Now = d.Now
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: td.log}, nil))
+	in, err := buildHandler(d, cfg, db, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td.Daemon = newDaemon(d, cfg, db, in, log)
+	return td
+}
+
+// TestScheduledSend: a send scheduled for 11:00 is rendered and checked
+// when scheduled, left alone at 10:30, delivered at 11:01; an issue edited
+// after scheduling is refused at its time, with the reason.
+func TestScheduledSend(t *testing.T) {
+	e, srv := newSendEnv(t, 2)
+	out := e.mustRun("send", "issue-06", "--at", "2026-11-26T11:00:00Z")
+	if !strings.Contains(out, "Scheduled issue-06") || !strings.Contains(out, "schedule #1") {
+		t.Fatalf("schedule:\n%s", out)
+	}
+	if ls := e.mustRun("sends", "ls"); !strings.Contains(ls, "s1") || !strings.Contains(ls, "scheduled") {
+		t.Fatalf("sends ls:\n%s", ls)
+	}
+	if _, errOut, code := e.run("send", "issue-06", "--at", "2026-11-26 09:00"); code != ExitUsage || !strings.Contains(errOut, "in the past") {
+		t.Fatalf("a time in the past: exit %d %s", code, errOut)
+	}
+	dm := e.daemon(t)
+	dm.now = time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC)
+	if err := dm.Tick(context.Background()); err != nil || len(srv.Messages()) != 0 {
+		t.Fatalf("before its time: %v, %d messages", err, len(srv.Messages()))
+	}
+	dm.now = time.Date(2026, 11, 26, 11, 1, 0, 0, time.UTC)
+	if err := dm.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 3 {
+		t.Fatalf("at its time: %d messages, want 3\n%s", n, dm.log)
+	}
+	if st := e.mustRun("status", "issue-06"); !strings.Contains(st, "3 of 3 sent") {
+		t.Fatalf("status:\n%s", st)
+	}
+
+	// Scheduled, then edited: refused at its time.
+	e.write("issues/issue-07.md", strings.Replace(e.read("issues/issue-06.md"), "title:", "title: Seven\nx:", 1))
+	e.mustRun("send", "issue-07", "--at", "2026-11-26T12:00:00Z")
+	e.write("issues/issue-07.md", e.read("issues/issue-07.md")+"\nA late correction.\n")
+	dm.now = time.Date(2026, 11, 26, 12, 1, 0, 0, time.UTC)
+	dm.Tick(context.Background())
+	if n := len(srv.Messages()); n != 3 {
+		t.Fatalf("an edited issue went out: %d messages", n)
+	}
+	if ls := e.mustRun("sends", "ls", "--all"); !strings.Contains(ls, "refused: the issue changed after it was scheduled") {
+		t.Fatalf("sends ls --all:\n%s", ls)
+	}
+}
+
+// TestDaemonFinishesWhatATerminalLeft: the terminal's send stops while a
+// message waits for its retry (the server said 451); nobody runs it again,
+// and the daemon delivers it when the retry is due.
+func TestDaemonFinishesWhatATerminalLeft(t *testing.T) {
+	e, srv := newSendEnv(t, 2)
+	e.env["MAILER_SEND_RETRY"] = "1h"
+	srv.Fail("reader0000@example.org", smtptest.Fault{Stage: "RCPT", Code: 451, Times: 1})
+	d, _, _ := testDeps(e.env, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, d, []string{"send", "issue-06", "--yes"}) }()
+	// The terminal is closed once only the deferred message is left.
+	watch := e.daemon(t)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		sends, _ := watch.db.Sends(context.Background(), "issue-06")
+		if len(sends) == 1 && sends[0].Counts.Deferred == 1 && sends[0].Counts.Sent == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the send never came to wait: %+v", sends)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != ExitTempFail {
+		t.Fatalf("the stopped send exited %d", code)
+	}
+	if n := srv.ByRecipient()["reader0000@example.org"]; n != 0 {
+		t.Fatal("setup: the deferred reader already has it")
+	}
+	dm := e.daemon(t)
+	dm.now = time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC)
+	dm.Tick(context.Background())
+	if n := srv.ByRecipient()["reader0000@example.org"]; n != 0 {
+		t.Fatal("the daemon retried before the retry was due")
+	}
+	dm.now = time.Date(2026, 11, 26, 11, 5, 0, 0, time.UTC)
+	if err := dm.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.ByRecipient()["reader0000@example.org"]; n != 1 {
+		t.Fatalf("after the retry delay the deferred reader got %d copies\n%s", n, dm.log)
+	}
+	for addr, n := range srv.ByRecipient() {
+		if n != 1 {
+			t.Errorf("%s got %d copies", addr, n)
+		}
+	}
+}
+
+// TestTwoDaemonsOneDelivers: two daemons on one database tick at once;
+// the lease and the schedule's state let one deliver; nobody gets two.
+func TestTwoDaemonsOneDelivers(t *testing.T) {
+	e, srv := newSendEnv(t, 40)
+	for i := range 40 {
+		srv.Fail(readerAddr(i), smtptest.Fault{Stage: "DATA", Delay: 2 * time.Millisecond})
+	}
+	e.mustRun("send", "issue-06", "--at", "2026-11-26T11:00:00Z")
+	a, b := e.daemon(t), e.daemon(t)
+	var wg sync.WaitGroup
+	for _, dm := range []*testDaemon{a, b} {
+		dm.now = time.Date(2026, 11, 26, 11, 1, 0, 0, time.UTC)
+		wg.Add(1)
+		go func() { defer wg.Done(); dm.Tick(context.Background()) }()
+	}
+	wg.Wait()
+	// Whatever one left (it lost a race), a later tick finishes.
+	a.Tick(context.Background())
+	got := srv.ByRecipient()
+	if len(got) != 41 {
+		t.Fatalf("%d readers got the issue, want 41", len(got))
+	}
+	for addr, n := range got {
+		if n != 1 {
+			t.Errorf("%s got %d copies", addr, n)
+		}
+	}
+}
+
+func (e *testEnv) read(name string) string {
+	e.t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.dir, name))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func readerAddr(i int) string { return fmt.Sprintf("reader%04d@example.org", i) }
