@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,6 +64,9 @@ func TestScheduledSend(t *testing.T) {
 	}
 	if ls := e.mustRun("sends", "ls"); !strings.Contains(ls, "s1") || !strings.Contains(ls, "scheduled") {
 		t.Fatalf("sends ls:\n%s", ls)
+	}
+	if st := e.mustRun("status"); !strings.Contains(st, "s1 issue-06 to bpf-updates: scheduled for 2026-11-26 11:00 UTC") {
+		t.Fatalf("status:\n%s", st)
 	}
 	if _, errOut, code := e.run("send", "issue-06", "--at", "2026-11-26 09:00"); code != ExitUsage || !strings.Contains(errOut, "in the past") {
 		t.Fatalf("a time in the past: exit %d %s", code, errOut)
@@ -125,6 +131,9 @@ func TestDaemonFinishesWhatATerminalLeft(t *testing.T) {
 	if n := srv.ByRecipient()["reader0000@example.org"]; n != 0 {
 		t.Fatal("setup: the deferred reader already has it")
 	}
+	if st := e.mustRun("status", "issue-06"); !strings.Contains(st, "waiting for retry, next at 2026-11-26 11:00 UTC") {
+		t.Fatalf("status:\n%s", st)
+	}
 	dm := e.daemon(t)
 	dm.now = time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC)
 	dm.Tick(context.Background())
@@ -184,3 +193,151 @@ func (e *testEnv) read(name string) string {
 }
 
 func readerAddr(i int) string { return fmt.Sprintf("reader%04d@example.org", i) }
+
+// TestPauseAndResume: pausing a running send stops it after the messages
+// in flight; the daemon leaves a paused send alone; resumed, it finishes,
+// and nobody gets two copies.
+func TestPauseAndResume(t *testing.T) {
+	e, srv := newSendEnv(t, 60)
+	for i := range 60 {
+		srv.Fail(readerAddr(i), smtptest.Fault{Stage: "DATA", Delay: 20 * time.Millisecond})
+	}
+	d, _, errOut := testDeps(e.env, "")
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(context.Background(), d, []string{"send", "issue-06", "--yes", "--concurrency", "1"})
+	}()
+	watch := e.daemon(t)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if sends, _ := watch.db.Sends(context.Background(), "issue-06"); len(sends) == 1 && sends[0].Counts.Sent >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the send did not start")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.mustRun("sends", "pause", "1")
+	if code := <-done; code != ExitTempFail || !strings.Contains(errOut.String(), "paused") {
+		t.Fatalf("the paused run exited %d:\n%s", code, errOut.String())
+	}
+	sent := len(srv.Messages())
+	if sent >= 61 {
+		t.Fatal("the send finished before the pause")
+	}
+	if ls := e.mustRun("sends", "ls"); !strings.Contains(ls, "paused") {
+		t.Fatalf("sends ls:\n%s", ls)
+	}
+	watch.now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	watch.Tick(context.Background())
+	if n := len(srv.Messages()); n != sent {
+		t.Fatalf("the daemon delivered a paused send: %d -> %d", sent, n)
+	}
+	e.mustRun("sends", "resume", "1")
+	watch.Tick(context.Background())
+	got := srv.ByRecipient()
+	if len(got) != 61 {
+		t.Fatalf("after resuming %d readers got it, want 61", len(got))
+	}
+	for addr, n := range got {
+		if n != 1 {
+			t.Errorf("%s got %d copies", addr, n)
+		}
+	}
+}
+
+// TestCancel: a cancelled schedule never starts; a cancelled send skips
+// what is left and is finished.
+func TestCancel(t *testing.T) {
+	e, srv := newSendEnv(t, 2)
+	e.mustRun("send", "issue-06", "--at", "2026-11-26T11:00:00Z")
+	e.mustRun("sends", "cancel", "s1")
+	dm := e.daemon(t)
+	dm.now = time.Date(2026, 11, 26, 11, 1, 0, 0, time.UTC)
+	dm.Tick(context.Background())
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("a cancelled schedule sent %d messages", n)
+	}
+	e.env["MAILER_SEND_RETRY"] = "1h"
+	srv.Fail("reader0000@example.org", smtptest.Fault{Stage: "RCPT", Code: 451})
+	d, _, _ := testDeps(e.env, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, d, []string{"send", "issue-06", "--yes"}) }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if sends, _ := dm.db.Sends(context.Background(), "issue-06"); len(sends) == 1 && sends[0].Counts.Deferred == 1 && sends[0].Counts.Sent == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the send never came to wait")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if out := e.mustRun("sends", "cancel", "1"); !strings.Contains(out, "1 message(s) not sent") {
+		t.Fatalf("cancel:\n%s", out)
+	}
+	if st := e.mustRun("status", "issue-06"); !strings.Contains(st, "finished") || !strings.Contains(st, "1 skipped") {
+		t.Fatalf("status:\n%s", st)
+	}
+	dm.now = time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC)
+	dm.Tick(context.Background())
+	if n := srv.ByRecipient()["reader0000@example.org"]; n != 0 {
+		t.Fatal("a cancelled send was delivered")
+	}
+}
+
+// TestKillTheDaemonMidSend: the real `mailer serve` is killed with SIGKILL
+// in the middle of a scheduled send and started again: it takes the send
+// back (the dead process's lease is let go at once on the same host) and
+// finishes it; nobody is lost, and at most one message per connection is
+// sent twice.
+func TestKillTheDaemonMidSend(t *testing.T) {
+	bin := mailerBinary(t)
+	const readers, concurrency = 200, 4
+	e, srv := newSendEnv(t, readers)
+	for i := range readers {
+		srv.Fail(readerAddr(i), smtptest.Fault{Stage: "DATA", Delay: 10 * time.Millisecond})
+	}
+	e.env["MAILER_CONCURRENCY"] = strconv.Itoa(concurrency)
+	e.mustRun("send", "issue-06", "--at", "2026-11-26T11:00:00Z") // due: the binary's clock is the real one
+	serve := func() *exec.Cmd {
+		cmd := exec.Command(bin, "serve", "--http", "127.0.0.1:0", "--lmtp", "127.0.0.1:0", "--smtp", "")
+		cmd.Env = envList(e.env)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	first := serve()
+	for deadline := time.Now().Add(20 * time.Second); len(srv.Messages()) < 40; {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("the daemon did not start the scheduled send (%d messages)", len(srv.Messages()))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	first.Process.Kill()
+	first.Wait()
+	atKill := len(srv.Messages())
+	if atKill >= readers+1 {
+		t.Fatal("the send finished before the kill")
+	}
+	second := serve()
+	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); len(srv.ByRecipient()) < readers+1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart %d of %d readers have it", len(srv.ByRecipient()), readers+1)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dup := 0
+	for _, n := range srv.ByRecipient() {
+		dup += n - 1
+	}
+	t.Logf("killed after %d messages; %d duplicates", atKill, dup)
+	if dup > concurrency {
+		t.Fatalf("%d readers got it twice, more than the %d connections", dup, concurrency)
+	}
+}

@@ -66,16 +66,30 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if opts.JSON {
 		return writeJSON(d.Out, out)
 	}
+	scheduled, err := db.Schedules(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, sc := range scheduled {
+		if opts.Issue == "" || sc.Issue == opts.Issue {
+			fmt.Fprintf(d.Out, "s%d %s to %s: scheduled for %s\n", sc.ID, sc.Issue, sc.ListName, when(sc.DueAt))
+		}
+	}
 	if len(out) == 0 {
-		fmt.Fprintln(d.Out, "No sends yet.")
+		if len(scheduled) == 0 {
+			fmt.Fprintln(d.Out, "No sends yet.")
+		}
 		return nil
 	}
 	for _, s := range out {
 		state := "finished " + when(derefTime(s.FinishedAt))
 		if s.State != "done" {
-			state = "not finished"
-			if s.LeaseOwner != "" && s.LeaseUntil.After(d.Now()) {
-				state = "running (" + s.LeaseOwner + ")"
+			state = describeSendState(s.Send, d)
+			if state == "running" {
+				state += " (" + s.LeaseOwner + ")"
+			}
+			if next, pending, err := db.Queue(s.ID).NextDue(ctx); err == nil && pending && state == "waiting for retry" {
+				state += ", next at " + when(next)
 			}
 		}
 		c := s.Counts
