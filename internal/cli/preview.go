@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,6 +96,9 @@ func previewRun(ctx context.Context, opts *PreviewOptions) error {
 			return err
 		})
 	})
+	mux.HandleFunc("GET /archive/{list}/{slug}/{path...}", func(w http.ResponseWriter, r *http.Request) {
+		previewAsset(r.Context(), opts, w, r.PathValue("path"))
+	})
 	for path, body := range map[string]func(*rendered) []byte{
 		"GET /text": func(o *rendered) []byte { return []byte(o.page.Text) },
 		"GET /eml":  func(o *rendered) []byte { return o.eml },
@@ -158,8 +162,29 @@ func previewRender(ctx context.Context, opts *PreviewOptions) (*rendered, error)
 	if job.List.FromName != "" {
 		from = job.List.FromName + " <" + from + ">"
 	}
+	// The issue's own files are published when it is sent; until then the
+	// preview serves them from beside the issue.
+	base := job.Renderer.AssetBase(job.List.Name, job.Issue.Slug)
+	local := "/archive/" + job.List.Name + "/" + job.Issue.Slug + "/"
 	return &rendered{
 		page: previewPage{Subject: rd.Subject, From: from, To: rcpt.Address, List: job.List.Name, Source: job.Issue.Source, Text: t},
-		html: h, eml: eml,
+		html: strings.ReplaceAll(h, base, local), eml: eml,
 	}, nil
+}
+
+// previewAsset serves one of the issue's own files from beside it.
+func previewAsset(ctx context.Context, opts *PreviewOptions, w http.ResponseWriter, p string) {
+	job, err := openIssue(ctx, opts.Deps, opts.Issue, opts.List)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer job.close()
+	assets, err := job.Assets([]string{p})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", assets[0].ContentType)
+	w.Write(assets[0].Data)
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"mailer/internal/fault"
+	"mailer/internal/render"
 )
 
 // RenderOptions are the inputs of `mailer render`.
@@ -19,6 +23,7 @@ type RenderOptions struct {
 	Format string
 	To     string
 	Output string
+	AsSent bool
 }
 
 func newCmdRender(d *Deps, runF func(context.Context, *RenderOptions) error) *cobra.Command {
@@ -53,6 +58,7 @@ unsubscribe link that does not work.`,
 	f.StringVar(&opts.List, "list", "", "list to render for (default: the issue's list:, else default_list)")
 	f.StringVar(&opts.To, "to", "reader@example.org", "render the copy of this reader")
 	f.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
+	f.BoolVar(&opts.AsSent, "as-sent", false, "html: keep the issue's files at their published URLs instead of the files beside the issue")
 	return cmd
 }
 
@@ -74,6 +80,7 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 	if !member {
 		fmt.Fprintf(d.ErrOut, "note: %s is not a member of %s; the unsubscribe link in this copy does not work\n", rcpt.Address, job.List.Name)
 	}
+	local := assetNote(d, job, rd, opts)
 	var out []byte
 	switch opts.Format {
 	case "eml":
@@ -84,6 +91,9 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 		h, t := rd.Personal(rcpt)
 		out = []byte(t)
 		if opts.Format == "html" {
+			if local != "" {
+				h = strings.ReplaceAll(h, job.Renderer.AssetBase(job.List.Name, job.Issue.Slug), local)
+			}
 			out = []byte(h)
 		}
 	}
@@ -97,4 +107,32 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// assetNote says where the issue's files will be published, or why send
+// would refuse them. It returns the file:// URL of the issue's directory
+// when the HTML should show the files from there: they are published only
+// when the issue is sent, and a rendered page that shows broken images is
+// no preview.
+func assetNote(d *Deps, job *issueJob, rd *render.Rendered, opts *RenderOptions) string {
+	if len(rd.Assets) == 0 {
+		return ""
+	}
+	base := job.Renderer.AssetBase(job.List.Name, job.Issue.Slug)
+	if _, err := job.Assets(rd.Assets); err != nil {
+		fmt.Fprintf(d.ErrOut, "note: %v (send would refuse this issue)\n", err)
+		return ""
+	}
+	if opts.Format != "html" || opts.AsSent {
+		fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are published at %s when it is sent\n", strings.Join(rd.Assets, ", "), base)
+		return ""
+	}
+	dir, err := filepath.Abs(filepath.Dir(job.Issue.Source))
+	if err != nil {
+		return ""
+	}
+	local := (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String()
+	fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are linked from %s in this copy; mail links to %s, where they are published when it is sent (--as-sent keeps those)\n",
+		strings.Join(rd.Assets, ", "), local, base)
+	return local
 }

@@ -98,24 +98,43 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
-func TestPreviewServesBothVersions(t *testing.T) {
-	e := newIssueEnv(t)
+// startPreview runs `mailer preview ISSUE` for alice@example.org on a
+// free port until the test ends, and returns its URL and standard output.
+func startPreview(t *testing.T, e *testEnv, issue string) (string, *bytes.Buffer) {
 	d, out, _ := testDeps(e.env, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	urls := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- previewRun(ctx, &PreviewOptions{Deps: d, Issue: "issue-06", List: "bpf-updates", To: "alice@example.org",
+		done <- previewRun(ctx, &PreviewOptions{Deps: d, Issue: issue, List: "bpf-updates", To: "alice@example.org",
 			Addr: "127.0.0.1:0", Ready: func(u string) { urls <- u }})
 	}()
-	var base string
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("preview ended with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("preview did not stop on cancel")
+		}
+	})
 	select {
-	case base = <-urls:
+	case base := <-urls:
+		return base, out
 	case err := <-done:
+		done <- err
 		t.Fatalf("preview stopped: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("preview did not start")
 	}
+	return "", nil
+}
+
+func TestPreviewServesBothVersions(t *testing.T) {
+	e := newIssueEnv(t)
+	base, out := startPreview(t, e, "issue-06")
 	get := func(path string) (string, http.Header) {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -143,14 +162,5 @@ func TestPreviewServesBothVersions(t *testing.T) {
 	}
 	if !bytes.Contains(out.Bytes(), []byte(base)) {
 		t.Fatalf("URL not printed: %q", out)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("preview ended with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("preview did not stop on cancel")
 	}
 }

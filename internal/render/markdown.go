@@ -36,26 +36,69 @@ func newMarkdown(base *url.URL) goldmark.Markdown {
 
 // parse parses Markdown into an AST; both versions render from it.
 func parse(md goldmark.Markdown, src []byte) ast.Node {
-	return md.Parser().Parse(text.NewReader(src))
+	doc, _ := parseIssue(md, src, "")
+	return doc
+}
+
+// Parser context keys: where an issue's own files are published, and the
+// files its links and images name.
+var (
+	assetBaseKey = parser.NewContextKey()
+	assetsKey    = parser.NewContextKey()
+)
+
+// parseIssue parses an issue whose relative links and images (img/a.png,
+// files/talk.pdf: files next to its Markdown) point to assetBase, where
+// they are published, and returns the paths they name.
+func parseIssue(md goldmark.Markdown, src []byte, assetBase string) (ast.Node, []string) {
+	pc := parser.NewContext()
+	pc.Set(assetBaseKey, assetBase)
+	doc := md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	assets, _ := pc.Get(assetsKey).([]string)
+	return doc, assets
+}
+
+// assetPath says whether a link destination names a file of the issue's
+// own (relative, no scheme, host or leading slash) and returns its path.
+func assetPath(dest string) (string, bool) {
+	u, err := url.Parse(dest)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Path == "" || strings.HasPrefix(u.Path, "/") {
+		return "", false
+	}
+	return u.Path, true
 }
 
 // absoluteLinks rewrites relative link and image destinations against the
 // public base URL: in a mailbox there is no page for them to be relative to.
 type absoluteLinks struct{ base *url.URL }
 
-func (a absoluteLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+func (a absoluteLinks) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	base, _ := pc.Get(assetBaseKey).(string)
+	var assets []string
+	seen := map[string]bool{}
+	fix := func(dest []byte) []byte {
+		if p, ok := assetPath(string(dest)); ok && base != "" {
+			if !seen[p] {
+				seen[p] = true
+				assets = append(assets, p)
+			}
+			return []byte(base + string(dest))
+		}
+		return a.resolve(dest)
+	}
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch l := n.(type) {
 		case *ast.Link:
-			l.Destination = a.resolve(l.Destination)
+			l.Destination = fix(l.Destination)
 		case *ast.Image:
-			l.Destination = a.resolve(l.Destination)
+			l.Destination = fix(l.Destination)
 		}
 		return ast.WalkContinue, nil
 	})
+	pc.Set(assetsKey, assets)
 }
 
 func (a absoluteLinks) resolve(dest []byte) []byte {

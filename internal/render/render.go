@@ -93,7 +93,14 @@ type Rendered struct {
 	HTML    string // the HTML version, CSS inlined, with slots
 	Text    string // the plain-text version, with slots
 	Message *Prepared
+	// Assets are the issue's own files its links and images name (paths
+	// relative to its Markdown file), published at AssetBase.
+	Assets []string
 }
+
+// AssetBase is where an issue's own files are published:
+// base_url/archive/LIST/ISSUE/.
+func (r *Renderer) AssetBase(list, slug string) string { return r.book.ArchiveURL(list, slug) + "/" }
 
 // pageData feeds the issue templates.
 type pageData struct {
@@ -110,7 +117,7 @@ type pageData struct {
 // Render renders iss for list: Markdown once into an AST, then the HTML and
 // text versions from it, then the message around them.
 func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
-	doc := parse(r.md, iss.Body)
+	doc, assets := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
 	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
@@ -126,7 +133,7 @@ func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
 	if err := r.text.Execute(&txt, data); err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "template issue/issue.txt: %v", err)
 	}
-	out := &Rendered{Issue: iss, List: list, Subject: list.SubjectPrefix + iss.Subject, HTML: page, Text: txt.String()}
+	out := &Rendered{Issue: iss, List: list, Subject: list.SubjectPrefix + iss.Subject, HTML: page, Text: txt.String(), Assets: assets}
 	out.Message, err = r.prepare(out)
 	if err != nil {
 		return nil, err
@@ -138,8 +145,9 @@ func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
 // and for previews.
 // Content is the issue's HTML alone, sanitised, links absolute: what a
 // feed reader shows.
-func (r *Renderer) Content(iss *issue.Issue) (string, error) {
-	b, err := renderHTMLBody(r.md, r.policy, iss.Body, parse(r.md, iss.Body))
+func (r *Renderer) Content(iss *issue.Issue, list List) (string, error) {
+	doc, _ := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
+	b, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
 		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
 	}
@@ -147,7 +155,7 @@ func (r *Renderer) Content(iss *issue.Issue) (string, error) {
 }
 
 func (r *Renderer) WebPage(iss *issue.Issue, list List) (string, error) {
-	doc := parse(r.md, iss.Body)
+	doc, _ := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
 	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
 		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)

@@ -25,7 +25,8 @@ type Plan struct {
 	Burst       int
 	Concurrency int
 	Transport   delivery.Transport
-	Via         string // how mail goes, for people
+	Via         string        // how mail goes, for people
+	Assets      []store.Asset // the issue's own files, published when the send starts
 }
 
 // PlanOptions say how to send.
@@ -45,8 +46,12 @@ func (j *Job) NewPlan(ctx context.Context, o PlanOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	assets, err := j.Assets(rd.Assets)
+	if err != nil {
+		return nil, err
+	}
 	p := &Plan{Job: j, Rendered: rd, Hash: ContentHash(rd), Rate: j.Config.Rate.PerSecond, Burst: j.Config.Rate.Burst,
-		Concurrency: j.Config.Concurrency, Transport: o.Transport, Via: o.Via}
+		Concurrency: j.Config.Concurrency, Transport: o.Transport, Via: o.Via, Assets: assets}
 	if o.Rate >= 0 {
 		p.Rate, p.Burst = o.Rate, max(1, int(o.Rate))
 	}

@@ -71,6 +71,13 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	// The issue's files first: the images in the mail load from there.
+	if len(p.Assets) > 0 {
+		if err := db.SaveAssets(ctx, p.Job.List.ID, p.Job.Issue.Slug, p.Assets); err != nil {
+			db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
+			return Outcome{Send: send.ID}, err
+		}
+	}
 	defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
 
 	// The helper below stops with the run, and Run waits for it, so
@@ -209,7 +216,7 @@ func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
 	if err != nil {
 		return err
 	}
-	content, err := p.Job.Renderer.Content(iss)
+	content, err := p.Job.Renderer.Content(iss, RenderList(p.Job.List))
 	if err != nil {
 		return err
 	}

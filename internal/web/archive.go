@@ -2,7 +2,10 @@ package web
 
 import (
 	"encoding/xml"
+	"mime"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"mailer/internal/store"
@@ -129,4 +132,24 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
 	enc.Encode(f)
+}
+
+// archiveAsset serves one of an issue's own files (its images and
+// attachments). They are the editor's, but served from the same origin as
+// the unsubscribe pages, so they run nothing: a sandbox, no sniffing, and
+// anything but an image is a download.
+func (s *Server) archiveAsset(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.GetAsset(r.Context(), r.PathValue("list"), r.PathValue("slug"), r.PathValue("path"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox")
+	h.Set("Cache-Control", "public, max-age=86400")
+	if !strings.HasPrefix(a.ContentType, "image/") || strings.Contains(a.ContentType, "svg") {
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(a.Path)}))
+	}
+	w.Write(a.Data)
 }

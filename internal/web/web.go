@@ -30,6 +30,7 @@ type Store interface {
 	PeekConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
 	Archive(ctx context.Context, list string) ([]store.ArchivedIssue, error)
 	ArchiveIssue(ctx context.Context, list, slug string) (*store.ArchivedIssue, error)
+	GetAsset(ctx context.Context, list, slug, path string) (*store.Asset, error)
 	Ping(ctx context.Context) error
 }
 
@@ -125,6 +126,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+archive+"{list}/{$}", s.archiveList)
 	mux.HandleFunc("GET "+archive+"{list}/feed.atom", s.feed)
 	mux.HandleFunc("GET "+archive+"{list}/{slug}", s.archiveIssue)
+	mux.HandleFunc("GET "+archive+"{list}/{slug}/{path...}", s.archiveAsset)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, archive, http.StatusFound) })

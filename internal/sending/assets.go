@@ -1,0 +1,64 @@
+package sending
+
+import (
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// Limits on an issue's own files: a newsletter links to them, it does not
+// ship a disk.
+const (
+	MaxAssetBytes  = 10 << 20
+	MaxAssetsBytes = 25 << 20
+)
+
+// Assets reads the files the issue's links and images name, next to its
+// Markdown file. A missing, unreadable, escaping or too large one is a
+// fault.Invalid naming it: the issue cannot be sent with a broken link.
+func (j *Job) Assets(paths []string) ([]store.Asset, error) {
+	dir := filepath.Dir(j.Issue.Source)
+	var out []store.Asset
+	total := 0
+	for _, p := range paths {
+		clean := path.Clean(p)
+		if clean == "." || strings.HasPrefix(clean, "../") || clean == ".." || strings.ContainsRune(p, 0) {
+			return nil, fault.Errorf(fault.Invalid, "%s links to %q, outside the issue's directory: put the file next to the issue", j.Issue.Source, p)
+		}
+		file := filepath.Join(dir, filepath.FromSlash(clean))
+		st, err := os.Stat(file)
+		switch {
+		case err != nil:
+			return nil, fault.Errorf(fault.Invalid, "%s links to %s, which is missing (%s): add the file or fix the link", j.Issue.Source, p, file)
+		case !st.Mode().IsRegular():
+			return nil, fault.Errorf(fault.Invalid, "%s links to %s, which is not a file", j.Issue.Source, p)
+		case st.Size() > MaxAssetBytes:
+			return nil, fault.Errorf(fault.Invalid, "%s links to %s, which is %.1f MB: files of an issue may be at most %d MB; link to it elsewhere",
+				j.Issue.Source, p, float64(st.Size())/(1<<20), MaxAssetBytes>>20)
+		}
+		total += int(st.Size())
+		if total > MaxAssetsBytes {
+			return nil, fault.Errorf(fault.Invalid, "%s: its files come to more than %d MB; link to the big ones elsewhere", j.Issue.Source, MaxAssetsBytes>>20)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fault.Errorf(fault.Invalid, "%s links to %s, which cannot be read: %v", j.Issue.Source, p, err)
+		}
+		out = append(out, store.Asset{Path: p, ContentType: contentType(p, data), Data: data})
+	}
+	return out, nil
+}
+
+// contentType is the file's type by its extension, else by its bytes.
+func contentType(name string, data []byte) string {
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return http.DetectContentType(data)
+}
