@@ -49,14 +49,22 @@ func get(t *testing.T, url string) (int, http.Header, []byte) {
 
 // TestIssueFilesArePublished: an issue's image and attachment next to its
 // Markdown become absolute links in the mail, are published when the send
-// starts (the mail's image loads at once), show in the archive page in a
-// browser, and the attachment downloads.
+// starts or a test copy goes out (the mail's image loads at once), show in
+// the archive page in a browser, and the attachment downloads.
 func TestIssueFilesArePublished(t *testing.T) {
 	e, srv := newSendEnv(t, 1)
 	pngBytes := withFiles(t, e)
 	addrs := startServeAll(t, e, "127.0.0.1:0")
 	base := "http://" + addrs[2]
 	e.env["MAILER_BASE_URL"] = base
+	imgURL := base + "/archive/bpf-updates/issue-img/img/verifier.png"
+	if code, _, _ := get(t, imgURL); code != 404 {
+		t.Fatalf("the image is served before anything was sent: %d", code)
+	}
+	e.mustRun("send", "issue-img", "--test", "editor@example.org")
+	if code, _, b := get(t, imgURL); code != 200 || !bytes.Equal(b, pngBytes) {
+		t.Fatalf("after a test copy the image is not published: %d", code)
+	}
 	e.mustRun("send", "issue-img", "--yes")
 	var mailHTML string
 	for _, m := range srv.Messages() {
@@ -64,7 +72,6 @@ func TestIssueFilesArePublished(t *testing.T) {
 			mailHTML = body
 		}
 	}
-	imgURL := base + "/archive/bpf-updates/issue-img/img/verifier.png"
 	if !strings.Contains(mailHTML, `src="`+imgURL+`"`) || !strings.Contains(mailHTML, base+"/archive/bpf-updates/issue-img/files/talk.pdf") {
 		t.Fatalf("the mail's links are not absolute archive URLs:\n%.2000s", mailHTML)
 	}

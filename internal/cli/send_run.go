@@ -111,6 +111,9 @@ func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) er
 		return fault.Wrap(fault.Unavailable, err, "%v", err)
 	}
 	defer sess.Close()
+	if err := p.Publish(ctx); err != nil {
+		return err
+	}
 	failed := 0
 	for _, a := range addrs {
 		rcpt, _, err := p.Job.RecipientFor(ctx, a)

@@ -1,6 +1,7 @@
 package sending
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"os"
@@ -53,6 +54,16 @@ func (j *Job) Assets(paths []string) ([]store.Asset, error) {
 		out = append(out, store.Asset{Path: p, ContentType: contentType(p, data), Data: data})
 	}
 	return out, nil
+}
+
+// Publish makes the issue's own files available at their archive URLs
+// (Renderer.AssetBase), replacing earlier copies: before the first copy of
+// the issue, test copies included, goes out.
+func (p *Plan) Publish(ctx context.Context) error {
+	if len(p.Assets) == 0 {
+		return nil
+	}
+	return p.Job.DB.SaveAssets(ctx, p.Job.List.ID, p.Job.Issue.Slug, p.Assets)
 }
 
 // contentType is the file's type by its extension, else by its bytes.

@@ -72,11 +72,9 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 		return Outcome{}, err
 	}
 	// The issue's files first: the images in the mail load from there.
-	if len(p.Assets) > 0 {
-		if err := db.SaveAssets(ctx, p.Job.List.ID, p.Job.Issue.Slug, p.Assets); err != nil {
-			db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
-			return Outcome{Send: send.ID}, err
-		}
+	if err := p.Publish(ctx); err != nil {
+		db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
+		return Outcome{Send: send.ID}, err
 	}
 	defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
 
