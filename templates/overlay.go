@@ -41,21 +41,21 @@ func (o overlay) Open(name string) (fs.File, error) {
 func Check(dir string) error {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("templates_dir %s: %w", dir, err)
+		return fmt.Errorf("template directory %s: %w", dir, err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("templates_dir %s is not a directory", dir)
+		return fmt.Errorf("template directory %s is not a directory", dir)
 	}
 	return fs.WalkDir(os.DirFS(dir), ".", func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("templates_dir %s: %w", dir, err)
+			return fmt.Errorf("template directory %s: %w", dir, err)
 		}
 		if e.IsDir() {
 			return nil
 		}
 		b, err := fs.ReadFile(os.DirFS(dir), path)
 		if err != nil {
-			return fmt.Errorf("templates_dir %s: %w", dir, err)
+			return fmt.Errorf("template directory %s: %w", dir, err)
 		}
 		switch filepath.Ext(path) {
 		case ".html":

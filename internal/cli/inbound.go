@@ -63,7 +63,7 @@ func buildHandler(d *Deps, cfg *config.Config, db *store.DB, log *slog.Logger) (
 		Book: book, Now: d.Now, Logger: log, Caps: mailout.Caps{PerAddressHour: in.RepliesPerSenderHour,
 			PerHour: map[string]int{store.BudgetMail: in.RepliesPerHour, store.BudgetWeb: cfg.Web.ConfirmationsPerHour}}})
 	subs, err := optin.New(db, mail, optin.Options{TTL: time.Duration(in.ConfirmTTL), Interval: time.Duration(in.ConfirmInterval),
-		Contact: cfg.Contact, Templates: tmpl, Now: d.Now, Logger: log, Tokens: signer})
+		Contact: cfg.Contact, Looks: cfg.Looks(), Now: d.Now, Logger: log, Tokens: signer})
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/fault"
 	"mailer/internal/store"
+	"mailer/templates"
 )
 
 func newCmdLists(d *Deps) *cobra.Command {
@@ -24,6 +27,7 @@ type ListSettingsFlags struct {
 	Title, Description, From, Policy, SubjectPrefix string
 	Owners                                          []string
 	Welcome                                         bool
+	Templates                                       string
 }
 
 func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
@@ -34,12 +38,20 @@ func (f *ListSettingsFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.Policy, "policy", "", "subscription policy: confirm (double opt-in), open or closed")
 	fl.StringVar(&f.SubjectPrefix, "subject-prefix", "", `text before every issue's Subject, e.g. "[bpf-updates] "`)
 	fl.StringSliceVar(&f.Owners, "owner", nil, "owner address (repeat or comma-separate); on edit, replaces the owners")
+	fl.StringVar(&f.Templates, "templates", "", `the list's own template directory, over templates_dir file by file ("" = the global look)`)
 	fl.BoolVar(&f.Welcome, "welcome", true, "send a welcome mail to new members and a goodbye to those who leave by mail (--welcome=false: none)")
 }
 
-func (f *ListSettingsFlags) settings(cmd *cobra.Command) store.ListSettings {
+func (f *ListSettingsFlags) settings(cmd *cobra.Command) (store.ListSettings, error) {
 	var s store.ListSettings
 	changed := cmd.Flags().Changed
+	if changed("templates") {
+		dir, err := listTemplatesDir(cmd.Flags().Arg(0), f.Templates)
+		if err != nil {
+			return s, err
+		}
+		s.TemplatesDir = &dir
+	}
 	if changed("title") {
 		s.Title = &f.Title
 	}
@@ -62,7 +74,24 @@ func (f *ListSettingsFlags) settings(cmd *cobra.Command) store.ListSettings {
 	if changed("owner") {
 		s.Owners = &f.Owners
 	}
-	return s
+	return s, nil
+}
+
+// listTemplatesDir makes dir absolute (the commands that use it run from
+// anywhere) and checks it parses, so a typo is refused now and not found
+// by a reader.
+func listTemplatesDir(list, dir string) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fault.Wrap(fault.Invalid, err, "--templates %s: %v", dir, err)
+	}
+	if err := templates.CheckList(list, abs); err != nil {
+		return "", fault.Wrap(fault.Invalid, err, "--templates: %v", err)
+	}
+	return abs, nil
 }
 
 // ListsCreateOptions are the inputs of `mailer lists create`.
@@ -86,7 +115,11 @@ The policy defaults to confirm: new subscribers must confirm by mail.`,
       --from "Alexander <alex@example.org>" --owner alex@example.org`,
 		Args: exactArgs(1, "one list name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Settings = args[0], flags.settings(cmd)
+			opts.Name = args[0]
+			var err error
+			if opts.Settings, err = flags.settings(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -216,6 +249,7 @@ func listsShowRun(ctx context.Context, opts *ListsShowOptions) error {
 	for _, row := range [][2]string{
 		{"Name", l.Name}, {"Title", l.Title}, {"Description", orDash(l.Description)}, {"From", orDash(from)},
 		{"Policy", string(l.Policy)}, {"Subject prefix", orDash(strconv.Quote(l.SubjectPrefix))}, {"Owners", orDash(strings.Join(l.Owners, ", "))},
+		{"Welcome", yesNo(l.Welcome)}, {"Templates", firstNonEmpty(l.TemplatesDir, "global")},
 		{"Created", when(l.CreatedAt)}, {"Updated", when(l.UpdatedAt)},
 	} {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
@@ -253,7 +287,11 @@ func newCmdListsEdit(d *Deps, runF func(context.Context, *ListsEditOptions) erro
 		Example: "  mailer lists edit bpf-updates --policy open --owner alex@example.org,editor@example.org",
 		Args:    exactArgs(1, "one list name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Settings = args[0], flags.settings(cmd)
+			opts.Name = args[0]
+			var err error
+			if opts.Settings, err = flags.settings(cmd); err != nil {
+				return err
+			}
 			if opts.Settings == (store.ListSettings{}) {
 				return usageErrorf("lists edit: give at least one setting to change (see --help)")
 			}
@@ -325,4 +363,11 @@ func listsRmRun(ctx context.Context, opts *ListsRmOptions) error {
 	}
 	fmt.Fprintf(opts.Deps.Out, "Deleted list %s\n", opts.Name)
 	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -83,6 +83,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	h, db, cfg := in.h, in.db, in.cfg
 	defer db.Close()
+	if err := checkListTemplates(ctx, db); err != nil {
+		return err
+	}
 	lmtpAddr, smtpAddr := firstNonEmpty(opts.LMTP, cfg.Inbound.LMTP), firstNonEmpty(opts.SMTP, cfg.Inbound.SMTP)
 	httpAddr := firstNonEmpty(opts.HTTP, cfg.Web.Listen)
 	if lmtpAddr == "" && smtpAddr == "" && httpAddr == "" && opts.NoDeliver {
@@ -103,7 +106,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	var httpSrv *http.Server
 	if httpAddr != "" {
 		pages, err := web.New(db, in.subs, in.signer, web.Options{Book: cfg.Book(), Contact: cfg.Contact,
-			Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), TrustedProxies: cfg.Web.Proxies(),
+			Looks: cfg.Looks(), TrustedProxies: cfg.Web.Proxies(),
 			SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: log})
 		if err != nil {
 			return err
@@ -260,3 +263,21 @@ func smtpError(err error) *smtp.SMTPError {
 func (s *mtaSession) Reset() { s.sender, s.rcpts = "", nil }
 
 func (s *mtaSession) Logout() error { return nil }
+
+// checkListTemplates refuses to start with a list's own templates missing
+// or broken: its pages and mail would quietly take the global look.
+func checkListTemplates(ctx context.Context, db *store.DB) error {
+	lists, err := db.Lists(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range lists {
+		if l.TemplatesDir == "" {
+			continue
+		}
+		if err := templates.CheckList(l.Name, l.TemplatesDir); err != nil {
+			return fault.Wrap(fault.Invalid, err, "%v: fix it, or mailer lists edit %s --templates \"\" for the global look", err, l.Name)
+		}
+	}
+	return nil
+}

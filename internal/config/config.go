@@ -302,6 +302,10 @@ func (c *Config) Resolve(p string) string {
 	return filepath.Join(c.Dir, p)
 }
 
+// Looks is where each list's templates come from: templates_dir over the
+// embedded set, and a list's own directory over both.
+func (c *Config) Looks() templates.Looks { return templates.Looks{Global: c.Resolve(c.TemplatesDir)} }
+
 // DatabasePath is the database file, resolved.
 func (c *Config) DatabasePath() string { return c.Resolve(c.Database) }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"mailer/internal/config"
+	"mailer/internal/store"
+	"mailer/templates"
 )
 
 // configChecks are the checks that need no network.
@@ -51,7 +53,21 @@ func configChecks(r *report, in Input) {
 		default:
 			r.add("from", Fix, fmt.Sprintf("list %s: From %s is not on the DKIM domain %s, so DMARC fails", l.Name, l.FromAddress, cfg.DKIM.Domain), "")
 		}
+		listTemplates(r, l)
 	}
+}
+
+// listTemplates checks a list's own template directory, which mail and
+// pages would otherwise replace by the global look, logging why.
+func listTemplates(r *report, l *store.List) {
+	if l.TemplatesDir == "" {
+		return
+	}
+	if err := templates.CheckList(l.Name, l.TemplatesDir); err != nil {
+		r.add("templates", Fix, fmt.Sprintf("%v: fix it, or mailer lists edit %s --templates \"\" for the global look", err, l.Name), "")
+		return
+	}
+	r.add("templates", OK, fmt.Sprintf("list %s: its own templates in %s parse", l.Name, l.TemplatesDir), "")
 }
 
 // relayCheck connects to the relay as a send would.

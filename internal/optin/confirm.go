@@ -59,7 +59,7 @@ func (s *Service) confirmation(l *store.List, a address.Address, action, code st
 		MessageID: req.MessageID, Expires: Stamp(c.ExpiresAt), URL: book.ConfirmURL(code), ReplyTo: replyTo,
 		CommandAddress: book.Commands(), Token: code, ListAddress: book.Post(l.Name), Contact: s.o.Contact}
 	var body strings.Builder
-	if err := s.confirm.Execute(&body, d); err != nil {
+	if err := s.wordingOf(l).confirm.Execute(&body, d); err != nil {
 		return nil, c, fault.Wrap(fault.Internal, err, "template optin/confirm.txt: %v", err)
 	}
 	// The address is in the body, not the Subject: filters score a

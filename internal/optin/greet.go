@@ -42,10 +42,11 @@ func (s *Service) sendGreeting(ctx context.Context, c *store.Confirmation) error
 	d := greetData{Address: m.Address, Title: l.Title, List: l.Name, Description: l.Description, Archive: book.ArchiveURL(l.Name, ""),
 		Unsubscribe: book.UnsubscribeURL(tok), Subscribe: book.SubscribeURL(l.Name), CommandAddress: book.Commands(),
 		ListAddress: book.Post(l.Name), Contact: s.o.Contact}
-	tmpl, subject := s.welcome, "Welcome to "+l.Title
+	words := s.wordingOf(l)
+	tmpl, subject := words.welcome, "Welcome to "+l.Title
 	h := mailout.Header{From: s.mail.ListFrom(l), To: m.Address, ListID: listID(l, book.ListID(l.Name)), ListArchive: d.Archive}
 	if c.Action == "unsubscribe" {
-		tmpl, subject = s.goodbye, "You have left "+l.Title
+		tmpl, subject = words.goodbye, "You have left "+l.Title
 	} else if tok != "" {
 		h.ListUnsubscribeURL, h.ListUnsubscribeMailto = d.Unsubscribe, book.TokenUnsubscribe(l.Name, tok)
 	}

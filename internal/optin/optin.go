@@ -21,6 +21,7 @@ import (
 	"mailer/internal/mailout"
 	"mailer/internal/store"
 	"mailer/internal/token"
+	"mailer/templates"
 )
 
 // Store is what the workflow needs of the subscription store.
@@ -52,21 +53,46 @@ type Tokens interface {
 
 // Options configure the workflow.
 type Options struct {
-	Tokens    Tokens        // nil: the welcome has no one-click link
-	TTL       time.Duration // how long a confirmation code works
-	Interval  time.Duration // least time between two confirmations to one address
-	Contact   string
-	Templates fs.FS
-	Now       func() time.Time
-	Logger    *slog.Logger
+	Tokens   Tokens        // nil: the welcome has no one-click link
+	TTL      time.Duration // how long a confirmation code works
+	Interval time.Duration // least time between two confirmations to one address
+	Contact  string
+	Looks    templates.Looks // the global and each list's templates
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service runs the workflow.
 type Service struct {
-	store                     Store
-	mail                      Mailer
-	o                         Options
-	confirm, welcome, goodbye *template.Template
+	store Store
+	mail  Mailer
+	o     Options
+	looks *templates.Sets[*wording]
+}
+
+// wording is one look's templates of the workflow's mail.
+type wording struct{ confirm, welcome, goodbye *template.Template }
+
+func parseWording(fsys fs.FS) (*wording, error) {
+	w := &wording{}
+	for name, dst := range map[string]**template.Template{"confirm": &w.confirm, "welcome": &w.welcome, "goodbye": &w.goodbye} {
+		t, err := template.ParseFS(fsys, "optin/"+name+".txt")
+		if err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt: %v", name, err)
+		}
+		*dst = t
+	}
+	return w, nil
+}
+
+// wordingOf is list l's wording; one whose directory broke after it was
+// checked is logged and the global wording used: a confirmation must go.
+func (s *Service) wordingOf(l *store.List) *wording {
+	w, err := s.looks.For(l.TemplatesDir)
+	if err != nil {
+		s.o.Logger.Error("list templates", "list", l.Name, "err", err)
+	}
+	return w
 }
 
 // New parses the confirmation template.
@@ -78,12 +104,9 @@ func New(s Store, m Mailer, o Options) (*Service, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	svc := &Service{store: s, mail: m, o: o}
-	for name, dst := range map[string]**template.Template{"confirm": &svc.confirm, "welcome": &svc.welcome, "goodbye": &svc.goodbye} {
-		t, err := template.ParseFS(o.Templates, "optin/"+name+".txt")
-		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt: %v", name, err)
-		}
-		*dst = t
+	var err error
+	if svc.looks, err = templates.NewSets(o.Looks, parseWording); err != nil {
+		return nil, err
 	}
 	return svc, nil
 }

@@ -47,14 +47,19 @@ func Open(ctx context.Context, cfg *config.Config, db *store.DB, name, listName 
 	if err != nil {
 		return nil, err
 	}
-	r, err := render.New(render.Options{
-		BaseURL: string(cfg.BaseURL), ListHost: string(cfg.ListHost), Contact: cfg.Contact,
-		Templates: templates.Overlay(cfg.Resolve(cfg.TemplatesDir)), Now: now,
-	})
+	l, err := db.GetList(ctx, listName)
 	if err != nil {
 		return nil, err
 	}
-	l, err := db.GetList(ctx, listName)
+	if l.TemplatesDir != "" {
+		if err := templates.CheckList(l.Name, l.TemplatesDir); err != nil {
+			return nil, fault.Wrap(fault.Invalid, err, "%v (mailer lists edit %s --templates DIR)", err, l.Name)
+		}
+	}
+	r, err := render.New(render.Options{
+		BaseURL: string(cfg.BaseURL), ListHost: string(cfg.ListHost), Contact: cfg.Contact,
+		Templates: cfg.Looks().For(l.TemplatesDir), Now: now,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,9 @@ type ListSettings struct {
 	// Welcome: new members get a welcome mail, and those who leave by mail
 	// command a goodbye.
 	Welcome *bool
+	// TemplatesDir is the list's own template directory, checked by the
+	// caller ("" = the global templates).
+	TemplatesDir *string
 }
 
 // CreateList creates a list. Title defaults to the name.
@@ -75,9 +78,9 @@ func (db *DB) CreateList(ctx context.Context, name string, set ListSettings) (*L
 	}
 	now := db.now()
 	err = db.inTx(ctx, "create list "+n, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, welcome, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, now, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, welcome, templates_dir, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, l.TemplatesDir, now, now)
 		if err != nil {
 			return err
 		}
@@ -106,7 +109,8 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 	}
 	err = db.inTx(ctx, "update list "+l.Name, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, subject_prefix = ?,
-			welcome = ?, updated_at = ? WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, db.now(), l.ID)
+			welcome = ?, templates_dir = ?, updated_at = ? WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome,
+			l.TemplatesDir, db.now(), l.ID)
 		if err != nil || set.Owners == nil {
 			return err
 		}
@@ -122,6 +126,9 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 }
 
 func applySettings(l *List, set ListSettings) error {
+	if set.TemplatesDir != nil {
+		l.TemplatesDir = *set.TemplatesDir
+	}
 	if set.Welcome != nil {
 		l.Welcome = *set.Welcome
 	}
@@ -197,12 +204,12 @@ func setOwners(ctx context.Context, tx *sql.Tx, listID int64, owners []string) e
 	return nil
 }
 
-const listColumns = `id, name, title, description, from_address, from_name, policy, subject_prefix, welcome, created_at, updated_at`
+const listColumns = `id, name, title, description, from_address, from_name, policy, subject_prefix, welcome, templates_dir, created_at, updated_at`
 
 func scanList(row interface{ Scan(...any) error }) (*List, error) {
 	var l List
 	var created, updated string
-	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &l.SubjectPrefix, &l.Welcome, &created, &updated); err != nil {
+	if err := row.Scan(&l.ID, &l.Name, &l.Title, &l.Description, &l.FromAddress, &l.FromName, &l.Policy, &l.SubjectPrefix, &l.Welcome, &l.TemplatesDir, &created, &updated); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.UpdatedAt = parseTime(created), parseTime(updated)

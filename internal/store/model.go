@@ -96,11 +96,13 @@ type List struct {
 	FromName    string `json:"from_name"`
 	Policy      Policy `json:"policy"`
 	// SubjectPrefix goes before every issue's Subject.
-	SubjectPrefix string    `json:"subject_prefix"`
-	Welcome       bool      `json:"welcome"` // welcome and goodbye mails
-	Owners        []string  `json:"owners"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	SubjectPrefix string `json:"subject_prefix"`
+	Welcome       bool   `json:"welcome"` // welcome and goodbye mails
+	// TemplatesDir is the list's own look ("" = the global templates).
+	TemplatesDir string    `json:"templates_dir,omitempty"`
+	Owners       []string  `json:"owners"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// Counts holds the number of memberships in each status.
 	Counts map[Status]int `json:"counts"`
 }

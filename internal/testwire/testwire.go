@@ -65,7 +65,7 @@ func Build(tb testing.TB, db *store.DB, out mailout.Transport, o Options) *Wired
 	}
 	mail := mailout.New(db, out, mailout.Options{Book: Book, Now: o.Now, Caps: mailout.Caps{PerAddressHour: o.PerAddressHour,
 		PerHour: map[string]int{store.BudgetMail: o.MailPerHour, store.BudgetWeb: o.WebPerHour}}})
-	subs, err := optin.New(db, mail, optin.Options{TTL: o.ConfirmTTL, Interval: o.Interval, Templates: templates.FS, Now: o.Now, Tokens: signer})
+	subs, err := optin.New(db, mail, optin.Options{TTL: o.ConfirmTTL, Interval: o.Interval, Looks: templates.Looks{}, Now: o.Now, Tokens: signer})
 	if err != nil {
 		tb.Fatal(err)
 	}

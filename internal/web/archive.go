@@ -57,7 +57,7 @@ func (s *Server) archiveList(w http.ResponseWriter, r *http.Request) {
 	if len(issues) > 0 {
 		groups = []archiveGroup{{List: l.Name, Title: l.Title, Issues: issues}}
 	}
-	s.render(w, http.StatusOK, "archive", pageData{List: l.Name, ListTitle: l.Title, Groups: groups})
+	s.render(w, http.StatusOK, "archive", withList(l, pageData{Groups: groups}))
 }
 
 // archiveIssue serves the issue's web version, as rendered when it was sent.

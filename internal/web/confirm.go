@@ -22,7 +22,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "confirm", pageData{List: l.Name, ListTitle: l.Title, Address: c.Address, Action: c.Action, Token: code})
+	s.render(w, http.StatusOK, "confirm", withList(l, pageData{Address: c.Address, Action: c.Action, Token: code}))
 }
 
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +40,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	// A second click on a used code whose change still holds shows the
 	// same page: it is done.
-	s.render(w, http.StatusOK, "confirmed", pageData{List: l.Name, ListTitle: l.Title, Address: c.Address, Action: c.Action})
+	s.render(w, http.StatusOK, "confirmed", withList(l, pageData{Address: c.Address, Action: c.Action}))
 }
 
 // confirmFailed explains a bad, used or expired code, with a way to ask again.
@@ -54,7 +54,7 @@ func (s *Server) confirmFailed(w http.ResponseWriter, r *http.Request, c *store.
 	if c != nil {
 		d.List, status = c.ListName, http.StatusGone
 		if l, err := s.store.GetList(r.Context(), c.ListName); err == nil {
-			d.ListTitle = l.Title
+			d = withList(l, d)
 		}
 	}
 	s.message(w, status, "confirm-invalid", d)

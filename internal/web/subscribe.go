@@ -41,7 +41,7 @@ func (s *Server) form(w http.ResponseWriter, status int, l *store.List, addr, pr
 	tok := hex.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: listaddr.SubscribePath, HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: 7200})
-	s.render(w, status, "subscribe", pageData{List: l.Name, ListTitle: l.Title, Description: l.Description, CSRF: tok, Address: addr, Error: problem})
+	s.render(w, status, "subscribe", withList(l, pageData{Description: l.Description, CSRF: tok, Address: addr, Error: problem}))
 }
 
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
@@ -51,20 +51,20 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.limits.allow(s.clientIP(r)) {
 		w.Header().Set("Retry-After", "60")
-		s.message(w, http.StatusTooManyRequests, "rate-limited", pageData{List: l.Name, ListTitle: l.Title})
+		s.message(w, http.StatusTooManyRequests, "rate-limited", withList(l, pageData{}))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8192)
 	if err := r.ParseForm(); err != nil {
-		s.message(w, http.StatusBadRequest, "form-expired", pageData{List: l.Name, ListTitle: l.Title})
+		s.message(w, http.StatusBadRequest, "form-expired", withList(l, pageData{}))
 		return
 	}
 	cookie, err := r.Cookie(csrfCookie)
 	if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue("csrf"))) != 1 {
-		s.message(w, http.StatusForbidden, "form-expired", pageData{List: l.Name, ListTitle: l.Title})
+		s.message(w, http.StatusForbidden, "form-expired", withList(l, pageData{}))
 		return
 	}
-	d := pageData{List: l.Name, ListTitle: l.Title, Address: r.PostFormValue("email")}
+	d := withList(l, pageData{Address: r.PostFormValue("email")})
 	// A bot fills in every field; a person never sees this one. Answer as
 	// if all went well, so the bot learns nothing.
 	if r.PostFormValue("website") != "" {

@@ -36,7 +36,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := pageData{List: l.Name, ListTitle: l.Title, Address: m.Address, Token: r.PathValue("token")}
+	d := withList(l, pageData{Address: m.Address, Token: r.PathValue("token")})
 	if m.Status == store.Unsubscribed {
 		s.render(w, http.StatusOK, "unsubscribed", d)
 		return
@@ -70,7 +70,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	s.render(w, http.StatusOK, "unsubscribed", pageData{List: l.Name, ListTitle: l.Title, Address: m.Address, Token: r.PathValue("token")})
+	s.render(w, http.StatusOK, "unsubscribed", withList(l, pageData{Address: m.Address, Token: r.PathValue("token")}))
 }
 
 func isOneClick(r *http.Request) bool {
@@ -100,7 +100,7 @@ func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := pageData{List: l.Name, ListTitle: l.Title, Address: m.Address}
+	d := withList(l, pageData{Address: m.Address})
 	if out.Kind == optin.SubscribedNow || out.Kind == optin.AlreadySubscribed {
 		s.render(w, http.StatusOK, "resubscribed", d)
 		return

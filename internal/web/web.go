@@ -5,8 +5,6 @@ package web
 
 import (
 	"context"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -19,6 +17,7 @@ import (
 	"mailer/internal/optin"
 	"mailer/internal/store"
 	"mailer/internal/token"
+	"mailer/templates"
 )
 
 // Store is what the pages need of the subscription store.
@@ -51,7 +50,7 @@ type Tokens interface {
 type Options struct {
 	Book           listaddr.Book // the public URLs
 	Contact        string
-	Templates      fs.FS
+	Looks          templates.Looks // the global and each list's templates
 	TrustedProxies []netip.Prefix
 	// SubscribePerMinute is how many subscribe requests one IP address may
 	// send a minute.
@@ -65,8 +64,7 @@ type Server struct {
 	subs   Subscriptions
 	tokens Tokens
 	o      Options
-	pages  map[string]*template.Template
-	css    []byte
+	looks  *templates.Sets[*look]
 	limits *ipLimiter
 	secure bool // cookies only over https
 }
@@ -79,29 +77,11 @@ func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error)
 	if o.SubscribePerMinute <= 0 {
 		o.SubscribePerMinute = 5
 	}
-	srv := &Server{store: s, subs: subs, tokens: tokens, o: o, pages: map[string]*template.Template{},
+	srv := &Server{store: s, subs: subs, tokens: tokens, o: o,
 		limits: newIPLimiter(o.SubscribePerMinute), secure: strings.HasPrefix(o.Book.BaseURL, "https://")}
 	var err error
-	if srv.css, err = fs.ReadFile(o.Templates, "web/site.css"); err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "template web/site.css: %v", err)
-	}
-	for _, p := range []string{"unsubscribe", "unsubscribed", "resubscribed", "confirm", "confirmed", "subscribe", "archive"} {
-		t, err := template.ParseFS(o.Templates, "web/layout.html", "web/"+p+".html")
-		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template web/%s.html: %v", p, err)
-		}
-		srv.pages[p] = t
-	}
-	for _, m := range []string{"bad-token", "no-member", "confirm-invalid", "subscribe-sent", "subscribe-already", "subscribe-recent",
-		"subscribe-closed", "subscribe-blocked", "cannot-send", "rate-limited", "form-expired", "not-found", "unavailable"} {
-		t, err := template.ParseFS(o.Templates, "web/layout.html", "web/messages.html")
-		if err == nil {
-			_, err = t.New("content").Parse(`{{template "msg-` + m + `" .}}`)
-		}
-		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template web/messages.html: %v", err)
-		}
-		srv.pages["msg-"+m] = t
+	if srv.looks, err = templates.NewSets(o.Looks, parseLook); err != nil {
+		return nil, err
 	}
 	return srv, nil
 }
@@ -129,6 +109,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+archive+"{list}/{slug}/{path...}", s.archiveAsset)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
+	mux.HandleFunc("GET /static/{list}/site.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, archive, http.StatusFound) })
 	// GET only: a path that exists with another method then answers 405.
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
@@ -170,6 +151,7 @@ type pageData struct {
 	PageTitle, List, ListTitle, Description, Contact string
 	Address, Token, Action, Error, Time, CSRF        string
 	Groups                                           []archiveGroup
+	look                                             string // the list's own template directory
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, d pageData) {
@@ -182,7 +164,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d pageDa
 	d.Contact = s.o.Contact
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages[page].ExecuteTemplate(w, "layout", d); err != nil {
+	if err := s.look(d.look).pages[page].ExecuteTemplate(w, "layout", d); err != nil {
 		s.o.Logger.Error("render page", "page", page, "err", err)
 	}
 }
@@ -216,8 +198,24 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-func (s *Server) stylesheet(w http.ResponseWriter, _ *http.Request) {
+// stylesheet serves the global site.css, or a list's at /static/LIST/site.css.
+func (s *Server) stylesheet(w http.ResponseWriter, r *http.Request) {
+	dir := ""
+	if name := r.PathValue("list"); name != "" {
+		l, err := s.store.GetList(r.Context(), name)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		dir = l.TemplatesDir
+	}
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write(s.css)
+	w.Write(s.look(dir).css)
+}
+
+// withList puts d on a page about list l, in its look.
+func withList(l *store.List, d pageData) pageData {
+	d.List, d.ListTitle, d.look = l.Name, l.Title, l.TemplatesDir
+	return d
 }
