@@ -6,13 +6,18 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"mime"
 	"net/http"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/jordan-wright/email"
 
 	"mailer/internal/browsertest"
 )
@@ -163,5 +168,59 @@ func TestIssueFilesShowBeforeSending(t *testing.T) {
 	base, _ := startPreview(t, e, "issue-img")
 	if w := imageWidth(t, base+"html"); w != 4 {
 		t.Errorf("the image in the preview is %v px wide, want 4 (not loaded)", w)
+	}
+}
+
+// TestInlineImagesAreSent: with images: inline, a small image travels in
+// each delivered copy as a multipart/related part the HTML names by cid:,
+// DKIM-signed over the whole; an image over the limit stays a link to its
+// published copy, and render says which is which.
+func TestInlineImagesAreSent(t *testing.T) {
+	e, srv := newSendEnv(t, 2)
+	pngBytes := withFiles(t, e)
+	big := make([]byte, 300<<10)
+	copy(big, pngBytes)
+	os.WriteFile(filepath.Join(e.dir, "issues", "img", "big.png"), big, 0o644)
+	src := e.read("issues/issue-img.md")
+	e.write("issues/issue-img.md", strings.Replace(src, "title:", "images: inline\ntitle:", 1)+"\n![big](img/big.png)\n")
+	out := e.mustRun("dkim", "keygen", "--selector", "s1", "--domain", "example.org", "--algorithm", "ed25519")
+	rec := regexp.MustCompile(`s1\._domainkey\.example\.org\. IN TXT "([^"]+)"`).FindStringSubmatch(out)
+	kf := regexp.MustCompile(`key_file = "([^"]+)"`).FindStringSubmatch(out)
+	e.env["MAILER_DKIM_DOMAIN"], e.env["MAILER_DKIM_SELECTOR"], e.env["MAILER_DKIM_KEY_FILE"] = "example.org", "s1", kf[1]
+
+	_, errOut, _ := e.run("render", "issue-img", "--format", "eml")
+	if !strings.Contains(errOut, "images in the message (images: inline): img/verifier.png") || !strings.Contains(errOut, "not in the message") || !strings.Contains(errOut, "img/big.png") {
+		t.Errorf("render does not say which images travel:\n%s", errOut)
+	}
+	e.mustRun("send", "issue-img", "--yes")
+	msgs := srv.Messages()
+	if len(msgs) != 3 { // alice and the 2 readers
+		t.Fatalf("%d messages delivered", len(msgs))
+	}
+	lookup := func(string) ([]string, error) { return []string{rec[1]}, nil }
+	for _, m := range msgs {
+		vs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Data), &dkim.VerifyOptions{LookupTXT: lookup})
+		if err != nil || len(vs) != 1 || vs[0].Err != nil {
+			t.Fatalf("DKIM of the copy to %v: %v %+v", m.To, err, vs)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mt, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type")); mt != "multipart/related" || params["type"] != "multipart/alternative" {
+			t.Fatalf("Content-Type %s", msg.Header.Get("Content-Type"))
+		}
+		parsed, err := email.NewEmailFromReader(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parsed.Attachments) != 1 || !bytes.Equal(parsed.Attachments[0].Content, pngBytes) {
+			t.Fatalf("the copy to %v carries %d parts", m.To, len(parsed.Attachments))
+		}
+		html := string(parsed.HTML)
+		if !regexp.MustCompile(`<img src="cid:[0-9a-f]{24}@lists\.example\.org" alt="verifier"`).MatchString(html) ||
+			!strings.Contains(html, `src="http://localhost:8080/archive/bpf-updates/issue-img/img/big.png"`) {
+			t.Fatalf("the HTML's images:\n%s", html)
+		}
 	}
 }

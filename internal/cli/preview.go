@@ -168,7 +168,7 @@ func previewRender(ctx context.Context, opts *PreviewOptions) (*rendered, error)
 	local := "/archive/" + job.List.Name + "/" + job.Issue.Slug + "/"
 	return &rendered{
 		page: previewPage{Subject: rd.Subject, From: from, To: rcpt.Address, List: job.List.Name, Source: job.Issue.Source, Text: t},
-		html: strings.ReplaceAll(h, base, local), eml: eml,
+		html: rd.ShowInlined(strings.ReplaceAll(h, base, local), local), eml: eml,
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"mailer/internal/fault"
 	"mailer/internal/render"
+	"mailer/internal/sending"
 )
 
 // RenderOptions are the inputs of `mailer render`.
@@ -92,7 +93,7 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 		out = []byte(t)
 		if opts.Format == "html" {
 			if local != "" {
-				h = strings.ReplaceAll(h, job.Renderer.AssetBase(job.List.Name, job.Issue.Slug), local)
+				h = rd.ShowInlined(strings.ReplaceAll(h, job.Renderer.AssetBase(job.List.Name, job.Issue.Slug), local), local)
 			}
 			out = []byte(h)
 		}
@@ -123,6 +124,7 @@ func assetNote(d *Deps, job *issueJob, rd *render.Rendered, opts *RenderOptions)
 		fmt.Fprintf(d.ErrOut, "note: %v (send would refuse this issue)\n", err)
 		return ""
 	}
+	inlineNote(d, job, rd)
 	if opts.Format != "html" || opts.AsSent {
 		fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are published at %s when it is sent\n", strings.Join(rd.Assets, ", "), base)
 		return ""
@@ -135,4 +137,27 @@ func assetNote(d *Deps, job *issueJob, rd *render.Rendered, opts *RenderOptions)
 	fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are linked from %s in this copy; mail links to %s, where they are published when it is sent (--as-sent keeps those)\n",
 		strings.Join(rd.Assets, ", "), local, base)
 	return local
+}
+
+// inlineNote says which images travel in the message (images: inline) and
+// which stay links, and why.
+func inlineNote(d *Deps, job *issueJob, rd *render.Rendered) {
+	if job.Issue.Images != "inline" {
+		return
+	}
+	var in, linked []string
+	for _, p := range rd.Images {
+		if _, ok := rd.Inlined[p]; ok {
+			in = append(in, p)
+		} else {
+			linked = append(linked, p)
+		}
+	}
+	if len(in) > 0 {
+		fmt.Fprintf(d.ErrOut, "note: images in the message (images: inline): %s\n", strings.Join(in, ", "))
+	}
+	if len(linked) > 0 {
+		fmt.Fprintf(d.ErrOut, "note: images linked, not in the message (inline takes PNG, JPEG and GIF up to %d KB each, %d KB in all): %s\n",
+			sending.InlineMaxBytes>>10, sending.InlineMaxTotal>>10, strings.Join(linked, ", "))
+	}
 }

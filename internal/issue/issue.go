@@ -30,6 +30,7 @@ type Issue struct {
 	List       string    // the list it goes to; empty means the configured default
 	Draft      bool      // the sender refuses drafts
 	NoArchive  bool      // archive: false keeps it out of the public archive and feed
+	Images     string    // "inline": small images travel in the message; else linked
 	Path       string    // where the issue lives on the editor's own site, if anywhere
 	Categories []string
 	Tags       []string
@@ -48,6 +49,7 @@ type frontMatter struct {
 	List       string   `yaml:"list"`
 	Draft      bool     `yaml:"draft"`
 	Archive    *bool    `yaml:"archive"`
+	Images     string   `yaml:"images"`
 	Path       string   `yaml:"path"`
 	Categories []string `yaml:"categories"`
 	Tags       []string `yaml:"tags"`
@@ -122,6 +124,11 @@ func Parse(name string, data []byte) (*Issue, error) {
 		}
 	}
 	iss.NoArchive = fm.Archive != nil && !*fm.Archive
+	switch iss.Images = strings.TrimSpace(fm.Images); iss.Images {
+	case "", "linked", "inline":
+	default:
+		return nil, fault.Errorf(fault.Invalid, "%s: front matter: images: want inline or linked, not %q", name, fm.Images)
+	}
 	if fm.Date != "" {
 		if iss.Date, err = parseDate(fm.Date); err != nil {
 			return nil, fault.Errorf(fault.Invalid, "%s: front matter: date: %v", name, err)

@@ -46,6 +46,8 @@ func TestParseFrontMatter(t *testing.T) {
 		{name: "plain date", in: "---\ntitle: T\ndate: 2026-11-26\n---\n", check: func(i *Issue) bool { return i.Date.Day() == 26 }},
 		{name: "CRLF", in: "---\r\ntitle: T\r\n---\r\nbody\r\n", check: func(i *Issue) bool { return string(i.Body) == "body\n" }},
 		{name: "BOM", in: "\uFEFF---\ntitle: T\n---\n", check: func(i *Issue) bool { return i.Title == "T" }},
+		{name: "images inline", in: "---\ntitle: T\nimages: inline\n---\n", check: func(i *Issue) bool { return i.Images == "inline" }},
+		{name: "images unknown", in: "---\ntitle: T\nimages: embedded\n---\n", err: "images: want inline or linked"},
 		{name: "no title", in: "---\ndate: 2017-06-08\n---\nbody", err: "has no title"},
 		{name: "no front matter", in: "# Hello\n", err: "no front matter"},
 		{name: "unclosed", in: "---\ntitle: T\nbody", err: "not closed"},

@@ -47,15 +47,38 @@ var (
 	assetsKey    = parser.NewContextKey()
 )
 
+// issueFiles are the paths of an issue's own files its links and images
+// name, in order of appearance, each once; images lists those shown as
+// images.
+type issueFiles struct{ all, images []string }
+
 // parseIssue parses an issue whose relative links and images (img/a.png,
 // files/talk.pdf: files next to its Markdown) point to assetBase, where
 // they are published, and returns the paths they name.
-func parseIssue(md goldmark.Markdown, src []byte, assetBase string) (ast.Node, []string) {
+func parseIssue(md goldmark.Markdown, src []byte, assetBase string) (ast.Node, issueFiles) {
 	pc := parser.NewContext()
 	pc.Set(assetBaseKey, assetBase)
 	doc := md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
-	assets, _ := pc.Get(assetsKey).([]string)
-	return doc, assets
+	files, _ := pc.Get(assetsKey).(issueFiles)
+	return doc, files
+}
+
+// pointImages makes the images of the issue's own files (published under
+// base) whose path is a key of cids point to the message part "cid:VALUE"
+// instead.
+func pointImages(doc ast.Node, base string, cids map[string]string) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		img, ok := n.(*ast.Image)
+		if !ok || !entering {
+			return ast.WalkContinue, nil
+		}
+		if rel, ok := strings.CutPrefix(string(img.Destination), base); ok {
+			if p, ok := assetPath(rel); ok && cids[p] != "" {
+				img.Destination = []byte("cid:" + cids[p])
+			}
+		}
+		return ast.WalkContinue, nil
+	})
 }
 
 // assetPath says whether a link destination names a file of the issue's
@@ -74,14 +97,18 @@ type absoluteLinks struct{ base *url.URL }
 
 func (a absoluteLinks) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
 	base, _ := pc.Get(assetBaseKey).(string)
-	var assets []string
+	var files issueFiles
 	seen := map[string]bool{}
-	fix := func(dest []byte) []byte {
+	fix := func(dest []byte, image bool) []byte {
 		if p, ok := assetPath(string(dest)); ok && base != "" {
 			if !seen[p] {
-				seen[p] = true
-				assets = append(assets, p)
+				files.all = append(files.all, p)
 			}
+			if image && !seen["img:"+p] {
+				files.images = append(files.images, p)
+				seen["img:"+p] = true
+			}
+			seen[p] = true
 			return []byte(base + string(dest))
 		}
 		return a.resolve(dest)
@@ -92,13 +119,13 @@ func (a absoluteLinks) Transform(doc *ast.Document, _ text.Reader, pc parser.Con
 		}
 		switch l := n.(type) {
 		case *ast.Link:
-			l.Destination = fix(l.Destination)
+			l.Destination = fix(l.Destination, false)
 		case *ast.Image:
-			l.Destination = fix(l.Destination)
+			l.Destination = fix(l.Destination, true)
 		}
 		return ast.WalkContinue, nil
 	})
-	pc.Set(assetsKey, assets)
+	pc.Set(assetsKey, files)
 }
 
 func (a absoluteLinks) resolve(dest []byte) []byte {
@@ -132,7 +159,8 @@ func sanitizer() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(false)
 	p.RequireParseableURLs(true)
-	p.AllowURLSchemes("http", "https", "mailto")
+	// cid: names a part of the message (images: inline, RFC 2392).
+	p.AllowURLSchemes("http", "https", "mailto", "cid")
 	p.AllowAttrs("align").OnElements("td", "th")
 	return p
 }

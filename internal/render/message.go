@@ -48,7 +48,9 @@ type part struct {
 }
 
 // prepare builds the message skeleton for rendered.
-func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
+// With parts (images: inline) the alternative sits in a multipart/related
+// with the images after it.
+func (r *Renderer) prepare(rd *Rendered, parts []relatedPart) (*Prepared, error) {
 	from, err := formatMailbox(rd.List.FromName, rd.List.FromAddress)
 	if err != nil {
 		return nil, fault.Errorf(fault.Invalid, "list %s: From: %v", rd.List.Name, err)
@@ -75,12 +77,22 @@ func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
 	header("List-Help", "<mailto:"+r.book.Request(rd.List.Name)+"?subject=help>")
 	header("List-Post", "NO")
 	header("Precedence", "bulk")
-	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	var b strings.Builder
+	b.WriteString("\r\nThis is a multi-part message in MIME format.\r\n")
+	related := ""
+	if len(parts) > 0 {
+		if related, err = newBoundary(); err != nil {
+			return nil, err
+		}
+		header("Content-Type", `multipart/related; boundary="`+related+`"; type="multipart/alternative"`)
+		b.WriteString("\r\n--" + related + "\r\n")
+		b.WriteString(`Content-Type: multipart/alternative; boundary="` + boundary + "\"\r\n\r\n")
+	} else {
+		header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	}
 	p.add(h.String(), slotHeaders)
 
 	// The body: text first, HTML last, so clients prefer the HTML (RFC 2046).
-	var b strings.Builder
-	b.WriteString("\r\nThis is a multi-part message in MIME format.\r\n")
 	b.WriteString("\r\n--" + boundary + "\r\n")
 	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
 	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
@@ -89,6 +101,11 @@ func (r *Renderer) prepare(rd *Rendered) (*Prepared, error) {
 	p.add("\r\n--"+boundary+"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", slotNone)
 	p.addBody(rd.HTML, slotHTMLAddress, slotHTMLUnsubURL)
 	p.add("\r\n--"+boundary+"--\r\n", slotNone)
+	if len(parts) > 0 {
+		var rel strings.Builder
+		writeRelated(&rel, related, parts)
+		p.add(rel.String(), slotNone)
+	}
 	return p, nil
 }
 

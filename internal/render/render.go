@@ -94,8 +94,21 @@ type Rendered struct {
 	Text    string // the plain-text version, with slots
 	Message *Prepared
 	// Assets are the issue's own files its links and images name (paths
-	// relative to its Markdown file), published at AssetBase.
-	Assets []string
+	// relative to its Markdown file), published at AssetBase; Images are
+	// those shown as images.
+	Assets, Images []string
+	// Inlined maps the images carried in the message to their Content-ID:
+	// the HTML shows them as cid:ID.
+	Inlined map[string]string
+}
+
+// ShowInlined points the HTML's cid: images to base+PATH, for a browser
+// outside a mail client (a preview).
+func (rd *Rendered) ShowInlined(html, base string) string {
+	for p, cid := range rd.Inlined {
+		html = strings.ReplaceAll(html, "cid:"+cid, base+p)
+	}
+	return html
 }
 
 // AssetBase is where an issue's own files are published:
@@ -117,24 +130,55 @@ type pageData struct {
 // Render renders iss for list: Markdown once into an AST, then the HTML and
 // text versions from it, then the message around them.
 func (r *Renderer) Render(iss *issue.Issue, list List) (*Rendered, error) {
-	doc, assets := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
-	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
-	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
-	}
+	return r.RenderInline(iss, list, nil)
+}
+
+// Inline is an image of the issue's own that travels in the message
+// (front matter images: inline) instead of being linked.
+type Inline struct {
+	Path        string // as the issue names it, relative to its Markdown
+	ContentType string
+	Data        []byte
+}
+
+// RenderInline is Render with images carried in the message: the HTML
+// shows them from multipart/related parts (cid: URLs, RFC 2387 and 2392);
+// the text version, the archive and the feed keep the published URLs.
+func (r *Renderer) RenderInline(iss *issue.Issue, list List, images []Inline) (*Rendered, error) {
+	base := r.AssetBase(list.Name, iss.Slug)
+	doc, files := parseIssue(r.md, iss.Body, base)
 	data := r.pageData(iss, list, true)
-	data.Body = htmltemplate.HTML(bodyHTML)
-	page, err := r.page(data)
-	if err != nil {
-		return nil, err
-	}
 	data.Body = renderText(iss.Body, doc)
 	var txt bytes.Buffer
 	if err := r.text.Execute(&txt, data); err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "template issue/issue.txt: %v", err)
 	}
-	out := &Rendered{Issue: iss, List: list, Subject: list.SubjectPrefix + iss.Subject, HTML: page, Text: txt.String(), Assets: assets}
-	out.Message, err = r.prepare(out)
+	parts := r.relatedParts(images)
+	if len(parts) > 0 {
+		cids := map[string]string{}
+		for _, p := range parts {
+			cids[p.Path] = p.cid
+		}
+		pointImages(doc, base, cids)
+	}
+	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+	}
+	data.Body = htmltemplate.HTML(bodyHTML)
+	page, err := r.page(data)
+	if err != nil {
+		return nil, err
+	}
+	out := &Rendered{Issue: iss, List: list, Subject: list.SubjectPrefix + iss.Subject, HTML: page, Text: txt.String(),
+		Assets: files.all, Images: files.images}
+	for _, p := range parts {
+		if out.Inlined == nil {
+			out.Inlined = map[string]string{}
+		}
+		out.Inlined[p.Path] = p.cid
+	}
+	out.Message, err = r.prepare(out, parts)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"mailer/internal/fault"
+	"mailer/internal/render"
 	"mailer/internal/store"
 )
 
@@ -19,6 +20,34 @@ const (
 	MaxAssetBytes  = 10 << 20
 	MaxAssetsBytes = 25 << 20
 )
+
+// Limits on images carried in the message (images: inline): every copy
+// carries them, so only small ones; larger ones stay linked.
+const (
+	InlineMaxBytes = 200 << 10
+	InlineMaxTotal = 1 << 20
+)
+
+// Inlinable picks the images that travel in the message: PNG, JPEG and GIF
+// (what mail clients show), each at most InlineMaxBytes, in order until
+// InlineMaxTotal. The others stay linked to their published copy.
+func Inlinable(files []store.Asset) []render.Inline {
+	var out []render.Inline
+	total := 0
+	for _, f := range files {
+		switch f.ContentType {
+		case "image/png", "image/jpeg", "image/gif":
+		default:
+			continue
+		}
+		if len(f.Data) > InlineMaxBytes || total+len(f.Data) > InlineMaxTotal {
+			continue
+		}
+		total += len(f.Data)
+		out = append(out, render.Inline{Path: f.Path, ContentType: f.ContentType, Data: f.Data})
+	}
+	return out
+}
 
 // Assets reads the files the links and images name, next to its
 // Markdown file. A missing, unreadable, escaping or too large one is a

@@ -77,7 +77,15 @@ func (j *Job) Render() (*render.Rendered, error) {
 	if j.List.FromAddress == "" {
 		return nil, fault.Errorf(fault.Invalid, "list %s has no From address: set one with `mailer lists edit %s --from \"Name <address>\"`", j.List.Name, j.List.Name)
 	}
-	return j.Renderer.Render(j.Issue, RenderList(j.List))
+	rd, err := j.Renderer.Render(j.Issue, RenderList(j.List))
+	if err != nil || j.Issue.Images != "inline" || len(rd.Images) == 0 {
+		return rd, err
+	}
+	images, err := j.Assets(rd.Images)
+	if err != nil {
+		return rd, nil // linked: NewPlan refuses the issue with the reason
+	}
+	return j.Renderer.RenderInline(j.Issue, RenderList(j.List), Inlinable(images))
 }
 
 // RecipientFor builds the personal values for addr. A member gets a working
