@@ -36,7 +36,7 @@ func (db *DB) SaveArchive(ctx context.Context, listID int64, a ArchivedIssue) er
 // newest first, with their content but without their pages.
 func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at, a.content FROM archive a JOIN lists l ON l.id = a.list_id
-		WHERE ?1 = '' OR l.name = ?1 ORDER BY a.sent_at DESC, a.id DESC`, list)
+		WHERE ?1 = '' OR l.name = ?1 ORDER BY a.sent_at DESC, a.id DESC`, listKey(list))
 	if err != nil {
 		return nil, db.wrap(err, "read archive")
 	}
@@ -59,7 +59,7 @@ func (db *DB) ArchiveIssue(ctx context.Context, list, slug string) (*ArchivedIss
 	var a ArchivedIssue
 	var at string
 	err := db.sql.QueryRowContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at, a.html FROM archive a JOIN lists l ON l.id = a.list_id
-		WHERE l.name = ? AND a.slug = ?`, list, slug).Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at, &a.HTML)
+		WHERE l.name = ? AND a.slug = ?`, listKey(list), slug).Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at, &a.HTML)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no issue %s in the archive of %s", slug, list)
 	}

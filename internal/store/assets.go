@@ -18,7 +18,7 @@ type Asset struct {
 // SaveAssets publishes an issue's files, replacing earlier copies, in one
 // transaction.
 func (db *DB) SaveAssets(ctx context.Context, listID int64, slug string, assets []Asset) error {
-	return db.inTx(ctx, "publish the files of "+slug, func(tx *sql.Tx) error {
+	return db.inTx(ctx, "publish the files of "+slug, func(tx *txn) error {
 		for _, a := range assets {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO archive_assets (list_id, slug, path, content_type, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (list_id, slug, path) DO UPDATE SET content_type = excluded.content_type, data = excluded.data, updated_at = excluded.updated_at`,
@@ -34,7 +34,7 @@ func (db *DB) SaveAssets(ctx context.Context, listID int64, slug string, assets 
 func (db *DB) GetAsset(ctx context.Context, list, slug, path string) (*Asset, error) {
 	a := Asset{Path: path}
 	err := db.sql.QueryRowContext(ctx, `SELECT a.content_type, a.data FROM archive_assets a JOIN lists l ON l.id = a.list_id
-		WHERE l.name = ? AND a.slug = ? AND a.path = ?`, list, slug, path).Scan(&a.ContentType, &a.Data)
+		WHERE l.name = ? AND a.slug = ? AND a.path = ?`, listKey(list), slug, path).Scan(&a.ContentType, &a.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no file %s for %s", path, slug)
 	}

@@ -33,7 +33,7 @@ func (db *DB) RecordBounce(ctx context.Context, list, addr string, hard bool, re
 		return BounceUpdate{}, err
 	}
 	var up BounceUpdate
-	err = db.inTx(ctx, "record bounce", func(tx *sql.Tx) error {
+	err = db.inTx(ctx, "record bounce", func(tx *txn) error {
 		var subID int64
 		var stored string
 		var status Status
@@ -112,7 +112,7 @@ func (db *DB) Bounces(ctx context.Context, list string) ([]BounceInfo, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, s.address, m.status, m.bounce_score, m.bounce_first_at, m.bounce_last_at, m.bounce_last_reason
 		FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id JOIN lists l ON l.id = m.list_id
 		WHERE (?1 = '' OR l.name = ?1) AND (m.bounce_score > 0 OR m.status = 'bounced')
-		ORDER BY m.bounce_score DESC, s.address`, list)
+		ORDER BY m.bounce_score DESC, s.address`, listKey(list))
 	if err != nil {
 		return nil, db.wrap(err, "read bounces")
 	}

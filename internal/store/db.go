@@ -1,6 +1,8 @@
 // Package store keeps lists, subscribers, memberships and their audit log in
-// SQLite. It is the only package that speaks SQL; queries live next to the
-// methods that run them and the schema lives in migrations/.
+// SQLite, or in PostgreSQL when the database setting is a postgres:// URL.
+// It is the only package that speaks SQL; queries live next to the methods
+// that run them, written once for both (dialect.go), and the schema lives in
+// migrations/, one set per dialect.
 package store
 
 import (
@@ -21,10 +23,12 @@ import (
 	"mailer/migrations"
 )
 
-// DB is an open mailer database.
+// DB is an open mailer database: a SQLite file, or a PostgreSQL database
+// (postgres.go).
 type DB struct {
-	sql  *sql.DB
-	path string
+	sql     *conn
+	path    string // the file, or the URL without its password
+	dialect dialect
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
@@ -50,8 +54,11 @@ type Options struct {
 // returns it ready for use. A database whose schema is newer than this
 // binary knows is refused, so an old binary never writes to it.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if IsURL(path) {
+		return openPostgres(ctx, path, opts)
+	}
 	if opts.Migrations == nil {
-		opts.Migrations = migrations.FS
+		opts.Migrations = migrations.SQLite
 	}
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 10 * time.Second
@@ -79,7 +86,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "open database %s: %v", path, err)
 	}
-	db := &DB{sql: sqlDB, path: path, Now: time.Now}
+	db := &DB{sql: &conn{db: sqlDB, b: &binder{d: sqliteDialect}}, path: path, dialect: sqliteDialect, Now: time.Now}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, db.wrap(err, "open database "+path)
@@ -102,7 +109,14 @@ func dsn(path string, busy time.Duration) string {
 		escaped, busy.Milliseconds())
 }
 
-// Path is the database file's path.
+// IsURL says whether a database setting names PostgreSQL
+// (postgres://...) rather than a SQLite file.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Path is the database file's path, or the PostgreSQL URL without its
+// password.
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
@@ -119,7 +133,7 @@ func (db *DB) Close() error {
 // prepared returns query prepared once for the database and bound to tx.
 // The sender runs the same few statements for every message; parsing them
 // each time cost more than running them.
-func (db *DB) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+func (db *DB) prepared(ctx context.Context, tx *txn, query string) (*sql.Stmt, error) {
 	db.stmtMu.Lock()
 	s, ok := db.stmts[query]
 	if !ok {
@@ -160,19 +174,38 @@ func parseNullTime(s sql.NullString) *time.Time {
 }
 
 // inTx runs fn in a write transaction and commits it when fn returns nil.
-func (db *DB) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
+// SQLite takes the write lock at BEGIN, so writers run one at a time; on
+// PostgreSQL the transaction is SERIALIZABLE, which gives the same
+// outcome, and one that lost a conflict is run again from the start.
+func (db *DB) inTx(ctx context.Context, what string, fn func(tx *txn) error) error {
+	var opts *sql.TxOptions
+	if db.dialect == postgresDialect {
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	for attempt := 0; ; attempt++ {
+		err := db.tryTx(ctx, opts, fn)
+		if err == nil {
+			return nil
+		}
+		if attempt < maxTxRetries && retryable(err) {
+			if werr := backoff(ctx, attempt); werr == nil {
+				continue
+			}
+		}
 		return db.wrap(err, what)
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *txn) error) error {
+	tx, err := db.sql.BeginTx(ctx, opts)
+	if err != nil {
+		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return db.wrap(err, what)
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return db.wrap(err, what)
-	}
-	return nil
+	return tx.Commit()
 }
 
 // wrap turns driver errors into coded errors. Busy, locked, full and I/O
@@ -201,6 +234,9 @@ func (db *DB) wrap(err error, what string) error {
 		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
 			return fault.Wrap(fault.Invalid, err, "%s: %s is not a usable mailer database: %v", what, db.path, err)
 		}
+	}
+	if fe := pgFault(err, what, db.path); fe != nil {
+		return fe
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fault.Wrap(fault.Unavailable, err, "%s: %v", what, err)

@@ -15,6 +15,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/pgtest"
 	"mailer/internal/store"
 	"mailer/migrations"
 )
@@ -23,7 +24,7 @@ import (
 // that starts at a fixed time and advances one second per call.
 func MustOpenDB(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "mailer.db"), store.Options{Create: true})
+	db, err := store.Open(context.Background(), testDatabase(tb), store.Options{Create: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -38,6 +39,17 @@ func MustOpenDB(tb testing.TB) *store.DB {
 	}
 	return db
 }
+
+// testDatabase is a new, empty database of the backend this run tests
+// (pgtest.Main runs the package's tests on SQLite, then on PostgreSQL).
+func testDatabase(tb testing.TB) string {
+	if pgtest.Backend == "postgres" {
+		return pgtest.Database(tb)
+	}
+	return filepath.Join(tb.TempDir(), "mailer.db")
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func mustAddr(tb testing.TB, s string) address.Address {
 	tb.Helper()
@@ -214,7 +226,7 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 func TestRealSchemaUpgradesOldDatabaseKeepingData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	first, err := fs.ReadFile(migrations.FS, "0001_init.sql")
+	first, err := fs.ReadFile(migrations.SQLite, "0001_init.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -52,7 +51,7 @@ func (db *DB) ApplyImport(ctx context.Context, list string, rows []ImportRow, ev
 		return nil, err
 	}
 	var rep ImportReport
-	err = db.inTx(ctx, "import into "+l.Name, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, "import into "+l.Name, func(tx *txn) error {
 		rep = ImportReport{Skipped: []ImportProblem{}, DryRun: dryRun}
 		w := newMemberWriter(ctx, tx, db.now())
 		defer w.close()

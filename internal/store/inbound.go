@@ -86,7 +86,7 @@ var (
 func (db *DB) ApplyConfirmation(ctx context.Context, token string, evidence func(*Confirmation) Evidence) (*Confirmation, Change, error) {
 	var c Confirmation
 	var ch Change
-	err := db.inTx(ctx, "use confirmation", func(tx *sql.Tx) error {
+	err := db.inTx(ctx, "use confirmation", func(tx *txn) error {
 		if err := readConfirmation(ctx, tx, token, &c); err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (db *DB) ApplyConfirmation(ctx context.Context, token string, evidence func
 	return &c, ch, nil
 }
 
-func readConfirmation(ctx context.Context, tx *sql.Tx, token string, c *Confirmation) error {
+func readConfirmation(ctx context.Context, tx *txn, token string, c *Confirmation) error {
 	var created, expires string
 	var used sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT c.id, c.list_id, l.name, c.address, c.action, c.requested_by, c.message_id, c.source, c.created_at, c.expires_at, c.used_at
@@ -194,7 +194,7 @@ func (db *DB) StoreBounce(ctx context.Context, b Bounce) error {
 // CountBounces returns how many bounces are stored for addr (all when empty).
 func (db *DB) CountBounces(ctx context.Context, addr string) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE ?1 = '' OR address = ?1 COLLATE NOCASE`, addr).Scan(&n)
+	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE ?1 = '' OR lower(address) = lower(?1)`, addr).Scan(&n)
 	return n, db.wrap(err, "count bounces")
 }
 

@@ -77,17 +77,14 @@ func (db *DB) CreateList(ctx context.Context, name string, set ListSettings) (*L
 		return nil, err
 	}
 	now := db.now()
-	err = db.inTx(ctx, "create list "+n, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, welcome, templates_dir, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, l.TemplatesDir, now, now)
-		if err != nil {
-			return err
-		}
-		if rows, _ := res.RowsAffected(); rows == 0 {
+	err = db.inTx(ctx, "create list "+n, func(tx *txn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO lists (name, title, description, from_address, from_name, policy, subject_prefix, welcome, templates_dir, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
+			l.Name, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome, l.TemplatesDir, now, now).Scan(&l.ID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return fault.Errorf(fault.Conflict, "list %q already exists", n)
 		}
-		if l.ID, err = res.LastInsertId(); err != nil {
+		if err != nil {
 			return err
 		}
 		return setOwners(ctx, tx, l.ID, l.Owners)
@@ -107,7 +104,7 @@ func (db *DB) UpdateList(ctx context.Context, name string, set ListSettings) (*L
 	if err := applySettings(l, set); err != nil {
 		return nil, err
 	}
-	err = db.inTx(ctx, "update list "+l.Name, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, "update list "+l.Name, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, from_address = ?, from_name = ?, policy = ?, subject_prefix = ?,
 			welcome = ?, templates_dir = ?, updated_at = ? WHERE id = ?`, l.Title, l.Description, l.FromAddress, l.FromName, l.Policy, l.SubjectPrefix, l.Welcome,
 			l.TemplatesDir, db.now(), l.ID)
@@ -195,9 +192,9 @@ func checkText(what, s string, max int) error {
 	return nil
 }
 
-func setOwners(ctx context.Context, tx *sql.Tx, listID int64, owners []string) error {
+func setOwners(ctx context.Context, tx *txn, listID int64, owners []string) error {
 	for _, o := range owners {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO list_owners (list_id, address) VALUES (?, ?)`, listID, o); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO list_owners (list_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING`, listID, o); err != nil {
 			return err
 		}
 	}
@@ -218,7 +215,7 @@ func scanList(row interface{ Scan(...any) error }) (*List, error) {
 
 // GetList returns the named list with its owners and member counts.
 func (db *DB) GetList(ctx context.Context, name string) (*List, error) {
-	l, err := scanList(db.sql.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists WHERE name = ?`, strings.TrimSpace(name)))
+	l, err := scanList(db.sql.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists WHERE name = ?`, listKey(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no list named %q", name)
 	}
@@ -313,7 +310,7 @@ func (db *DB) DeleteList(ctx context.Context, name string, force bool, ev Eviden
 	if live := l.Counts[Active] + l.Counts[Pending]; live > 0 && !force {
 		return fault.Errorf(fault.Conflict, "list %q has %d active or pending members; use --force to delete it anyway", l.Name, live)
 	}
-	return db.inTx(ctx, "delete list "+l.Name, func(tx *sql.Tx) error {
+	return db.inTx(ctx, "delete list "+l.Name, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, list_name, address, action, old_status, new_status, source, reason, operator)
 			SELECT ?, ?, s.address, 'list-deleted', m.status, '', ?, ?, ?
 			FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id WHERE m.list_id = ?`,
@@ -324,3 +321,6 @@ func (db *DB) DeleteList(ctx context.Context, name string, force bool, ev Eviden
 		return err
 	})
 }
+
+// listKey is how a list name is compared: names are stored lower-case.
+func listKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }

@@ -31,7 +31,7 @@ func (db *DB) SetStatus(ctx context.Context, list string, addr address.Address, 
 		return Change{}, err
 	}
 	var ch Change
-	err = db.inTx(ctx, "change membership", func(tx *sql.Tx) error {
+	err = db.inTx(ctx, "change membership", func(tx *txn) error {
 		w := newMemberWriter(ctx, tx, db.now())
 		defer w.close()
 		ch, err = w.set(l, addr, to, ev)
@@ -49,7 +49,7 @@ type memberWriter struct {
 	err                                         error
 }
 
-func newMemberWriter(ctx context.Context, tx *sql.Tx, now string) *memberWriter {
+func newMemberWriter(ctx context.Context, tx *txn, now string) *memberWriter {
 	w := &memberWriter{ctx: ctx, now: now}
 	prep := func(q string) *sql.Stmt {
 		if w.err != nil {
@@ -224,7 +224,7 @@ func (db *DB) Members(ctx context.Context, list string, status Status) iter.Seq2
 // be empty), oldest first.
 func (db *DB) AuditLog(ctx context.Context, list, addr string) ([]AuditEntry, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT at, list_name, address, action, old_status, new_status, source, reason, message_id, ip, user_agent, operator
-		FROM audit_log WHERE (?1 = '' OR list_name = ?1) AND (?2 = '' OR address = ?2 COLLATE NOCASE) ORDER BY id`, list, addr)
+		FROM audit_log WHERE (?1 = '' OR list_name = ?1) AND (?2 = '' OR lower(address) = lower(?2)) ORDER BY id`, list, addr)
 	if err != nil {
 		return nil, db.wrap(err, "read audit log")
 	}
@@ -247,7 +247,7 @@ func (db *DB) AuditLog(ctx context.Context, list, addr string) ([]AuditEntry, er
 // its last change ("" when it was new, or never changed).
 func (db *DB) PreviousStatus(ctx context.Context, list, addr string) (Status, error) {
 	var st Status
-	err := db.sql.QueryRowContext(ctx, `SELECT old_status FROM audit_log WHERE address = ? COLLATE NOCASE AND list_name = ?
+	err := db.sql.QueryRowContext(ctx, `SELECT old_status FROM audit_log WHERE lower(address) = lower(?) AND list_name = ?
 		ORDER BY id DESC LIMIT 1`, addr, list).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

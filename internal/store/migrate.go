@@ -77,7 +77,10 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 		return db.wrap(err, "prepare schema")
 	}
 	for _, m := range ms {
-		err := db.inTx(ctx, "apply migration "+m.name, func(tx *sql.Tx) error {
+		err := db.inTx(ctx, "apply migration "+m.name, func(tx *txn) error {
+			if err := db.lockSchema(ctx, tx); err != nil {
+				return err
+			}
 			current, err := schemaVersion(ctx, tx)
 			if err != nil {
 				return err
@@ -112,6 +115,17 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	return db.checkNotNewer(current, known)
 }
 
+// lockSchema makes migrators on PostgreSQL take turns, as SQLite's write
+// lock does: two processes must not both create the same table. The lock
+// ends with the transaction.
+func (db *DB) lockSchema(ctx context.Context, tx *txn) error {
+	if db.dialect != postgresDialect {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7262537)`) // "mailer" on a phone pad
+	return err
+}
+
 func (db *DB) checkNotNewer(current, known int) error {
 	if current > known {
 		return fault.Errorf(fault.Invalid,
@@ -129,7 +143,11 @@ type queryer interface {
 // ok is false when it cannot tell (a fresh file, an error).
 func (db *DB) currentVersion(ctx context.Context) (int, bool) {
 	var n int
-	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil || n == 0 {
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if db.dialect == postgresDialect {
+		q = `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&n); err != nil || n == 0 {
 		return 0, false
 	}
 	v, err := schemaVersion(ctx, db.sql)

@@ -72,7 +72,7 @@ func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, wan
 	}
 	var jobs []delivery.Job
 	deferred, ahead, cursor := q.deferred, q.ahead, q.cursor
-	err := q.db.inTx(ctx, "record deliveries", func(tx *sql.Tx) error {
+	err := q.db.inTx(ctx, "record deliveries", func(tx *txn) error {
 		jobs = jobs[:0]
 		for _, r := range results {
 			switch r.Outcome {
@@ -159,7 +159,7 @@ var skipDeferredDue = `UPDATE deliveries SET state = 'skipped', next_attempt_at 
 var skipByID = `UPDATE deliveries SET state = 'skipped', updated_at = ?1, last_reply = ` + fmt.Sprintf(skipReason, 3) + `
 	WHERE id = ?2 AND state = 'queued'`
 
-func (q *SendQueue) skipDeferred(ctx context.Context, tx *sql.Tx, now time.Time) (int, error) {
+func (q *SendQueue) skipDeferred(ctx context.Context, tx *txn, now time.Time) (int, error) {
 	stmt, err := q.db.prepared(ctx, tx, skipDeferredDue)
 	if err != nil {
 		return 0, err
@@ -172,7 +172,7 @@ func (q *SendQueue) skipDeferred(ctx context.Context, tx *sql.Tx, now time.Time)
 	return int(n), nil
 }
 
-func (q *SendQueue) skip(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+func (q *SendQueue) skip(ctx context.Context, tx *txn, id int64, now time.Time) error {
 	stmt, err := q.db.prepared(ctx, tx, skipByID)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ const readQueued = `SELECT ` + jobColumns + ` FROM deliveries
 
 var claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id = ?2 AND state = 'queued' AND ` + fmt.Sprintf(stillMember, 3)
 
-func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]delivery.Job, cursor *int64) error {
+func (q *SendQueue) readQueued(ctx context.Context, tx *txn, ahead *[]delivery.Job, cursor *int64) error {
 	var jobs []delivery.Job
 	if _, err := q.claim(ctx, tx, readQueued, &jobs, q.sendID, *cursor, readAhead); err != nil {
 		return err
@@ -201,7 +201,7 @@ func (q *SendQueue) readQueued(ctx context.Context, tx *sql.Tx, ahead *[]deliver
 }
 
 // claim runs a query that returns job rows and appends them to jobs.
-func (q *SendQueue) claim(ctx context.Context, tx *sql.Tx, query string, jobs *[]delivery.Job, args ...any) (int, error) {
+func (q *SendQueue) claim(ctx context.Context, tx *txn, query string, jobs *[]delivery.Job, args ...any) (int, error) {
 	stmt, err := q.db.prepared(ctx, tx, query)
 	if err != nil {
 		return 0, err
@@ -225,7 +225,7 @@ func (q *SendQueue) claim(ctx context.Context, tx *sql.Tx, query string, jobs *[
 	return n, rows.Err()
 }
 
-func (q *SendQueue) record(ctx context.Context, tx *sql.Tx, results []delivery.Result) error {
+func (q *SendQueue) record(ctx context.Context, tx *txn, results []delivery.Result) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -262,7 +262,7 @@ func (q *SendQueue) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var queued int
 	var next sql.NullString
 	err := q.db.sql.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM deliveries WHERE send_id = ?1 AND state = 'queued'),
+		CASE WHEN EXISTS (SELECT 1 FROM deliveries WHERE send_id = ?1 AND state = 'queued') THEN 1 ELSE 0 END,
 		(SELECT min(next_attempt_at) FROM deliveries WHERE send_id = ?1 AND state = 'deferred')`, q.sendID).Scan(&queued, &next)
 	if err != nil {
 		return time.Time{}, false, q.db.wrap(err, "read queue")

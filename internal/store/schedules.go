@@ -28,18 +28,13 @@ type Schedule struct {
 // issue is accepted.
 func (db *DB) ScheduleSend(ctx context.Context, s Schedule) (*Schedule, error) {
 	var id int64
-	err := db.inTx(ctx, "schedule "+s.Issue, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, "schedule "+s.Issue, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET state = 'cancelled', reason = 'scheduled again', updated_at = ?
 			WHERE issue = ? AND list_id = ? AND state = 'scheduled'`, db.now(), s.Issue, s.ListID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (issue, list_id, content_hash, due_at, state, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 'scheduled', ?, ?)`, s.Issue, s.ListID, s.ContentHash, formatTime(s.DueAt), db.now(), db.now())
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO schedules (issue, list_id, content_hash, due_at, state, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'scheduled', ?, ?) RETURNING id`, s.Issue, s.ListID, s.ContentHash, formatTime(s.DueAt), db.now(), db.now()).Scan(&id)
 	})
 	if err != nil {
 		return nil, db.wrap(err, "schedule "+s.Issue)
@@ -138,14 +133,14 @@ func (db *DB) SetPaused(ctx context.Context, sendID int64, paused bool) error {
 // reason, and the send is finished.
 func (db *DB) CancelSend(ctx context.Context, sendID int64, reason string) (int, error) {
 	var n int64
-	err := db.inTx(ctx, "cancel send", func(tx *sql.Tx) error {
+	err := db.inTx(ctx, "cancel send", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'skipped', last_reply = ?, updated_at = ?
 			WHERE send_id = ? AND state IN ('queued', 'deferred')`, "skipped: "+reason, db.now(), sendID)
 		if err != nil {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		res, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'done', finished_at = ?, paused = 0 WHERE id = ? AND state = 'sending'`, db.now(), sendID)
+		res, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'done', finished_at = ?, paused = FALSE WHERE id = ? AND state = 'sending'`, db.now(), sendID)
 		if err != nil {
 			return err
 		}
@@ -162,7 +157,7 @@ func (db *DB) CancelSend(ctx context.Context, sendID int64, reason string) (int,
 // ones that are due. Whether another process holds one is for its lease
 // to say (TakeLease).
 func (db *DB) ResumableSends(ctx context.Context, now time.Time) ([]*Send, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM sends s WHERE s.state = 'sending' AND s.paused = 0
+	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM sends s WHERE s.state = 'sending' AND s.paused = FALSE
 		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = s.id AND (d.state IN ('queued', 'sending')
 			OR d.state = 'deferred' AND d.next_attempt_at <= ?1)) ORDER BY s.id`, formatTime(now))
 	if err != nil {

@@ -46,18 +46,15 @@ type NewSend struct {
 func (db *DB) StartSend(ctx context.Context, ns NewSend) (*Send, error) {
 	var id int64
 	now := db.now()
-	err := db.inTx(ctx, "start send", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO sends (issue, list_id, subject, content_hash, msgid_nonce, state, created_at, lease_owner, lease_until)
-			VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?)`,
-			ns.Issue, ns.ListID, ns.Subject, ns.ContentHash, ns.MsgIDNonce, now, ns.LeaseOwner, formatTime(ns.LeaseUntil))
+	err := db.inTx(ctx, "start send", func(tx *txn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO sends (issue, list_id, subject, content_hash, msgid_nonce, state, created_at, lease_owner, lease_until)
+			VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?) RETURNING id`,
+			ns.Issue, ns.ListID, ns.Subject, ns.ContentHash, ns.MsgIDNonce, now, ns.LeaseOwner, formatTime(ns.LeaseUntil)).Scan(&id)
 		if err != nil {
 			return err
 		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO deliveries (send_id, subscriber_id, address, name, state, message_id, created_at, updated_at)
-			SELECT ?1, s.id, s.address, s.name, 'queued', ?2 || '.' || s.id || '@' || ?3, ?4, ?4
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (send_id, subscriber_id, address, name, state, message_id, created_at, updated_at)
+			SELECT ?1, s.id, s.address, s.name, 'queued', CAST(?2 AS TEXT) || '.' || CAST(s.id AS TEXT) || '@' || CAST(?3 AS TEXT), ?4, ?4
 			FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
 			WHERE m.list_id = ?5 AND m.status = 'active'`, id, ns.MsgIDNonce, ns.MsgIDDomain, now, ns.ListID)
 		if err != nil {
@@ -146,7 +143,7 @@ var ErrLeaseHeld = errors.New("lease held by another process")
 // with a Conflict wrapping ErrLeaseHeld while another owner's lease is
 // current, unless steal says that owner is gone.
 func (db *DB) TakeLease(ctx context.Context, sendID int64, owner string, until time.Time, steal func(holder string) bool) error {
-	return db.inTx(ctx, "take lease", func(tx *sql.Tx) error {
+	return db.inTx(ctx, "take lease", func(tx *txn) error {
 		var holder, held string
 		if err := tx.QueryRowContext(ctx, `SELECT lease_owner, lease_until FROM sends WHERE id = ?`, sendID).Scan(&holder, &held); err != nil {
 			return err
@@ -198,8 +195,8 @@ func (db *DB) RecoverInFlight(ctx context.Context, sendID int64, resend bool) (i
 // RequeueFailed puts a send's failed deliveries back in the queue.
 func (db *DB) RequeueFailed(ctx context.Context, sendID int64) (int, error) {
 	var n int64
-	err := db.inTx(ctx, "requeue failed deliveries", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'queued', attempts = 0, permanent = 0, next_attempt_at = NULL, created_at = ?, updated_at = ?
+	err := db.inTx(ctx, "requeue failed deliveries", func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'queued', attempts = 0, permanent = FALSE, next_attempt_at = NULL, created_at = ?, updated_at = ?
 			WHERE send_id = ? AND state = 'failed'`, db.now(), db.now(), sendID)
 		if err != nil {
 			return err

@@ -1,0 +1,1 @@
+ALTER TABLE lists ADD COLUMN subject_prefix TEXT NOT NULL DEFAULT '';

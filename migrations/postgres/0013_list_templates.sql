@@ -1,0 +1,1 @@
+ALTER TABLE lists ADD COLUMN templates_dir TEXT NOT NULL DEFAULT '';
