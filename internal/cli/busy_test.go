@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,20 +13,7 @@ import (
 func TestReadsWhileAnotherProcessWrites(t *testing.T) {
 	e := newTestEnv(t)
 	e.mustRun("lists", "create", "news")
-	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	defer e.holdLock(t, false)()
 	e.env["MAILER_BUSY_TIMEOUT"] = "300ms"
 	if out, errOut, code := e.run("lists", "ls"); code != 0 || !strings.Contains(out, "news") {
 		t.Fatalf("lists ls during a write: exit %d\n%s%s", code, out, errOut)

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,16 +13,21 @@ import (
 // testEnv is a directory with a config and database made by `mailer init`,
 // and the environment that points commands at it.
 type testEnv struct {
-	t   testing.TB
-	dir string
-	env map[string]string
+	t     testing.TB
+	dir   string
+	env   map[string]string
+	pgURL string // the PostgreSQL database, on that backend's run
 }
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, dir: t.TempDir()}
 	e.env = map[string]string{"MAILER_CONFIG": filepath.Join(e.dir, "mailer.toml")}
-	e.mustRun("init", e.dir, "--owner", "owner@example.org")
+	args := []string{"init", e.dir, "--owner", "owner@example.org"}
+	if url := e.useBackend(t); url != "" {
+		args = append(args, "--database", url)
+	}
+	e.mustRun(args...)
 	return e
 }
 
@@ -70,7 +74,14 @@ func (e *testEnv) write(name, content string) string {
 
 func TestInitCreatesConfigAndDatabaseButNeverOverwrites(t *testing.T) {
 	e := newTestEnv(t)
-	for _, f := range []string{"mailer.toml", "mailer.db", "issues"} {
+	files := []string{"mailer.toml", "mailer.db", "issues"}
+	if e.pgURL != "" {
+		files = files[:1] // the database is PostgreSQL's
+		if v, err := e.openStore(t).SchemaVersion(context.Background()); err != nil || v == 0 {
+			t.Errorf("init did not migrate %s: version %d, %v", e.pgURL, v, err)
+		}
+	}
+	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(e.dir, f)); err != nil {
 			t.Errorf("init did not create %s: %v", f, err)
 		}
@@ -213,14 +224,9 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 	e := newTestEnv(t)
 	e.mustRun("lists", "ls")
 	// Pretend a newer mailer migrated this database.
-	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
-	if err != nil {
+	if _, err := e.raw(t).Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 'now')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 'now')`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
 	_, errOut, code := e.run("lists", "ls")
 	if code != ExitError || !strings.Contains(errOut, "newer than this mailer knows") {
 		t.Fatalf("exit %d %q", code, errOut)

@@ -53,6 +53,7 @@ file is never overwritten: its secret signs links already sent.`,
 	f.StringVar(&opts.Params.Contact, "contact", "", "postal address or contact line for footers")
 	f.StringVar(&opts.Params.DefaultList, "default-list", "", "list an issue goes to when it names none")
 	f.StringVar(&opts.Params.Transport, "transport", opts.Params.Transport, `"smtp" or "maildir:PATH"`)
+	f.StringVar(&opts.Params.Database, "database", opts.Params.Database, "SQLite file (relative to the config) or a postgres:// URL of an existing database")
 	return cmd
 }
 
@@ -96,7 +97,7 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 		return fault.Wrap(fault.Invalid, err, "create %s: %v", issues, err)
 	}
 	fmt.Fprintf(d.Out, "Wrote %s (with a new secret; keep the file private)\n", path)
-	fmt.Fprintf(d.Out, "Created database %s (schema version %d)\n", cfg.DatabasePath(), version)
+	fmt.Fprintf(d.Out, "Created database %s (schema version %d)\n", db.Path(), version)
 	fmt.Fprintf(d.Out, "Issues go in %s\n\n", issues)
 	fmt.Fprintf(d.Out, "Next: mailer --config %s lists create NAME --title \"...\" --from \"Name <you@%s>\"\n", path, cfg.ListHost)
 	return nil

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/mail"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -129,25 +127,13 @@ func TestReceiveExitCodes(t *testing.T) {
 func TestReceiveTempFailWhenDatabaseIsLocked(t *testing.T) {
 	bin := mailerBinary(t)
 	e, srv, env := newInboundEnv(t)
-	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
+	release := e.holdLock(t, true)
 	req := "From: x@example.com\r\nTo: majordomo@lists.example.org\r\nSubject: s\r\n\r\nsubscribe bpf-updates\r\n"
 	code, out := pipe(t, bin, env, req, "RECIPIENT=majordomo@lists.example.org", "SENDER=x@example.com", "MAILER_BUSY_TIMEOUT=300ms")
 	if code != 75 {
 		t.Fatalf("exit %d, want 75 (EX_TEMPFAIL): %s", code, out)
 	}
-	conn.ExecContext(context.Background(), "ROLLBACK")
+	release()
 	if code, out := pipe(t, bin, env, req, "RECIPIENT=majordomo@lists.example.org", "SENDER=x@example.com"); code != 0 || len(srv.Messages()) != 2 {
 		t.Fatalf("after the lock: exit %d, %d mails: %s", code, len(srv.Messages()), out)
 	}
@@ -270,17 +256,7 @@ func TestServeLMTPTempFailure(t *testing.T) {
 	e, _, _ := newInboundEnv(t)
 	e.env["MAILER_BUSY_TIMEOUT"] = "200ms"
 	lmtpAddr, _ := startServe(t, e)
-	raw, err := sql.Open("sqlite3", filepath.Join(e.dir, "mailer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, _ := raw.Conn(context.Background())
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	defer e.holdLock(t, true)()
 	nc, err := net.Dial("tcp", lmtpAddr)
 	if err != nil {
 		t.Fatal(err)

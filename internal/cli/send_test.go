@@ -19,7 +19,6 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/smtptest"
-	"mailer/internal/store"
 	"mailer/internal/token"
 )
 
@@ -384,11 +383,7 @@ func TestKillAndResumeSkippingInFlight(t *testing.T) {
 func TestArchiveDatesIssueByFrontMatter(t *testing.T) {
 	e, _ := newSendEnv(t, 1)
 	e.mustRun("send", "issue-06", "--yes")
-	db, err := store.Open(context.Background(), filepath.Join(e.dir, "mailer.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.openStore(t)
 	issues, err := db.Archive(context.Background(), "bpf-updates")
 	if err != nil || len(issues) != 1 || issues[0].Date.Format("2006-01-02") != "2017-06-08" {
 		t.Fatalf("archive: %+v %v", issues, err)
@@ -407,11 +402,7 @@ func TestArchiveKeepsContentAndHonoursArchiveFalse(t *testing.T) {
 	if n := srv.ByRecipient()["reader0000@example.org"]; n != 2 {
 		t.Fatalf("reader got %d issues, want 2", n)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(e.dir, "mailer.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.openStore(t)
 	issues, _ := db.Archive(context.Background(), "bpf-updates")
 	if len(issues) != 1 || issues[0].Slug != "issue-06" {
 		t.Fatalf("archive: %+v", issues)

@@ -306,8 +306,14 @@ func (c *Config) Resolve(p string) string {
 // embedded set, and a list's own directory over both.
 func (c *Config) Looks() templates.Looks { return templates.Looks{Global: c.Resolve(c.TemplatesDir)} }
 
-// DatabasePath is the database file, resolved.
-func (c *Config) DatabasePath() string { return c.Resolve(c.Database) }
+// DatabasePath is the database file, resolved, or the PostgreSQL URL as
+// given.
+func (c *Config) DatabasePath() string {
+	if strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://") {
+		return c.Database
+	}
+	return c.Resolve(c.Database)
+}
 
 func (c *Config) validate(path string, data []byte, getenv func(string) string) error {
 	bad := func(key, format string, args ...any) error {

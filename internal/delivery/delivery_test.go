@@ -3,7 +3,6 @@ package delivery_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/delivery"
+	"mailer/internal/pgtest"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
@@ -31,7 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T, members int) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mailer/internal/inbound"
+	"mailer/internal/pgtest"
 	"mailer/internal/store"
 	"mailer/internal/testwire"
 )
@@ -21,7 +22,7 @@ type recordingOutbox struct{ sent int }
 func (o *recordingOutbox) Send(context.Context, string, string, []byte) error { o.sent++; return nil }
 
 func fuzzHandler(tb testing.TB) (*inbound.Handler, *recordingOutbox) {
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "f.db"), store.Options{Create: true})
+	db, err := store.Open(context.Background(), pgtest.Location(tb, "f.db"), store.Options{Create: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"mailer/internal/address"
 	"mailer/internal/delivery"
 	"mailer/internal/inbound"
+	"mailer/internal/pgtest"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
@@ -37,7 +38,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

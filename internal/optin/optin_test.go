@@ -2,7 +2,6 @@ package optin_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"mailer/internal/delivery"
 	"mailer/internal/fault"
 	"mailer/internal/optin"
+	"mailer/internal/pgtest"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
@@ -29,7 +29,7 @@ type env struct {
 
 func newEnv(t *testing.T, o testwire.Options) *env {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "o.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "o.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,12 @@ func Start() (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{dir: dir, bin: bin}
+	// Others may enter (a mail system's pipe runs mailer as its own user)
+	// and use the socket; the data directory stays 0700.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		c.cleanup()
+		return nil, err
+	}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -177,4 +183,15 @@ func Main(m *testing.M) int {
 	mu.Unlock()
 	fmt.Println("=== the same tests on PostgreSQL")
 	return m.Run()
+}
+
+// Location is where a test's new, empty database is on this run's
+// backend: a SQLite file named name in a temporary directory, or a new
+// PostgreSQL database.
+func Location(tb testing.TB, name string) string {
+	tb.Helper()
+	if Backend == "postgres" {
+		return Database(tb)
+	}
+	return filepath.Join(tb.TempDir(), name)
 }

@@ -7,10 +7,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"mailer/internal/fault"
 	"mailer/migrations"
@@ -23,11 +25,20 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Migrations == nil {
 		opts.Migrations = migrations.Postgres
 	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
 	shown := redact(dsn)
-	sqlDB, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "database %s: %v", shown, err)
 	}
+	// As SQLite's busy timeout: a statement waits this long for another
+	// session's lock, then the store says the database is busy.
+	if _, set := cfg.RuntimeParams["lock_timeout"]; !set {
+		cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
 	// A mailer process needs a few connections (a send's ledger, its
 	// helpers, the web pages); many processes share one server.
 	sqlDB.SetMaxOpenConns(16)
@@ -84,6 +95,8 @@ func pgFault(err error, what, db string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
+		case pe.Code == "55P03":
+			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db)
 		case pe.Code == "40001" || pe.Code == "40P01":
 			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (conflicting writers); try again later", what, db)
 		case pe.Code == "53100":

@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/delivery"
+	"mailer/internal/pgtest"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
@@ -44,7 +44,7 @@ func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
 
 func newEnvWith(t *testing.T, o testwire.Options, proxies ...netip.Prefix) *env {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "w.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
