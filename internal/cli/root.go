@@ -71,6 +71,7 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdBounces(d),
 		newCmdDoctor(d, nil),
 		newCmdSends(d),
+		newCmdDB(d),
 	)
 	addCompletion(root, d)
 	return root
