@@ -29,6 +29,7 @@ type SendOptions struct {
 	Force        bool
 	JSON         bool   // the summary as JSON on standard output; the rest goes to standard error
 	At           string // schedule for this time instead of sending now
+	Join         bool   // deliver a running send beside the process that holds it
 }
 
 func newCmdSend(d *Deps, runF func(context.Context, *SendOptions) error) *cobra.Command {
@@ -49,7 +50,13 @@ handed to the server when a run was killed are resent or skipped as
 send.in_flight says.
 
 A finished send is not repeated: --resend-failed retries its failed
-messages, --force starts a new send to everyone.`,
+messages, --force starts a new send to everyone.
+
+--join delivers a send that is already running (from another terminal, or
+mailer serve, maybe on another machine sharing a PostgreSQL database)
+together with it: each worker claims messages in small batches in its own
+name, the rate limit is the whole send's, and the messages of a worker that
+dies go to the others when its claims lapse.`,
 		Example: `  mailer send issue-06 --dry-run
   mailer send issue-06 --test editor@example.org
   mailer send issue-06 --yes --rate 5 --concurrency 2
@@ -57,6 +64,9 @@ messages, --force starts a new send to everyone.`,
 		Args: exactArgs(1, "one issue"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Issue = args[0]
+			if opts.Join && (opts.Force || opts.ResendFailed || opts.At != "" || len(opts.Test) > 0) {
+				return usageErrorf("--join delivers a running send: it goes with none of --force, --resend-failed, --at, --test")
+			}
 			if opts.Force && opts.ResendFailed {
 				return usageErrorf("--force and --resend-failed do not go together")
 			}
@@ -82,6 +92,7 @@ messages, --force starts a new send to everyone.`,
 	f.BoolVar(&opts.ResendFailed, "resend-failed", false, "retry the failed messages of a finished send")
 	f.BoolVar(&opts.Force, "force", false, "send again to everyone, or resume with a changed issue")
 	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON (messages for people go to standard error)")
+	f.BoolVar(&opts.Join, "join", false, "help deliver the running send of this issue, beside the process that holds it (any number of machines, on PostgreSQL)")
 	f.StringVar(&opts.At, "at", "", `schedule the send: "2026-12-07 09:00" (local time) or RFC 3339; mailer serve sends it then`)
 	return cmd
 }

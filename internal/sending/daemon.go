@@ -2,6 +2,7 @@ package sending
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,8 +16,10 @@ import (
 // Daemon delivers what is due without anyone at a terminal: scheduled
 // sends when their time comes, and sends with messages left — a terminal
 // closed mid-send, a crash, deferred messages whose retry is due — once
-// nobody holds their lease. Two daemons (or a daemon and `mailer send`)
-// never deliver one send at once: the lease decides.
+// nobody holds their lease. On SQLite two daemons (or a daemon and `mailer
+// send`) never deliver one send at once: the lease decides. On PostgreSQL,
+// which several machines share, a daemon joins a send another process
+// holds, and they deliver it together.
 type Daemon struct {
 	Config    *config.Config
 	DB        *store.DB
@@ -138,6 +141,12 @@ func (d *Daemon) run(ctx context.Context, p *Plan, log *slog.Logger) {
 	defer cancel()
 	prog := &logProgress{log: log, cancel: cancel, waitLimit: d.WaitLimit, now: d.Now}
 	out, err := p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Now: d.Now})
+	if errors.Is(err, store.ErrLeaseHeld) && d.DB.Shared() {
+		// On a database that several machines share, daemons deliver a
+		// running send together.
+		log.Info("joining send held by another process")
+		out, err = p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Now: d.Now, Join: true})
+	}
 	switch {
 	case fault.CodeOf(err) == fault.Conflict:
 		log.Debug("send held by another process", "err", err)

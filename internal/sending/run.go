@@ -47,6 +47,9 @@ type RunOptions struct {
 	Refusals     Refusals
 	ResendFailed bool
 	Now          func() time.Time
+	// Join delivers a running send together with the process that holds
+	// its lease and any other joined workers.
+	Join bool
 }
 
 // Outcome is what a run ended with.
@@ -61,35 +64,56 @@ type Outcome struct {
 const leaseFor = 30 * time.Second
 
 // Run starts the send or resumes it, holds its lease while it delivers,
-// and finishes and archives it when nothing is left. A run that stops with
-// messages left (cancelled, deferred past the wait, the lease lost) says so
-// in its error, a fault.Unavailable: running again resumes.
+// and finishes and archives it when nothing is left. With o.Join it
+// delivers a running send beside the process that holds the lease (and
+// any others), claiming rows in its own name. A run that stops with
+// messages left (cancelled, deferred past the wait, the lease lost) says
+// so in its error, a fault.Unavailable: running again resumes.
 func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 	db := p.Job.DB
 	owner := LeaseOwner()
-	send, err := p.start(ctx, o, owner)
+	var send *store.Send
+	var err error
+	if o.Join {
+		send, err = p.joinable(ctx)
+	} else {
+		send, err = p.start(ctx, o, owner)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
+	if !o.Join {
+		defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
+	}
 	// The issue's files first: the images in the mail load from there.
 	if err := p.Publish(ctx); err != nil {
-		db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
 		return Outcome{Send: send.ID}, err
 	}
-	defer db.ReleaseLease(context.WithoutCancel(ctx), send.ID, owner)
+	runErr, err := p.deliver(ctx, o, send, owner)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return p.end(ctx, o, send, runErr)
+}
 
-	// The helper below stops with the run, and Run waits for it, so
+// deliver runs the sender on send's queue as owner, renewing the lease
+// (unless joining) and the claims on the rows in flight meanwhile.
+func (p *Plan) deliver(ctx context.Context, o RunOptions, send *store.Send, owner string) (error, error) {
+	db := p.Job.DB
+	// The helper below stops with the run, and deliver waits for it, so
 	// nothing writes or touches the database after it returns.
 	runCtx, cancelRun := context.WithCancel(ctx)
 	var helpers sync.WaitGroup
 	defer func() { cancelRun(); helpers.Wait() }()
 	leaseLost := make(chan error, 1)
 	helpers.Add(1)
-	go func() { defer helpers.Done(); renewLease(runCtx, db, send.ID, owner, o.Now, leaseLost, cancelRun) }()
-
-	sender, err := p.sender(ctx, send, o)
+	go func() {
+		defer helpers.Done()
+		renew(runCtx, db, send.ID, owner, !o.Join, o.Now, leaseLost, cancelRun)
+	}()
+	sender, err := p.sender(ctx, send, owner, o)
 	if err != nil {
-		return Outcome{}, err
+		return nil, err
 	}
 	runErr := sender.Run(runCtx)
 	o.Progress.End()
@@ -98,16 +122,24 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 		runErr = err
 	default:
 	}
+	return runErr, nil
+}
+
+// end finishes and archives the send when nothing is left, or says why the
+// run stopped and how it resumes.
+func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr error) (Outcome, error) {
+	db := p.Job.DB
 	final, err := db.Queue(send.ID).Counts(context.WithoutCancel(ctx))
 	if err != nil {
 		return Outcome{}, err
 	}
 	out := Outcome{Send: send.ID, Counts: final}
 	if runErr == nil && final.Pending() == 0 {
-		if err := db.FinishSend(context.WithoutCancel(ctx), send.ID); err != nil {
-			return out, err
-		}
 		out.Finished = true
+		finished, err := db.FinishSend(context.WithoutCancel(ctx), send.ID)
+		if err != nil || !finished {
+			return out, err // another worker finished it
+		}
 		return out, p.archive(context.WithoutCancel(ctx), o.Now)
 	}
 	resume := "mailer send " + p.Job.Issue.Slug
@@ -123,6 +155,19 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 	return out, fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
 }
 
+// joinable is the running send a joining worker delivers with the others.
+func (p *Plan) joinable(ctx context.Context) (*store.Send, error) {
+	s := p.Existing
+	if s == nil || s.State != "sending" {
+		return nil, fault.Errorf(fault.Invalid, "%s to %s is not being sent: nothing to join (start it with mailer send %s)",
+			p.Job.Issue.Slug, p.Job.List.Name, p.Job.Issue.Slug)
+	}
+	if s.ContentHash != p.Hash {
+		return nil, fault.Errorf(fault.Invalid, "send #%d was started with a different version of %s: join with the same issue file", s.ID, p.Job.Issue.Slug)
+	}
+	return s, nil
+}
+
 // start creates the send, or takes the lease of the one to resume and
 // recovers the rows a killed run left in flight.
 func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Send, error) {
@@ -132,7 +177,7 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 		rand.Read(nonce)
 		send, err := db.StartSend(ctx, store.NewSend{Issue: p.Job.Issue.Slug, ListID: l.ID, Subject: p.Rendered.Subject,
 			ContentHash: p.Hash, MsgIDNonce: p.Job.Issue.Slug + "." + hex.EncodeToString(nonce), MsgIDDomain: string(cfg.ListHost),
-			LeaseOwner: owner, LeaseUntil: o.Now().Add(leaseFor)})
+			LeaseOwner: owner, LeaseUntil: o.Now().Add(leaseFor), Rate: p.Rate, RateBurst: p.Burst})
 		if err == nil {
 			o.Progress.Say(fmt.Sprintf("Queued %s messages (send #%d).", Thousands(send.Total), send.ID))
 		}
@@ -142,7 +187,10 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 	if err := db.TakeLease(ctx, send.ID, owner, o.Now().Add(leaseFor), HolderIsGone); err != nil {
 		return nil, err
 	}
-	n, err := db.RecoverInFlight(ctx, send.ID, cfg.Send.InFlight == config.InFlightResend)
+	if err := db.SetRate(ctx, send.ID, p.Rate, p.Burst); err != nil {
+		return nil, err
+	}
+	n, err := db.RecoverInFlight(ctx, send.ID, cfg.Send.InFlight == config.InFlightResend, HolderIsGone)
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +209,8 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 	return send, nil
 }
 
-// sender sets up the delivery of send's queue.
-func (p *Plan) sender(ctx context.Context, send *store.Send, o RunOptions) (*delivery.Sender, error) {
+// sender sets up owner's delivery of send's queue.
+func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o RunOptions) (*delivery.Sender, error) {
 	db, cfg := p.Job.DB, p.Job.Config
 	var caps *delivery.Caps
 	if cfg.Rate.PerHour > 0 || cfg.Rate.PerDay > 0 {
@@ -174,7 +222,8 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, o RunOptions) (*del
 	}
 	counts, _ := db.Queue(send.ID).Counts(ctx)
 	o.Progress.Begin(counts)
-	return delivery.New(db.Queue(send.ID), p.Transport, p.composer(), delivery.Options{
+	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: HolderIsGone, Resend: cfg.Send.InFlight == config.InFlightResend})
+	return delivery.New(queue, p.Transport, p.composer(), delivery.Options{
 		Concurrency: p.Concurrency, Limiter: Limiter(p.Rate, p.Burst), Caps: caps,
 		// Prefetched jobs that never reached the server are "sending" after a
 		// crash too: fine when those are resent, wrong when they are skipped.
@@ -239,9 +288,10 @@ func (p *Plan) composer() delivery.Composer {
 	}
 }
 
-// renewLease keeps the lease while the send runs; losing it (another
-// process took over) stops this one.
-func renewLease(ctx context.Context, db *store.DB, sendID int64, owner string, now func() time.Time, lost chan<- error, stop func()) {
+// renew keeps the lease (when held) and the claims on the rows in flight
+// while the send runs; losing the lease (another process took over) stops
+// this one.
+func renew(ctx context.Context, db *store.DB, sendID int64, owner string, lease bool, now func() time.Time, lost chan<- error, stop func()) {
 	t := time.NewTicker(leaseFor / 3)
 	defer t.Stop()
 	for {
@@ -249,6 +299,10 @@ func renewLease(ctx context.Context, db *store.DB, sendID int64, owner string, n
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			db.RenewClaims(ctx, sendID, owner) // a failure shows at the next renewal or as a lapse
+			if !lease {
+				continue
+			}
 			if err := db.RenewLease(ctx, sendID, owner, now().Add(leaseFor)); err != nil && fault.CodeOf(err) == fault.Conflict {
 				lost <- err
 				stop()

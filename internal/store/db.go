@@ -115,6 +115,10 @@ func IsURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
+// Shared says whether the database is PostgreSQL, which processes on
+// several machines share: their daemons deliver one send together.
+func (db *DB) Shared() bool { return db.dialect == postgresDialect }
+
 // Path is the database file's path, or the PostgreSQL URL without its
 // password.
 func (db *DB) Path() string { return db.path }
@@ -178,9 +182,17 @@ func parseNullTime(s sql.NullString) *time.Time {
 // PostgreSQL the transaction is SERIALIZABLE, which gives the same
 // outcome, and one that lost a conflict is run again from the start.
 func (db *DB) inTx(ctx context.Context, what string, fn func(tx *txn) error) error {
+	return db.inTxIso(ctx, what, sql.LevelSerializable, fn)
+}
+
+// inTxIso is inTx at the given isolation on PostgreSQL. The queue's claims
+// use READ COMMITTED: they lock the rows they take (FOR UPDATE SKIP
+// LOCKED), and workers of one send would otherwise keep failing each
+// other's serialization.
+func (db *DB) inTxIso(ctx context.Context, what string, level sql.IsolationLevel, fn func(tx *txn) error) error {
 	var opts *sql.TxOptions
 	if db.dialect == postgresDialect {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		opts = &sql.TxOptions{Isolation: level}
 	}
 	for attempt := 0; ; attempt++ {
 		err := db.tryTx(ctx, opts, fn)

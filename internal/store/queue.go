@@ -24,6 +24,21 @@ type SendQueue struct {
 
 	paused   bool      // the send is paused: claim nothing
 	pausedAt time.Time // when paused was last read
+
+	o         QueueOptions
+	rate      float64   // the send's shared limit, messages per second; 0: none
+	burst     int       // messages the shared limit lets through at once
+	rateNext  time.Time // when the shared limit allows the next claim, after it held one back
+	tat       time.Time // the limit's arrival time read by the claim in progress
+	reclaimed time.Time // when the rows of stopped workers were last looked for
+}
+
+// QueueOptions say who works a queue. Several workers (processes) can
+// work one send's queue at once: each claims rows in its own name.
+type QueueOptions struct {
+	Owner  string            // the worker: claims are made, renewed and recovered in its name
+	Gone   func(string) bool // whether another worker is known to have stopped (may be nil)
+	Resend bool              // rows of a stopped worker go back in the queue (else: failed)
 }
 
 // pausedEvery is how often a running send looks whether it was paused:
@@ -33,103 +48,169 @@ const pausedEvery = time.Second
 // readAhead is how many queued rows one read brings in.
 const readAhead = 512
 
-// Queue returns the queue of a send.
-func (db *DB) Queue(sendID int64) *SendQueue { return &SendQueue{db: db, sendID: sendID, deferred: -1} }
+// Queue returns the queue of a send, for counting or for a lone worker.
+func (db *DB) Queue(sendID int64) *SendQueue { return db.QueueWith(sendID, QueueOptions{Resend: true}) }
+
+// QueueWith returns the queue of a send for the worker o names.
+func (db *DB) QueueWith(sendID int64, o QueueOptions) *SendQueue {
+	return &SendQueue{db: db, sendID: sendID, deferred: -1, o: o}
+}
+
+// reclaimEvery is how often a worker looks for rows of stopped workers.
+const reclaimEvery = time.Second
 
 var _ delivery.Queue = (*SendQueue)(nil)
 
 // Exchange records results and claims up to want due jobs, deferred ones
-// first, in one transaction. A claimed job is "sending" before anyone
-// sends it, so that a crash leaves the messages in flight identifiable.
+// first, in one transaction. A claimed job is "sending", in this worker's
+// name, before anyone sends it, so that a crash leaves the messages in
+// flight identifiable.
 func (q *SendQueue) Exchange(ctx context.Context, results []delivery.Result, want int, now time.Time) ([]delivery.Job, error) {
 	if len(results) == 0 && want == 0 {
 		return nil, nil
 	}
-	if q.listID == 0 {
-		if err := q.db.sql.QueryRowContext(ctx, `SELECT list_id FROM sends WHERE id = ?`, q.sendID).Scan(&q.listID); err != nil {
-			return nil, q.db.wrap(err, "read send")
-		}
+	want, err := q.prepare(ctx, want)
+	if err != nil || (want == 0 && len(results) == 0) {
+		return nil, err
 	}
-	if q.deferred < 0 {
-		c, err := q.Counts(ctx)
-		if err != nil {
-			return nil, err
-		}
-		q.deferred = c.Deferred
-	}
-	if want > 0 && time.Since(q.pausedAt) >= pausedEvery {
-		p, err := q.db.Paused(ctx, q.sendID)
-		if err != nil {
-			return nil, err
-		}
-		q.paused, q.pausedAt = p, time.Now()
-	}
-	if q.paused {
-		want = 0
-		if len(results) == 0 {
-			return nil, nil
-		}
-	}
-	var jobs []delivery.Job
-	deferred, ahead, cursor := q.deferred, q.ahead, q.cursor
-	err := q.db.inTx(ctx, "record deliveries", func(tx *txn) error {
-		jobs = jobs[:0]
-		for _, r := range results {
-			switch r.Outcome {
-			case delivery.Deferred:
-				deferred++
-			case delivery.Requeue:
-				// Back in line: read the queue again from its start.
-				ahead, cursor = nil, 0
-			}
-		}
-		if err := q.record(ctx, tx, results); err != nil {
-			return err
-		}
-		if deferred > 0 && want > 0 {
-			skipped, err := q.skipDeferred(ctx, tx, now)
-			if err != nil {
-				return err
-			}
-			n, err := q.claim(ctx, tx, claimDeferred, &jobs, formatTime(now), q.sendID, want, q.listID)
-			if err != nil {
-				return err
-			}
-			deferred -= n + skipped
-		}
-		claim, err := q.db.prepared(ctx, tx, claimByID)
-		if err != nil {
-			return err
-		}
-		for len(jobs) < want {
-			if len(ahead) == 0 {
-				if err := q.readQueued(ctx, tx, &ahead, &cursor); err != nil || len(ahead) == 0 {
-					return err
-				}
-			}
-			j := ahead[0]
-			ahead = ahead[1:]
-			res, err := claim.ExecContext(ctx, formatTime(now), j.ID, q.listID)
-			if err != nil {
-				return err
-			}
-			// A row no longer queued (another process, or an operator)
-			// is not ours to send; one whose reader left is skipped.
-			if n, _ := res.RowsAffected(); n == 1 {
-				jobs = append(jobs, j)
-			} else if err := q.skip(ctx, tx, j.ID, now); err != nil {
-				return err
-			}
-		}
-		return nil
+	x := exchange{q: q, now: now, deferred: q.deferred, ahead: q.ahead, cursor: q.cursor}
+	err = q.db.inTxIso(ctx, "record deliveries", sql.LevelReadCommitted, func(tx *txn) error {
+		x.reset(results)
+		return x.run(ctx, tx, results, want)
 	})
 	if err != nil {
 		// The transaction rolled back: forget what it read or counted.
 		q.ahead, q.cursor, q.deferred = nil, 0, -1
 		return nil, err
 	}
-	q.deferred, q.ahead, q.cursor = max(deferred, 0), ahead, cursor
-	return jobs, nil
+	q.deferred, q.ahead, q.cursor = max(x.deferred, 0), x.ahead, x.cursor
+	return x.jobs, nil
+}
+
+// prepare reads what a claim needs to know once or now and then: the
+// send, stopped workers' rows, the deferred count, whether the send is
+// paused (then it claims nothing).
+func (q *SendQueue) prepare(ctx context.Context, want int) (int, error) {
+	if q.listID == 0 {
+		if err := q.db.sql.QueryRowContext(ctx, `SELECT list_id, rate, rate_burst FROM sends WHERE id = ?`, q.sendID).Scan(&q.listID, &q.rate, &q.burst); err != nil {
+			return 0, q.db.wrap(err, "read send")
+		}
+	}
+	if err := q.reclaim(ctx, want); err != nil {
+		return 0, err
+	}
+	if q.deferred < 0 {
+		c, err := q.Counts(ctx)
+		if err != nil {
+			return 0, err
+		}
+		q.deferred = c.Deferred
+	}
+	if want > 0 && time.Since(q.pausedAt) >= pausedEvery {
+		p, err := q.db.Paused(ctx, q.sendID)
+		if err != nil {
+			return 0, err
+		}
+		q.paused, q.pausedAt = p, time.Now()
+	}
+	if q.paused {
+		return 0, nil
+	}
+	return want, nil
+}
+
+// exchange is one Exchange's transaction: what it claimed, and the
+// queue's read-ahead and counts as they will be if it commits.
+type exchange struct {
+	q        *SendQueue
+	now      time.Time
+	jobs     []delivery.Job
+	deferred int
+	ahead    []delivery.Job
+	cursor   int64
+}
+
+// reset starts (or restarts, after a lost conflict) from the queue's state.
+func (x *exchange) reset(results []delivery.Result) {
+	x.jobs, x.deferred, x.ahead, x.cursor = x.jobs[:0], x.q.deferred, x.q.ahead, x.q.cursor
+	for _, r := range results {
+		switch r.Outcome {
+		case delivery.Deferred:
+			x.deferred++
+		case delivery.Requeue:
+			// Back in line: read the queue again from its start.
+			x.ahead, x.cursor = nil, 0
+		}
+	}
+}
+
+func (x *exchange) run(ctx context.Context, tx *txn, results []delivery.Result, want int) error {
+	q := x.q
+	if err := q.record(ctx, tx, results); err != nil {
+		return err
+	}
+	want, err := q.allow(ctx, tx, want, x.now)
+	if err != nil {
+		return err
+	}
+	if err := x.claimDeferred(ctx, tx, want); err != nil {
+		return err
+	}
+	if q.db.dialect == postgresDialect {
+		err = q.claimBatches(ctx, tx, &x.jobs, want, x.now)
+	} else {
+		err = x.claimAhead(ctx, tx, want)
+	}
+	if err != nil {
+		return err
+	}
+	return q.spend(ctx, tx, len(x.jobs), x.now)
+}
+
+// claimDeferred claims due deferred rows, skipping those whose reader left.
+func (x *exchange) claimDeferred(ctx context.Context, tx *txn, want int) error {
+	q := x.q
+	if x.deferred <= 0 || want <= 0 {
+		return nil
+	}
+	skipped, err := q.skipDeferred(ctx, tx, x.now)
+	if err != nil {
+		return err
+	}
+	n, err := q.claim(ctx, tx, claimDeferred, &x.jobs, formatTime(x.now), q.sendID, want, q.listID, q.o.Owner, q.claimUntil(x.now))
+	x.deferred -= n + skipped
+	return err
+}
+
+// claimAhead claims queued rows one by one from the read-ahead (SQLite,
+// where one writer works at a time).
+func (x *exchange) claimAhead(ctx context.Context, tx *txn, want int) error {
+	q := x.q
+	claim, err := q.db.prepared(ctx, tx, claimByID)
+	if err != nil {
+		return err
+	}
+	for len(x.jobs) < want {
+		if len(x.ahead) == 0 {
+			if err := q.readQueued(ctx, tx, &x.ahead, &x.cursor); err != nil || len(x.ahead) == 0 {
+				return err
+			}
+		}
+		j := x.ahead[0]
+		x.ahead = x.ahead[1:]
+		res, err := claim.ExecContext(ctx, formatTime(x.now), j.ID, q.listID, q.o.Owner, q.claimUntil(x.now))
+		if err != nil {
+			return err
+		}
+		// A row no longer queued (another worker, or an operator) is not
+		// ours to send; one whose reader left is skipped.
+		if n, _ := res.RowsAffected(); n == 1 {
+			x.jobs = append(x.jobs, j)
+		} else if err := q.skip(ctx, tx, j.ID, x.now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const jobColumns = `id, subscriber_id, address, name, message_id, attempts, created_at`
@@ -142,7 +223,7 @@ const stillMember = `EXISTS (SELECT 1 FROM memberships m WHERE m.list_id = ?%d
 
 // claimDeferred takes deferred rows that are due and whose reader is still
 // a member.
-var claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id IN (
+var claimDeferred = `UPDATE deliveries SET state = 'sending', updated_at = ?1, claim_owner = ?5, claim_until = ?6 WHERE id IN (
 	SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'deferred' AND next_attempt_at <= ?1
 	AND ` + fmt.Sprintf(stillMember, 4) + ` ORDER BY next_attempt_at LIMIT ?3)
 	RETURNING ` + jobColumns
@@ -186,7 +267,8 @@ func (q *SendQueue) skip(ctx context.Context, tx *txn, id int64, now time.Time) 
 const readQueued = `SELECT ` + jobColumns + ` FROM deliveries
 	WHERE send_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?`
 
-var claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ?1 WHERE id = ?2 AND state = 'queued' AND ` + fmt.Sprintf(stillMember, 3)
+var claimByID = `UPDATE deliveries SET state = 'sending', updated_at = ?1, claim_owner = ?4, claim_until = ?5
+	WHERE id = ?2 AND state = 'queued' AND ` + fmt.Sprintf(stillMember, 3)
 
 func (q *SendQueue) readQueued(ctx context.Context, tx *txn, ahead *[]delivery.Job, cursor *int64) error {
 	var jobs []delivery.Job
@@ -268,12 +350,32 @@ func (q *SendQueue) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, q.db.wrap(err, "read queue")
 	}
 	if queued == 1 {
+		if !q.rateNext.IsZero() {
+			return q.rateNext, true, nil // the send's rate holds the next claim back
+		}
 		return q.db.Now(), true, nil
 	}
 	if next.Valid {
 		return parseTime(next.String), true, nil
 	}
-	return time.Time{}, false, nil
+	return q.othersInFlight(ctx)
+}
+
+// othersInFlight: with nothing left to claim, a worker waits while others
+// still send, looking again every second, so that it takes back the rows
+// of one that stops.
+func (q *SendQueue) othersInFlight(ctx context.Context) (time.Time, bool, error) {
+	if q.o.Owner == "" {
+		return time.Time{}, false, nil
+	}
+	until, busy, err := q.db.OthersInFlight(ctx, q.sendID, q.o.Owner)
+	if err != nil || !busy {
+		return time.Time{}, false, err
+	}
+	if soon := q.db.Now().Add(reclaimEvery); soon.Before(until) {
+		until = soon
+	}
+	return until, true, nil
 }
 
 // Counts returns the queue's rows by state.

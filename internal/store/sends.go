@@ -36,6 +36,10 @@ type NewSend struct {
 	MsgIDNonce, MsgIDDomain     string // Message-IDs are <nonce.subscriber@domain>
 	LeaseOwner                  string
 	LeaseUntil                  time.Time
+	// Rate is the whole send's limit in messages per second (0: none),
+	// shared by every worker, with a burst of RateBurst messages.
+	Rate      float64
+	RateBurst int
 }
 
 // StartSend creates a send held by the caller's lease and snapshots the
@@ -47,9 +51,10 @@ func (db *DB) StartSend(ctx context.Context, ns NewSend) (*Send, error) {
 	var id int64
 	now := db.now()
 	err := db.inTx(ctx, "start send", func(tx *txn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO sends (issue, list_id, subject, content_hash, msgid_nonce, state, created_at, lease_owner, lease_until)
-			VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?) RETURNING id`,
-			ns.Issue, ns.ListID, ns.Subject, ns.ContentHash, ns.MsgIDNonce, now, ns.LeaseOwner, formatTime(ns.LeaseUntil)).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO sends (issue, list_id, subject, content_hash, msgid_nonce, state, created_at, lease_owner, lease_until, rate, rate_burst)
+			VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?) RETURNING id`,
+			ns.Issue, ns.ListID, ns.Subject, ns.ContentHash, ns.MsgIDNonce, now, ns.LeaseOwner, formatTime(ns.LeaseUntil),
+			max(ns.Rate, 0), max(ns.RateBurst, 1)).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -175,23 +180,6 @@ func (db *DB) ReleaseLease(ctx context.Context, sendID int64, owner string) erro
 	return db.wrap(err, "release lease")
 }
 
-// RecoverInFlight deals with deliveries left "sending" by a process that
-// died: whether they reached the server is unknown. With resend they go
-// back in the queue (a reader may get a second copy, with the same
-// Message-ID); otherwise they are marked failed and not sent again.
-func (db *DB) RecoverInFlight(ctx context.Context, sendID int64, resend bool) (int, error) {
-	q := `UPDATE deliveries SET state = 'queued', last_reply = 'in flight when a previous run stopped; sending again', updated_at = ? WHERE send_id = ? AND state = 'sending'`
-	if !resend {
-		q = `UPDATE deliveries SET state = 'failed', last_reply = 'in flight when a previous run stopped; not sent again (send.in_flight = "skip")', updated_at = ? WHERE send_id = ? AND state = 'sending'`
-	}
-	res, err := db.sql.ExecContext(ctx, q, db.now(), sendID)
-	if err != nil {
-		return 0, db.wrap(err, "recover deliveries in flight")
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // RequeueFailed puts a send's failed deliveries back in the queue.
 func (db *DB) RequeueFailed(ctx context.Context, sendID int64) (int, error) {
 	var n int64
@@ -209,9 +197,21 @@ func (db *DB) RequeueFailed(ctx context.Context, sendID int64) (int, error) {
 }
 
 // FinishSend marks a send done.
-func (db *DB) FinishSend(ctx context.Context, sendID int64) error {
-	_, err := db.sql.ExecContext(ctx, `UPDATE sends SET state = 'done', finished_at = ? WHERE id = ?`, db.now(), sendID)
-	return db.wrap(err, "finish send")
+// It reports whether this call finished it: of several workers that see
+// the end, one does.
+func (db *DB) FinishSend(ctx context.Context, sendID int64) (bool, error) {
+	res, err := db.sql.ExecContext(ctx, `UPDATE sends SET state = 'done', finished_at = ? WHERE id = ? AND state = 'sending'`, db.now(), sendID)
+	if err != nil {
+		return false, db.wrap(err, "finish send")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SetRate sets the send's rate limit, shared by its workers (0: none).
+func (db *DB) SetRate(ctx context.Context, sendID int64, perSecond float64, burst int) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE sends SET rate = ?, rate_burst = ? WHERE id = ?`, max(perSecond, 0), max(burst, 1), sendID)
+	return db.wrap(err, "set rate")
 }
 
 // SentSince returns when each delivery since t was sent, over all sends,

@@ -94,7 +94,7 @@ func TestRecoverInFlight(t *testing.T) {
 		db := MustOpenDB(t)
 		s := startTestSend(t, db, 3)
 		db.Queue(s.ID).Exchange(ctx, nil, 2, db.Now())
-		n, err := db.RecoverInFlight(ctx, s.ID, resend)
+		n, err := db.RecoverInFlight(ctx, s.ID, resend, nil)
 		if err != nil || n != 2 {
 			t.Fatalf("recovered %d, %v", n, err)
 		}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	confirmURL = regexp.MustCompile(`https?://[^/\s]+(/confirm/[a-z2-7]+)`)
+)
+
+// TestTwoServesOneDatabase: two `mailer serve` on one database (on the
+// PostgreSQL run: the shared database of several machines), requests
+// alternating between them: the subscribe form served by one is accepted
+// by the other (its CSRF check), the per-address limit holds across them,
+// a confirmation page from one confirms on the other, a one-click
+// unsubscribe on one is seen by the other, and a mail command that came in
+// over one's LMTP is confirmed over the other's.
+func TestTwoServesOneDatabase(t *testing.T) {
+	a := newLeaveEnv(t)
+	bAddrs := startServeAll(t, a.testEnv, "127.0.0.1:0")
+	b := &leaveEnv{testEnv: a.testEnv, srv: a.srv, lmtp: bAddrs[0], http: bAddrs[2]}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	page := func(method, base, path string, form url.Values) (int, string) {
+		t.Helper()
+		var resp *http.Response
+		var err error
+		if method == "GET" {
+			resp, err = client.Get("http://" + base + path)
+		} else {
+			resp, err = client.PostForm("http://"+base+path, form)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	mailsTo := func(addr string) []string {
+		var out []string
+		for _, m := range a.srv.Messages() {
+			if m.To[0] == addr {
+				_, body := decodedBody(t, m.Data)
+				out = append(out, body)
+			}
+		}
+		return out
+	}
+	subscribe := func(formFrom, postTo string) int {
+		_, form := page("GET", formFrom, "/subscribe/bpf-updates", nil)
+		m := csrfField.FindStringSubmatch(form)
+		if m == nil {
+			t.Fatalf("no CSRF field in the form:\n%.500s", form)
+		}
+		code, _ := page("POST", postTo, "/subscribe/bpf-updates", url.Values{"email": {"web@example.com"}, "csrf": {m[1]}})
+		return code
+	}
+
+	if code := subscribe(a.http, b.http); code != http.StatusOK {
+		t.Fatalf("the form from A posted to B: %d", code)
+	}
+	subscribe(b.http, a.http) // the same address again, on the other instance
+	if n := len(mailsTo("web@example.com")); n != 1 {
+		t.Fatalf("%d confirmation requests to one address across two instances, want 1", n)
+	}
+	m := confirmURL.FindStringSubmatch(mailsTo("web@example.com")[0])
+	if m == nil {
+		t.Fatal("no confirmation link")
+	}
+	if code, body := page("GET", a.http, m[1], nil); code != http.StatusOK || !strings.Contains(body, "<form") {
+		t.Fatalf("confirmation page on A: %d", code)
+	}
+	if code, _ := page("POST", b.http, m[1], nil); code != http.StatusOK {
+		t.Fatalf("confirming on B: %d", code)
+	}
+	if out := a.mustRun("subscribers", "ls", "bpf-updates", "--status", "active"); !strings.Contains(out, "web@example.com") {
+		t.Fatalf("not active after confirming on B:\n%s", out)
+	}
+
+	// One-click on A; B's page knows.
+	tok := a.token(t, "web@example.com")
+	if code, _ := page("POST", a.http, "/u/"+tok, url.Values{"List-Unsubscribe": {"One-Click"}}); code != http.StatusOK {
+		t.Fatalf("one-click on A: %d", code)
+	}
+	if code, body := page("GET", b.http, "/u/"+tok, nil); code != http.StatusOK || !strings.Contains(strings.ToLower(body), "resubscribe") {
+		t.Fatalf("B's unsubscribe page after A's one-click: %d\n%.600s", code, body)
+	}
+
+	// A mail command over A's LMTP, its confirmation over B's.
+	a.lmtpDeliver(t, "lmtp@example.com", "majordomo@lists.example.org", "From: lmtp@example.com\nSubject: x\nMessage-ID: <two-1@example.com>\n\nsubscribe bpf-updates\n")
+	var ctok string
+	for _, body := range mailsTo("lmtp@example.com") {
+		if s := confirmToken.FindStringSubmatch(body); s != nil {
+			ctok = s[1]
+		}
+	}
+	if ctok == "" {
+		t.Fatal("no confirmation for the mail command")
+	}
+	b.lmtpDeliver(t, "lmtp@example.com", "bpf-updates-confirm+"+ctok+"@lists.example.org", "From: lmtp@example.com\nSubject: Re: confirm\nMessage-ID: <two-2@example.com>\n\nyes\n")
+	if out := a.mustRun("subscribers", "ls", "bpf-updates", "--status", "active"); !strings.Contains(out, "lmtp@example.com") {
+		t.Fatalf("not active after confirming over B's LMTP:\n%s", out)
+	}
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mailer/internal/delivery"
+)
+
+// Several workers on one send: the rows of stopped workers come back, the
+// rate limit is the send's, and on PostgreSQL rows are claimed in batches
+// that concurrent workers skip past.
+
+// claimUntil is when a claim made now lapses unless renewed. Claims use
+// the database's clock, as recovery does.
+func (q *SendQueue) claimUntil(time.Time) string { return formatTime(q.db.Now().Add(ClaimFor)) }
+
+// reclaim puts back the rows of workers that stopped, now and then.
+func (q *SendQueue) reclaim(ctx context.Context, want int) error {
+	if q.o.Owner == "" || want == 0 || time.Since(q.reclaimed) < reclaimEvery {
+		return nil
+	}
+	q.reclaimed = time.Now()
+	n, err := q.db.RecoverInFlight(ctx, q.sendID, q.o.Resend, q.o.Gone)
+	if n > 0 {
+		q.ahead, q.cursor, q.deferred = nil, 0, -1 // the rows are back behind the read-ahead
+	}
+	return err
+}
+
+// allow says how many of want the send's rate lets this worker claim now
+// (GCRA over the send's row, locked on PostgreSQL so that workers take
+// turns). It uses the real clock: the rate is about real time.
+func (q *SendQueue) allow(ctx context.Context, tx *txn, want int, _ time.Time) (int, error) {
+	q.rateNext = time.Time{}
+	if q.rate <= 0 || want == 0 {
+		return want, nil
+	}
+	var tat string
+	if err := tx.QueryRowContext(ctx, `SELECT rate_tat FROM sends WHERE id = ?`+q.db.forUpdate(), q.sendID).Scan(&tat); err != nil {
+		return 0, err
+	}
+	now, interval := time.Now(), time.Duration(float64(time.Second)/q.rate)
+	t := parseTime(tat)
+	if t.Before(now) {
+		t = now
+	}
+	n := int(now.Add(time.Duration(max(q.burst, 1))*interval).Sub(t) / interval)
+	n = min(max(n, 0), want)
+	if n == 0 {
+		// When one more is allowed, on the database's clock for NextDue.
+		q.rateNext = q.db.Now().Add(t.Add(-time.Duration(max(q.burst, 1)-1) * interval).Sub(now))
+	}
+	q.tat = t
+	return n, nil
+}
+
+// spend moves the send's rate on by the k messages just claimed.
+func (q *SendQueue) spend(ctx context.Context, tx *txn, k int, _ time.Time) error {
+	if q.rate <= 0 || k == 0 {
+		return nil
+	}
+	interval := time.Duration(float64(time.Second) / q.rate)
+	_, err := tx.ExecContext(ctx, `UPDATE sends SET rate_tat = ? WHERE id = ?`, formatTime(q.tat.Add(time.Duration(k)*interval)), q.sendID)
+	return err
+}
+
+// forUpdate locks the rows a SELECT reads on PostgreSQL; SQLite's write
+// transaction already holds the whole database.
+func (db *DB) forUpdate() string {
+	if db.dialect == postgresDialect {
+		return ` FOR UPDATE`
+	}
+	return ""
+}
+
+// claimBatch claims the next queued rows in id order that no other worker
+// is claiming right now (PostgreSQL), skipping those whose reader left.
+var claimBatch = `UPDATE deliveries SET updated_at = ?1,
+	state = CASE WHEN ` + fmt.Sprintf(stillMember, 6) + ` THEN 'sending' ELSE 'skipped' END,
+	last_reply = CASE WHEN ` + fmt.Sprintf(stillMember, 6) + ` THEN last_reply ELSE ` + fmt.Sprintf(skipReason, 6) + ` END,
+	claim_owner = ?4, claim_until = ?5
+	WHERE id IN (SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'queued' ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+	RETURNING ` + jobColumns + `, state`
+
+func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.Job, want int, now time.Time) error {
+	stmt, err := q.db.prepared(ctx, tx, claimBatch)
+	if err != nil {
+		return err
+	}
+	for len(*jobs) < want {
+		rows, err := stmt.QueryContext(ctx, formatTime(now), q.sendID, want-len(*jobs), q.o.Owner, q.claimUntil(now), q.listID)
+		if err != nil {
+			return err
+		}
+		got := 0
+		for rows.Next() {
+			var j delivery.Job
+			var queued, state string
+			if err := rows.Scan(&j.ID, &j.SubscriberID, &j.Address, &j.Name, &j.MessageID, &j.Attempts, &queued, &state); err != nil {
+				rows.Close()
+				return err
+			}
+			got++
+			if state == "sending" {
+				j.QueuedAt = parseTime(queued)
+				*jobs = append(*jobs, j)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || got == 0 {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"mailer/internal/delivery"
+	"mailer/internal/store"
+)
+
+// TestSharedRateAcrossWorkers: two workers on one send with a rate of 10
+// a second and a burst of 2 get 2 messages between them at once, then none
+// until the rate allows one more, and NextDue says when.
+func TestSharedRateAcrossWorkers(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	s := startTestSend(t, db, 6)
+	if err := db.SetRate(ctx, s.ID, 10, 2); err != nil {
+		t.Fatal(err)
+	}
+	a := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:1:a", Resend: true})
+	b := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:2:b", Resend: true})
+	ja, err := a.Exchange(ctx, nil, 5, db.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := db.Now() // the test clock steps a second per reading
+	jb, err := b.Exchange(ctx, nil, 5, db.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ja)+len(jb) != 2 {
+		t.Fatalf("claimed %d + %d at once, want the burst of 2", len(ja), len(jb))
+	}
+	next, pending, err := b.NextDue(ctx)
+	if err != nil || !pending || !next.After(before) {
+		t.Fatalf("NextDue %v %v %v: want a time after now", next, pending, err)
+	}
+	time.Sleep(250 * time.Millisecond) // the rate allows 2 more by now
+	more, err := b.Exchange(ctx, nil, 5, db.Now())
+	if err != nil || len(more) == 0 || len(more) > 3 {
+		t.Fatalf("after 250 ms at 10/s: %d claimed, %v", len(more), err)
+	}
+}
+
+// TestClaimsOfAStoppedWorkerComeBack: rows a worker claimed come back to
+// another one when that worker is gone, not while it lives; and own claims
+// are never taken back.
+func TestClaimsOfAStoppedWorkerComeBack(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	s := startTestSend(t, db, 4)
+	dead := map[string]bool{}
+	gone := func(o string) bool { return dead[o] }
+	a := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:1:a", Gone: gone, Resend: true})
+	b := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:2:b", Gone: gone, Resend: true})
+	ja, _ := a.Exchange(ctx, nil, 3, db.Now())
+	jb, _ := b.Exchange(ctx, nil, 3, db.Now())
+	if len(ja) != 3 || len(jb) != 1 {
+		t.Fatalf("claimed %d and %d of 4", len(ja), len(jb))
+	}
+	if n, _ := db.RecoverInFlight(ctx, s.ID, true, gone); n != 0 {
+		t.Fatalf("recovered %d rows of live workers", n)
+	}
+	dead["host:1:a"] = true
+	time.Sleep(1100 * time.Millisecond) // reclaimEvery
+	again, err := b.Exchange(ctx, []delivery.Result{{JobID: jb[0].ID, Outcome: delivery.Sent, Reply: "250", At: db.Now()}}, 5, db.Now())
+	if err != nil || len(again) != 3 {
+		t.Fatalf("after a's end b claims %d (%v), want a's 3", len(again), err)
+	}
+}
