@@ -134,10 +134,22 @@ func (db *DB) Close() error {
 	return db.sql.Close()
 }
 
-// prepared returns query prepared once for the database and bound to tx.
-// The sender runs the same few statements for every message; parsing them
-// each time cost more than running them.
-func (db *DB) prepared(ctx context.Context, tx *txn, query string) (*sql.Stmt, error) {
+// stmt is a statement the sender runs for every message.
+type stmt interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+}
+
+// prepared returns query ready to run in tx. On SQLite it is prepared once
+// for the database and bound to tx: the sender runs the same few
+// statements for every message, and parsing them each time cost more than
+// running them. pgx caches prepared statements per connection by itself,
+// and binding a statement to a transaction on another connection would
+// prepare it again each time, so on PostgreSQL the query runs as it is.
+func (db *DB) prepared(ctx context.Context, tx *txn, query string) (stmt, error) {
+	if db.dialect == postgresDialect {
+		return txQuery{tx: tx, q: query}, nil
+	}
 	db.stmtMu.Lock()
 	s, ok := db.stmts[query]
 	if !ok {
@@ -153,6 +165,20 @@ func (db *DB) prepared(ctx context.Context, tx *txn, query string) (*sql.Stmt, e
 	}
 	db.stmtMu.Unlock()
 	return tx.StmtContext(ctx, s), nil
+}
+
+// txQuery runs one query in a transaction, as stmt.
+type txQuery struct {
+	tx *txn
+	q  string
+}
+
+func (t txQuery) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.q, args...)
+}
+
+func (t txQuery) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.q, args...)
 }
 
 func (db *DB) now() string { return formatTime(db.Now()) }

@@ -311,6 +311,9 @@ func (q *SendQueue) record(ctx context.Context, tx *txn, results []delivery.Resu
 	if len(results) == 0 {
 		return nil
 	}
+	if q.db.dialect == postgresDialect {
+		return q.recordBatch(ctx, tx, results)
+	}
 	stmt, err := q.db.prepared(ctx, tx, recordResult)
 	if err != nil {
 		return err

@@ -115,3 +115,27 @@ func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.
 	}
 	return nil
 }
+
+// recordBatch records a round's results in one statement on PostgreSQL,
+// where each statement is a round trip to the server.
+const recordBatch = `UPDATE deliveries d SET state = v.state, last_reply = v.reply, permanent = v.perm, updated_at = v.at,
+		attempts = d.attempts + CASE WHEN v.state = 'queued' THEN 0 ELSE 1 END,
+		next_attempt_at = CASE WHEN v.state = 'deferred' THEN v.next ELSE NULL END,
+		sent_at = CASE WHEN v.state = 'sent' THEN v.at ELSE d.sent_at END
+	FROM (SELECT unnest(?1::bigint[]) AS id, unnest(?2::text[]) AS state, unnest(?3::text[]) AS reply,
+		unnest(?4::boolean[]) AS perm, unnest(?5::text[]) AS at, unnest(?6::text[]) AS next) v
+	WHERE d.id = v.id AND d.send_id = ?7`
+
+func (q *SendQueue) recordBatch(ctx context.Context, tx *txn, results []delivery.Result) error {
+	n := len(results)
+	ids, states, replies, perms, ats, nexts := make([]int64, n), make([]string, n), make([]string, n), make([]bool, n), make([]string, n), make([]*string, n)
+	for i, r := range results {
+		ids[i], states[i], replies[i], perms[i], ats[i] = r.JobID, string(r.Outcome), r.Reply, r.Permanent, formatTime(r.At)
+		if r.Outcome == delivery.Deferred {
+			next := formatTime(r.NextAttempt)
+			nexts[i] = &next
+		}
+	}
+	_, err := tx.ExecContext(ctx, recordBatch, ids, states, replies, perms, ats, nexts, q.sendID)
+	return err
+}
