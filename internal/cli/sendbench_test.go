@@ -233,3 +233,95 @@ func BenchmarkSendSigned(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWorkers delivers one send of issue-06 into smtp-sink with one,
+// two and three workers (one `mailer send` and joiners, real processes),
+// the rate limit off, then runs smtp-source at the same size and total
+// concurrency. It reports the send's rate, the ratio to smtp-source, each
+// worker's peak RSS and messages per worker CPU-second: this machine's
+// cores are shared by the workers and the sink, so the CPU figure is the
+// one that carries over to larger machines. On the PostgreSQL pass (cli's
+// TestMain) the workers share a PostgreSQL database. Recipients:
+// MAILER_BENCH_WORKERS (default 200,000).
+func BenchmarkWorkers(b *testing.B) {
+	n := benchCount("MAILER_BENCH_WORKERS", 200_000)
+	const concurrency = 4
+	bin := mailerBinary(b)
+	for _, workers := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				port := startSmtpSink(b, "")
+				e, _ := newSendEnv(b, 0)
+				var csv bytes.Buffer
+				for i := range n - 1 {
+					fmt.Fprintf(&csv, "reader%07d@example%d.org\n", i, i%1000)
+				}
+				e.mustRun("subscribers", "import", "bpf-updates", e.write("members.csv", csv.String()))
+				e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
+				env := os.Environ()
+				for k, v := range e.env {
+					env = append(env, k+"="+v)
+				}
+				size := messageSize(b, e)
+				b.StartTimer()
+				start := time.Now()
+				cmds, peaks := runWorkers(b, bin, env, e, workers, concurrency)
+				elapsed := time.Since(start)
+				b.StopTimer()
+				cpu, rss := 0.0, 0.0
+				for i, c := range cmds {
+					cpu += (c.ProcessState.UserTime() + c.ProcessState.SystemTime()).Seconds()
+					rss = max(rss, float64(<-peaks[i])/1024)
+				}
+				rate := float64(n) / elapsed.Seconds()
+				source := smtpSource(b, port, workers*concurrency, min(n, 50_000), size)
+				b.ReportMetric(rate, "msgs/s")
+				b.ReportMetric(rate/source, "vs-smtp-source")
+				b.ReportMetric(float64(n)/cpu, "msgs/worker-cpu-s")
+				b.ReportMetric(rss, "peak-RSS-MiB/worker")
+				b.Logf("%d workers x %d connections, %d messages of %d bytes: %.0f msgs/s (smtp-source %.0f/s, %.2fx), %.0f msgs per worker CPU-second, peak RSS %.0f MiB",
+					workers, concurrency, n, size, rate, source, rate/source, float64(n)/cpu, rss)
+			}
+		})
+	}
+}
+
+// runWorkers starts one send and joiners until workers run, waits for all
+// and checks the send finished.
+func runWorkers(b *testing.B, bin string, env []string, e *testEnv, workers, concurrency int) ([]*exec.Cmd, []<-chan int) {
+	var cmds []*exec.Cmd
+	var peaks []<-chan int
+	var outs []*bytes.Buffer
+	for w := range workers {
+		args := []string{"send", "issue-06", "--yes", "--concurrency", strconv.Itoa(concurrency), "--rate", "0"}
+		if w > 0 {
+			args = append(args, "--join")
+			waitSending(b, e)
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		cmds, outs, peaks = append(cmds, cmd), append(outs, &out), append(peaks, watchPeakRSS(cmd.Process.Pid))
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			b.Fatalf("worker %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	return cmds, peaks
+}
+
+// waitSending waits until the send exists, so that a joiner has one.
+func waitSending(b *testing.B, e *testEnv) {
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out, _, code := e.run("sends", "ls", "--json"); code == 0 && strings.Contains(out, `"state": "sending"`) {
+			return
+		}
+	}
+	b.Fatal("the send did not start")
+}
