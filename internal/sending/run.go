@@ -222,7 +222,8 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 	}
 	counts, _ := db.Queue(send.ID).Counts(ctx)
 	o.Progress.Begin(counts)
-	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: HolderIsGone, Resend: cfg.Send.InFlight == config.InFlightResend})
+	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: HolderIsGone, Resend: cfg.Send.InFlight == config.InFlightResend,
+		PerHour: cfg.Rate.PerHour, PerDay: cfg.Rate.PerDay})
 	return delivery.New(queue, p.Transport, p.composer(), delivery.Options{
 		Concurrency: p.Concurrency, Limiter: Limiter(p.Rate, p.Burst), Caps: caps,
 		// Prefetched jobs that never reached the server are "sending" after a

@@ -39,6 +39,10 @@ type QueueOptions struct {
 	Owner  string            // the worker: claims are made, renewed and recovered in its name
 	Gone   func(string) bool // whether another worker is known to have stopped (may be nil)
 	Resend bool              // rows of a stopped worker go back in the queue (else: failed)
+	// PerHour and PerDay cap the messages sent in any hour and day over
+	// all sends and workers (0: none), counted in the database at each
+	// claim, messages in flight included.
+	PerHour, PerDay int
 }
 
 // pausedEvery is how often a running send looks whether it was paused:
@@ -352,14 +356,12 @@ func (q *SendQueue) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, q.db.wrap(err, "read queue")
 	}
+	// The send's rate or the caps may hold the next claim back.
 	if queued == 1 {
-		if !q.rateNext.IsZero() {
-			return q.rateNext, true, nil // the send's rate holds the next claim back
-		}
-		return q.db.Now(), true, nil
+		return latest(q.db.Now(), q.rateNext), true, nil
 	}
 	if next.Valid {
-		return parseTime(next.String), true, nil
+		return latest(parseTime(next.String), q.rateNext), true, nil
 	}
 	return q.othersInFlight(ctx)
 }
@@ -411,4 +413,11 @@ func (q *SendQueue) Counts(ctx context.Context) (delivery.Counts, error) {
 		}
 	}
 	return c, q.db.wrap(rows.Err(), "count deliveries")
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

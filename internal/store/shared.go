@@ -32,10 +32,11 @@ func (q *SendQueue) reclaim(ctx context.Context, want int) error {
 // allow says how many of want the send's rate lets this worker claim now
 // (GCRA over the send's row, locked on PostgreSQL so that workers take
 // turns). It uses the real clock: the rate is about real time.
-func (q *SendQueue) allow(ctx context.Context, tx *txn, want int, _ time.Time) (int, error) {
+func (q *SendQueue) allow(ctx context.Context, tx *txn, want int, now time.Time) (int, error) {
 	q.rateNext = time.Time{}
-	if q.rate <= 0 || want == 0 {
-		return want, nil
+	want, err := q.capped(ctx, tx, want, now)
+	if err != nil || q.rate <= 0 || want == 0 {
+		return want, err
 	}
 	var tat string
 	if err := tx.QueryRowContext(ctx, `SELECT rate_tat FROM sends WHERE id = ?`+q.db.forUpdate(), q.sendID).Scan(&tat); err != nil {
@@ -54,6 +55,51 @@ func (q *SendQueue) allow(ctx context.Context, tx *txn, want int, _ time.Time) (
 	}
 	q.tat = t
 	return n, nil
+}
+
+// capped lowers want to the room the hourly and daily caps leave, counted
+// over every send and worker (one claimant at a time on PostgreSQL); with
+// none left, NextDue says when the oldest message in the window leaves it.
+// The count is cheap: the caps bound it.
+func (q *SendQueue) capped(ctx context.Context, tx *txn, want int, now time.Time) (int, error) {
+	if want == 0 || (q.o.PerHour <= 0 && q.o.PerDay <= 0) {
+		return want, nil
+	}
+	if q.db.dialect == postgresDialect {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7262538)`); err != nil {
+			return 0, err
+		}
+	}
+	var inFlight int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE state = 'sending'`).Scan(&inFlight); err != nil {
+		return 0, err
+	}
+	for _, w := range []struct {
+		limit int
+		span  time.Duration
+	}{{q.o.PerHour, time.Hour}, {q.o.PerDay, 24 * time.Hour}} {
+		if w.limit <= 0 {
+			continue
+		}
+		var sent int
+		var oldest *string
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), min(sent_at) FROM deliveries WHERE sent_at >= ?`,
+			formatTime(now.Add(-w.span))).Scan(&sent, &oldest); err != nil {
+			return 0, err
+		}
+		room := w.limit - sent - inFlight
+		if room <= 0 {
+			free := now.Add(time.Minute) // in flight only: look again soon
+			if oldest != nil && sent > 0 {
+				free = parseTime(*oldest).Add(w.span)
+			}
+			if free.After(q.rateNext) {
+				q.rateNext = free
+			}
+		}
+		want = min(want, max(room, 0))
+	}
+	return want, nil
 }
 
 // spend moves the send's rate on by the k messages just claimed.

@@ -70,3 +70,40 @@ func TestClaimsOfAStoppedWorkerComeBack(t *testing.T) {
 		t.Fatalf("after a's end b claims %d (%v), want a's 3", len(again), err)
 	}
 }
+
+// TestCapsAcrossWorkers: an hourly cap of 3 holds for two workers
+// together, messages in flight included; with no room NextDue says when
+// the oldest message leaves the hour.
+func TestCapsAcrossWorkers(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	s := startTestSend(t, db, 6)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	a := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:1:a", Resend: true, PerHour: 3})
+	b := db.QueueWith(s.ID, store.QueueOptions{Owner: "host:2:b", Resend: true, PerHour: 3})
+	ja, _ := a.Exchange(ctx, nil, 2, now)
+	jb, _ := b.Exchange(ctx, nil, 5, now)
+	if len(ja) != 2 || len(jb) != 1 {
+		t.Fatalf("claimed %d and %d under a cap of 3", len(ja), len(jb))
+	}
+	sent := func(jobs []delivery.Job, at time.Time) []delivery.Result {
+		var out []delivery.Result
+		for _, j := range jobs {
+			out = append(out, delivery.Result{JobID: j.ID, Outcome: delivery.Sent, Reply: "250", At: at})
+		}
+		return out
+	}
+	a.Exchange(ctx, sent(ja, now), 0, now)
+	more, _ := b.Exchange(ctx, sent(jb, now.Add(time.Minute)), 5, now.Add(time.Minute))
+	if len(more) != 0 {
+		t.Fatalf("claimed %d over the cap", len(more))
+	}
+	next, pending, err := b.NextDue(ctx)
+	if err != nil || !pending || !next.Equal(now.Add(time.Hour)) {
+		t.Fatalf("NextDue %v %v %v, want %v", next, pending, err, now.Add(time.Hour))
+	}
+	later, _ := b.Exchange(ctx, nil, 5, now.Add(time.Hour+time.Second))
+	if len(later) != 2 {
+		t.Fatalf("an hour on: %d claimed, want the 2 that left the window", len(later))
+	}
+}
