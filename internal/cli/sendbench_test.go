@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mailer/internal/sending"
+	"mailer/internal/smtptest"
 	"mailer/internal/store"
 )
 
@@ -324,4 +325,52 @@ func waitSending(b *testing.B, e *testEnv) {
 		}
 	}
 	b.Fatal("the send did not start")
+}
+
+// BenchmarkSharedRate runs three workers on one send with a rate limit of
+// MAILER_BENCH_RATE messages a second (default 200) for about a minute and
+// reports the rate the sink saw between the first and the last message,
+// which should be within 5% of the limit: the limit is the send's, not each
+// worker's.
+func BenchmarkSharedRate(b *testing.B) {
+	limit := benchCount("MAILER_BENCH_RATE", 200)
+	n := limit * 60
+	bin := mailerBinary(b)
+	for range b.N {
+		b.StopTimer()
+		srv := smtptest.Start(b)
+		e, _ := newSendEnvTo(b, n-1, srv)
+		env := os.Environ()
+		for k, v := range e.env {
+			env = append(env, k+"="+v)
+		}
+		b.StartTimer()
+		var cmds []*exec.Cmd
+		for w := range 3 {
+			args := []string{"send", "issue-06", "--yes", "--concurrency", "4", "--rate", strconv.Itoa(limit)}
+			if w > 0 {
+				args = append(args, "--join")
+				waitSending(b, e)
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Env = env
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			cmds = append(cmds, cmd)
+		}
+		for _, c := range cmds {
+			c.Wait()
+		}
+		b.StopTimer()
+		msgs := srv.Messages()
+		if len(msgs) < n {
+			b.Fatalf("%d of %d delivered", len(msgs), n)
+		}
+		first, last := msgs[0].At, msgs[len(msgs)-1].At
+		rate := float64(len(msgs)-1) / last.Sub(first).Seconds()
+		b.ReportMetric(rate, "msgs/s")
+		b.ReportMetric(rate/float64(limit), "of-limit")
+		b.Logf("3 workers, limit %d/s: %d messages in %v = %.1f/s (%.3f of the limit)", limit, len(msgs), last.Sub(first).Round(time.Millisecond), rate, rate/float64(limit))
+	}
 }

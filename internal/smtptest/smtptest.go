@@ -23,6 +23,7 @@ type Message struct {
 	From string
 	To   []string
 	Data []byte
+	At   time.Time // when the server accepted it
 }
 
 // Fault is what the server does instead of accepting.
@@ -234,7 +235,7 @@ func (ss *session) Data(r io.Reader) error {
 		}
 	}
 	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data})
+	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()})
 	ss.s.mu.Unlock()
 	return nil
 }
