@@ -72,8 +72,12 @@ const leaseFor = 30 * time.Second
 func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 	db := p.Job.DB
 	owner := LeaseOwner()
+	release, err := db.HoldWorker(ctx, owner)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer release()
 	var send *store.Send
-	var err error
 	if o.Join {
 		send, err = p.joinable(ctx)
 	} else {
@@ -184,13 +188,13 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 		return send, err
 	}
 	send := p.Existing
-	if err := db.TakeLease(ctx, send.ID, owner, o.Now().Add(leaseFor), HolderIsGone); err != nil {
+	if err := db.TakeLease(ctx, send.ID, owner, o.Now().Add(leaseFor), p.gone(ctx)); err != nil {
 		return nil, err
 	}
 	if err := db.SetRate(ctx, send.ID, p.Rate, p.Burst); err != nil {
 		return nil, err
 	}
-	n, err := db.RecoverInFlight(ctx, send.ID, cfg.Send.InFlight == config.InFlightResend, HolderIsGone)
+	n, err := db.RecoverInFlight(ctx, send.ID, cfg.Send.InFlight == config.InFlightResend, p.gone(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +226,7 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 	}
 	counts, _ := db.Queue(send.ID).Counts(ctx)
 	o.Progress.Begin(counts)
-	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: HolderIsGone, Resend: cfg.Send.InFlight == config.InFlightResend,
+	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: p.gone(ctx), Resend: cfg.Send.InFlight == config.InFlightResend,
 		PerHour: cfg.Rate.PerHour, PerDay: cfg.Rate.PerDay})
 	return delivery.New(queue, p.Transport, p.composer(), delivery.Options{
 		Concurrency: p.Concurrency, Limiter: Limiter(p.Rate, p.Burst), Caps: caps,
@@ -319,6 +323,13 @@ func LeaseOwner() string {
 	tag := make([]byte, 3)
 	rand.Read(tag)
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(tag))
+}
+
+// gone says whether another worker (or lease holder) has stopped: its
+// process on this host is gone, or, on PostgreSQL, the database saw its
+// session end, wherever it ran.
+func (p *Plan) gone(ctx context.Context) func(string) bool {
+	return func(owner string) bool { return HolderIsGone(owner) || p.Job.DB.WorkerGone(ctx, owner) }
 }
 
 // HolderIsGone reports that a lease holder on this host is no longer

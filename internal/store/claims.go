@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"hash/fnv"
 	"strings"
 	"time"
 )
@@ -88,4 +89,53 @@ func (db *DB) OthersInFlight(ctx context.Context, sendID int64, owner string) (t
 		return time.Time{}, false, db.wrap(err, "read claims")
 	}
 	return parseTime(*until), true, nil
+}
+
+// HoldWorker marks owner as running for as long as it holds the returned
+// release: on PostgreSQL a session-level advisory lock on a connection of
+// its own, so that the moment the database sees that session end (the
+// process died, its machine went away) WorkerGone says so, on any host.
+// On SQLite (one machine) it holds nothing: the process table tells.
+func (db *DB) HoldWorker(ctx context.Context, owner string) (release func(), err error) {
+	if db.dialect != postgresDialect {
+		return func() {}, nil
+	}
+	c, err := db.sql.db.Conn(ctx)
+	if err != nil {
+		return nil, db.wrap(err, "hold worker lock")
+	}
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, workerKey(owner)); err != nil {
+		c.Close()
+		return nil, db.wrap(err, "hold worker lock")
+	}
+	return func() {
+		c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, workerKey(owner))
+		c.Close()
+	}, nil
+}
+
+// WorkerGone reports that owner's session has ended (PostgreSQL): nobody
+// holds its advisory lock any more. On SQLite it cannot tell and says no.
+func (db *DB) WorkerGone(ctx context.Context, owner string) bool {
+	if db.dialect != postgresDialect {
+		return false
+	}
+	c, err := db.sql.db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	var got bool
+	if err := c.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, workerKey(owner)).Scan(&got); err != nil || !got {
+		return false
+	}
+	c.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, workerKey(owner))
+	return true
+}
+
+// workerKey is the advisory lock key of a worker: FNV-1a of its name.
+func workerKey(owner string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("mailer worker " + owner))
+	return int64(h.Sum64())
 }

@@ -107,3 +107,25 @@ func TestCapsAcrossWorkers(t *testing.T) {
 		t.Fatalf("an hour on: %d claimed, want the 2 that left the window", len(later))
 	}
 }
+
+// TestWorkerGoneWhenItsSessionEnds: on PostgreSQL a worker is known to be
+// gone the moment its session ends, from any connection; on SQLite the
+// store cannot tell (the process table does).
+func TestWorkerGoneWhenItsSessionEnds(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	release, err := db.HoldWorker(ctx, "far:1:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.WorkerGone(ctx, "far:1:a") {
+		t.Fatal("a running worker is said to be gone")
+	}
+	release()
+	if got, want := db.WorkerGone(ctx, "far:1:a"), store.IsURL(db.Path()); got != want {
+		t.Fatalf("after its session ended: gone %v, want %v", got, want)
+	}
+	if db.WorkerGone(ctx, "far:1:a") != store.IsURL(db.Path()) {
+		t.Fatal("asking twice changes the answer")
+	}
+}
