@@ -72,6 +72,7 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdDoctor(d, nil),
 		newCmdSends(d),
 		newCmdDB(d),
+		newCmdMigrate(d, nil),
 	)
 	addCompletion(root, d)
 	return root
