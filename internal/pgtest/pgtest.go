@@ -167,10 +167,16 @@ var Backend = "sqlite"
 // a cluster started for the purpose, and returns the exit code for
 // os.Exit. Tests ask Backend which one they are on, and Database for a
 // PostgreSQL database.
+//
+// MAILER_TEST_BACKEND=postgres (or sqlite) runs one pass only: for long
+// benchmarks on one backend, never for the test suite (make test runs both).
 func Main(m *testing.M) int {
-	fmt.Println("=== tests on SQLite")
-	if code := m.Run(); code != 0 {
-		return code
+	only := os.Getenv("MAILER_TEST_BACKEND")
+	if only != "postgres" {
+		fmt.Println("=== tests on SQLite")
+		if code := m.Run(); code != 0 || only == "sqlite" {
+			return code
+		}
 	}
 	c, err := Start()
 	if err != nil {
