@@ -8,6 +8,7 @@ package pgtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,8 +16,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
@@ -65,8 +68,15 @@ func Start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	reapOrphans(bin)
 	dir, err := os.MkdirTemp("", "mailer-pg-")
 	if err != nil {
+		return nil, err
+	}
+	// Whose cluster it is: a test binary that was killed leaves its server
+	// running, and the next one stops it (reapOrphans).
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	c := &Cluster{dir: dir, bin: bin}
@@ -110,6 +120,27 @@ func Start() (*Cluster, error) {
 		return nil, fmt.Errorf("connect to the test cluster: %v", err)
 	}
 	return c, nil
+}
+
+// reapOrphans stops and removes the clusters of test binaries that died
+// without stopping theirs (killed by a timeout, say).
+func reapOrphans(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "mailer-pg-*"))
+	for _, d := range dirs {
+		raw, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // its owner runs (or cannot be told)
+		}
+		c := &Cluster{dir: d, bin: bin}
+		if os.Geteuid() == 0 {
+			c.runAs = []string{"runuser", "-u", "postgres", "--"}
+		}
+		c.Stop()
+	}
 }
 
 func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
