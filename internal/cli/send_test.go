@@ -226,7 +226,13 @@ func TestSendRefusesWhileAnotherProcessHoldsTheLease(t *testing.T) {
 	if err := db.TakeLease(context.Background(), 1, "otherhost:4242:abc", d.Now().Add(time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	defer db.Close()
+	// A live worker holds its session lock (on PostgreSQL; nothing on SQLite).
+	release, err := db.HoldWorker(context.Background(), "otherhost:4242:abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
 	_, errOut, code := e.run("send", "issue-06", "--yes")
 	if code != ExitError || !strings.Contains(errOut, "another mailer process (otherhost:4242:abc)") {
 		t.Fatalf("exit %d %q", code, errOut)

@@ -161,7 +161,7 @@ func (x *exchange) run(ctx context.Context, tx *txn, results []delivery.Result, 
 		return err
 	}
 	if q.db.dialect == postgresDialect {
-		err = q.claimBatches(ctx, tx, &x.jobs, want, x.now)
+		err = q.claimBatches(ctx, tx, &x.jobs, &x.cursor, want, x.now)
 	} else {
 		err = x.claimAhead(ctx, tx, want)
 	}

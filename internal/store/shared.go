@@ -121,22 +121,25 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
-// claimBatch claims the next queued rows in id order that no other worker
-// is claiming right now (PostgreSQL), skipping those whose reader left.
+// claimBatch claims the next queued rows in id order after the worker's
+// cursor that no other worker is claiming right now (PostgreSQL), skipping
+// those whose reader left. The cursor matters: claimed rows leave dead
+// entries at the front of the queued index until vacuum, and a scan from
+// the start would wade through all of them at every claim.
 var claimBatch = `UPDATE deliveries SET updated_at = ?1,
 	state = CASE WHEN ` + fmt.Sprintf(stillMember, 6) + ` THEN 'sending' ELSE 'skipped' END,
 	last_reply = CASE WHEN ` + fmt.Sprintf(stillMember, 6) + ` THEN last_reply ELSE ` + fmt.Sprintf(skipReason, 6) + ` END,
 	claim_owner = ?4, claim_until = ?5
-	WHERE id IN (SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'queued' ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+	WHERE id IN (SELECT id FROM deliveries WHERE send_id = ?2 AND state = 'queued' AND id > ?7 ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)
 	RETURNING ` + jobColumns + `, state`
 
-func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.Job, want int, now time.Time) error {
+func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.Job, cursor *int64, want int, now time.Time) error {
 	stmt, err := q.db.prepared(ctx, tx, claimBatch)
 	if err != nil {
 		return err
 	}
 	for len(*jobs) < want {
-		rows, err := stmt.QueryContext(ctx, formatTime(now), q.sendID, want-len(*jobs), q.o.Owner, q.claimUntil(now), q.listID)
+		rows, err := stmt.QueryContext(ctx, formatTime(now), q.sendID, want-len(*jobs), q.o.Owner, q.claimUntil(now), q.listID, *cursor)
 		if err != nil {
 			return err
 		}
@@ -149,14 +152,24 @@ func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.
 				return err
 			}
 			got++
+			*cursor = max(*cursor, j.ID)
 			if state == "sending" {
 				j.QueuedAt = parseTime(queued)
 				*jobs = append(*jobs, j)
 			}
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil || got == 0 {
+		if err := rows.Err(); err != nil {
 			return err
+		}
+		if got == 0 {
+			if *cursor == 0 {
+				return nil
+			}
+			// Behind the cursor may be rows another worker let go (its
+			// claim rolled back) or that came back from a stopped one:
+			// look once more from the start.
+			*cursor = 0
 		}
 	}
 	return nil
