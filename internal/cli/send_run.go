@@ -124,7 +124,7 @@ func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) er
 		}
 		msg, err := p.Rendered.Message.Personalise(nil, rcpt)
 		if err == nil {
-			err = sess.Send(p.Job.Config.Book().VERP(p.Job.List.Name, rcpt.Address), rcpt.Address, msg)
+			err = delivery.SendOne(sess, p.Job.Config.Book().VERP(p.Job.List.Name, rcpt.Address), rcpt.Address, msg)
 		}
 		if err != nil {
 			fmt.Fprintf(d.ErrOut, "test copy to %s: %v\n", rcpt.Address, err)

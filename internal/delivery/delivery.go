@@ -80,24 +80,38 @@ type Transport interface {
 	Dial(ctx context.Context) (Session, error)
 }
 
+// Envelope is the SMTP envelope of one message.
+type Envelope struct {
+	From, To string
+}
+
 // Session delivers messages over one connection.
 type Session interface {
-	// Send delivers msg from the envelope sender to one recipient. A
-	// rejection by the server is a *ReplyError; any other error means the
-	// connection is no longer usable.
-	Send(from, to string, msg []byte) error
+	// Send delivers msg from env.From to env.To. A rejection by the server
+	// is a *ReplyError; any other error means the session is no longer
+	// usable.
+	//
+	// gate, when not nil, is called just before the end of the message
+	// (the final "." of DATA, or the last BDAT chunk), after which the
+	// server has it; until then a gate error abandons the message
+	// undelivered (and the session with it). The sender uses the gate to
+	// transfer a message while the last one's result is being recorded,
+	// never having more than one delivered-but-unrecorded message per
+	// connection. Wrappers must pass it on: it is the crash guarantee.
+	//
+	// next, when not nil, is the envelope of the message this session will
+	// carry next. A session that pipelines announces it behind this
+	// message's end, so that each message costs one round trip; the next
+	// Send must then be for that envelope, or the session be closed (which
+	// abandons the announced transaction without delivering anything).
+	Send(env Envelope, msg []byte, gate func() error, next *Envelope) error
 	// Close ends the session politely (QUIT) and releases the connection.
 	Close() error
 }
 
-// GatedSession is a Session that can hold the end of a message (the final
-// "." of DATA, after which the server has it) until gate returns. The sender
-// uses it to transfer the next message while the last one's result is being
-// recorded, without ever having more than one delivered-but-unrecorded
-// message per connection. A gate error abandons the message undelivered.
-type GatedSession interface {
-	Session
-	SendGated(from, to string, msg []byte, gate func() error) error
+// SendOne delivers a single message on s, without gate or pipelining.
+func SendOne(s Session, from, to string, msg []byte) error {
+	return s.Send(Envelope{From: from, To: to}, msg, nil, nil)
 }
 
 // Composer builds the message for a job, appending it to buf.

@@ -27,5 +27,5 @@ func (o Outbox) Send(ctx context.Context, from, to string, msg []byte) error {
 		return err
 	}
 	defer s.Close()
-	return s.Send(from, to, msg)
+	return SendOne(s, from, to, msg)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
+	"mailer/internal/delivery"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 )
@@ -83,7 +84,7 @@ func TestSignAndVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := sess.Send("b@example.org", "alice@example.org", []byte(message)); err != nil {
+			if err := delivery.SendOne(sess, "b@example.org", "alice@example.org", []byte(message)); err != nil {
 				t.Fatal(err)
 			}
 			sess.Close()

@@ -31,12 +31,14 @@ type signingSession struct {
 	signer *Signer
 }
 
-func (s *signingSession) Send(from, to string, msg []byte) error {
+// Send signs and passes everything else on as it is: the gate is the
+// crash guarantee and the next envelope the pipelining.
+func (s *signingSession) Send(env delivery.Envelope, msg []byte, gate func() error, next *delivery.Envelope) error {
 	signed, err := s.signer.Sign(msg)
 	if err != nil {
 		return err
 	}
-	return s.next.Send(from, to, signed)
+	return s.next.Send(env, signed, gate, next)
 }
 
 func (s *signingSession) Close() error { return s.next.Close() }

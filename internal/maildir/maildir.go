@@ -43,8 +43,10 @@ type session struct {
 
 // Send delivers as a local MDA does: write to tmp/, sync, rename into new/,
 // so a reader never sees half a message. Return-Path and Delivered-To
-// record the envelope, as Postfix's local delivery adds them.
-func (s *session) Send(from, to string, msg []byte) error {
+// record the envelope, as Postfix's local delivery adds them. The rename
+// is the end of the message: the gate holds it.
+func (s *session) Send(env delivery.Envelope, msg []byte, gate func() error, _ *delivery.Envelope) error {
+	from, to := env.From, env.To
 	name, err := uniqueName(s.host)
 	if err != nil {
 		return err
@@ -68,6 +70,12 @@ func (s *session) Send(from, to string, msg []byte) error {
 	if err != nil {
 		os.Remove(tmp)
 		return classify(err)
+	}
+	if gate != nil {
+		if err := gate(); err != nil {
+			os.Remove(tmp)
+			return err
+		}
 	}
 	if err := os.Rename(tmp, filepath.Join(s.dir, "new", name)); err != nil {
 		os.Remove(tmp)

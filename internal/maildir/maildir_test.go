@@ -19,7 +19,7 @@ func TestDeliversIntoNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, to := range []string{"a@example.org", "b@example.org"} {
-		if err := s.Send("news-bounces+x@lists.example.org", to, []byte("Subject: hi\r\n\r\nbody\r\n")); err != nil {
+		if err := delivery.SendOne(s, "news-bounces+x@lists.example.org", to, []byte("Subject: hi\r\n\r\nbody\r\n")); err != nil {
 			t.Fatal(err)
 		}
 	}

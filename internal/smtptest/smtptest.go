@@ -55,24 +55,37 @@ type Server struct {
 	faults   map[string][]*Fault
 	Sessions atomic.Int64 // connections opened
 	Resets   atomic.Int64 // RSETs (and implicit resets) seen
+	Chunked  atomic.Int64 // BDAT commands seen (RFC 3030)
+	DataCmds atomic.Int64 // DATA commands seen
+}
+
+// Options choose what the server speaks and how far away it is.
+type Options struct {
+	LMTP     bool
+	SMTPUTF8 bool // offer SMTPUTF8 (RFC 6531)
+	// Latency delays every byte the server writes by this long, without
+	// slowing its throughput: a receiver on the other side of the world,
+	// as far as the client can tell (the round-trip time).
+	Latency time.Duration
 }
 
 // Start starts an SMTP server on 127.0.0.1:0, stopped when the test ends.
-func Start(tb testing.TB) *Server { return start(tb, false, false) }
+func Start(tb testing.TB) *Server { return StartWith(tb, Options{}) }
 
 // StartSMTPUTF8 starts an SMTP server that offers SMTPUTF8 (RFC 6531).
-func StartSMTPUTF8(tb testing.TB) *Server { return start(tb, false, true) }
+func StartSMTPUTF8(tb testing.TB) *Server { return StartWith(tb, Options{SMTPUTF8: true}) }
 
 // StartLMTP starts an LMTP server on 127.0.0.1:0.
-func StartLMTP(tb testing.TB) *Server { return start(tb, true, false) }
+func StartLMTP(tb testing.TB) *Server { return StartWith(tb, Options{LMTP: true}) }
 
-func start(tb testing.TB, lmtp, utf8 bool) *Server {
+// StartWith starts a server with o.
+func StartWith(tb testing.TB, o Options) *Server {
 	tb.Helper()
 	s := &Server{faults: map[string][]*Fault{}}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
-	s.srv.LMTP = lmtp
-	s.srv.EnableSMTPUTF8 = utf8
+	s.srv.LMTP = o.LMTP
+	s.srv.EnableSMTPUTF8 = o.SMTPUTF8
 	s.srv.AllowInsecureAuth = true
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.ReadTimeout = 30 * time.Second
@@ -81,7 +94,7 @@ func start(tb testing.TB, lmtp, utf8 bool) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	go s.srv.Serve(ln)
+	go s.srv.Serve(&wireListener{Listener: ln, s: s, latency: o.Latency})
 	tb.Cleanup(func() { s.srv.Close() })
 	s.Addr = ln.Addr().String()
 	s.Host = "127.0.0.1"
