@@ -9,6 +9,9 @@ FUZZTIME ?= 20s
 # else the copy kept with the renderer's tests.
 ISSUE    ?= $(firstword $(wildcard ../shared/fixtures/issue-06.md) internal/render/testdata/issue-06.md)
 export CGO_ENABLED := 1
+# libcrypto: OpenSSL signs DKIM's RSA signatures, 3x faster than Go's
+# crypto/rsa (byte for byte the same signatures). TAGS= builds pure Go.
+TAGS     ?= libcrypto
 
 .PHONY: build run test deps lint bench fuzz clean install
 
@@ -22,7 +25,7 @@ install: build
 	install -D -m 0644 contrib/systemd/mailer-serve.service $(DESTDIR)$(SYSTEMD)/mailer-serve.service
 
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/mailer
+	$(GO) build -tags "$(TAGS)" -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/mailer
 
 # The main job on the built-in defaults: a demo directory with its own config,
 # database and Maildir, the bpf-updates list and a few readers.
@@ -58,8 +61,12 @@ run: build
 	@echo "issue-06 as alice@example.org gets it: $(DEMO)/issue-06.html, $(DEMO)/issue-06.txt, $(DEMO)/issue-06.eml"
 	@echo "Side by side in a browser: $(BIN) -c $(DEMO)/mailer.toml preview issue-06"
 
+# Everything pure Go, then the signing with libcrypto as `make build` ships
+# it: the signer's byte-for-byte check and the signed sends.
 test: deps lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -tags libcrypto ./internal/dkimsign/
+	$(GO) test -race -count=1 -tags libcrypto -run 'DKIM|Signed' ./internal/cli/
 
 # What the tests need besides Go: Chromium, Postfix's smtp-sink, swaks,
 # python3-dkim (installed with apt-get when missing and run as root).
@@ -70,6 +77,7 @@ lint:
 	@unformatted=$$(gofmt -l cmd internal templates migrations); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags libcrypto ./internal/dkimsign/ ./internal/cli/
 	$(GO) mod tidy -diff
 	@# No build output in git: a tracked file that is an executable or
 	@# object (ELF, Mach-O, PE, archive) fails the lint.
@@ -80,7 +88,8 @@ lint:
 # Micro-benchmarks, then whole sends against Postfix's smtp-sink, once each.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -skip 'Send|Million|Workers|SharedRate' ./...
-	$(GO) test -run '^$$' -bench 'SendVsSmtpSource|SendSigned|MillionRecipientSend|Workers|SharedRate' -benchtime 1x -timeout 60m ./internal/cli/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -bench . -benchmem ./internal/dkimsign/
+	$(GO) test -tags "$(TAGS)" -run '^$$' -bench 'SendVsSmtpSource|SendSigned|RoundTrip|MillionRecipientSend|Workers|SharedRate' -benchtime 1x -timeout 60m ./internal/cli/
 
 # Runs every fuzz target for FUZZTIME each (go test -fuzz takes one at a time).
 fuzz:

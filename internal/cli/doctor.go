@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/dkimsign"
 	"mailer/internal/doctor"
 	"mailer/internal/fault"
 )
@@ -69,7 +68,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		in.SendingIPs = append(in.SendingIPs, ip)
 	}
 	if cfg.DKIM.KeyFile != "" {
-		in.Signer, in.DKIMErr = dkimsign.Load(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.Resolve(cfg.DKIM.KeyFile))
+		in.Signer, in.DKIMErr = loadDKIM(cfg)
 	}
 	if cfg.Transport.Kind == "smtp" {
 		in.Probe = func(ctx context.Context) (string, error) { return probeRelay(ctx, d) }

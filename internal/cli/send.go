@@ -116,12 +116,12 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if job.Issue.Draft && len(opts.Test) == 0 {
 		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.Issue.Source)
 	}
-	tr, via, err := newTransport(job.Config)
+	tr, dkim, via, err := sendTransport(job.Config)
 	if err != nil {
 		return err
 	}
 	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed,
-		Transport: tr, Via: via}
+		Transport: tr, DKIM: dkim, Via: via}
 	p, err := job.NewPlan(ctx, po)
 	if err != nil {
 		return err

@@ -124,6 +124,9 @@ func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) er
 		}
 		msg, err := p.Rendered.Message.Personalise(nil, rcpt)
 		if err == nil {
+			msg, err = p.Sign(msg)
+		}
+		if err == nil {
 			err = delivery.SendOne(sess, p.Job.Config.Book().VERP(p.Job.List.Name, rcpt.Address), rcpt.Address, msg)
 		}
 		if err != nil {

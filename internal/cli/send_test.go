@@ -270,7 +270,9 @@ func mailerBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "mailer")
-		out, err := exec.Command("go", "build", "-o", binPath, "mailer/cmd/mailer").CombinedOutput()
+		// The binary is built as this test binary was: with -tags
+		// libcrypto, OpenSSL signs RSA in it too.
+		out, err := exec.Command("go", "build", "-tags", buildTags, "-o", binPath, "mailer/cmd/mailer").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/inbound"
 	"mailer/internal/sending"
@@ -175,7 +176,7 @@ const daemonEvery = 5 * time.Second
 // newDaemon wires the delivery daemon to serve's store and bounce service.
 func newDaemon(d *Deps, cfg *config.Config, db *store.DB, in *inboundSetup, log *slog.Logger) *sending.Daemon {
 	return &sending.Daemon{Config: cfg, DB: db, Refusals: in.bounces, Now: d.Now, Log: log, WaitLimit: time.Minute,
-		Transport: func() (delivery.Transport, string, error) { return newTransport(cfg) }}
+		Transport: func() (delivery.Transport, *dkimsign.Signer, string, error) { return sendTransport(cfg) }}
 }
 
 // backend adapts the handler to go-smtp.

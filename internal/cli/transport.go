@@ -13,18 +13,46 @@ import (
 	"mailer/internal/smtpsend"
 )
 
-// newTransport builds the configured transport, DKIM-signing when a key
-// is configured.
+// newTransport builds the configured transport for single messages
+// (confirmations, answers, notices), DKIM-signing when a key is configured.
 func newTransport(cfg *config.Config) (delivery.Transport, string, error) {
-	t, via, err := plainTransport(cfg)
-	if err != nil || cfg.DKIM.KeyFile == "" {
+	t, signer, via, err := sendTransport(cfg)
+	if err != nil || signer == nil {
 		return t, via, err
+	}
+	return dkimsign.Transport(t, signer), via, nil
+}
+
+// sendTransport builds the transport for sends and the DKIM signer (nil
+// when none is configured): a send signs each message as it composes it,
+// ahead of the exchange and on every core.
+func sendTransport(cfg *config.Config) (delivery.Transport, *dkimsign.Signer, string, error) {
+	t, via, err := plainTransport(cfg)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	signer, err := loadDKIM(cfg)
+	if err != nil || signer == nil {
+		return t, nil, via, err
+	}
+	return t, signer, via + ", DKIM-signed for " + cfg.DKIM.Domain, nil
+}
+
+// loadDKIM reads the configured keys; nil when there are none.
+func loadDKIM(cfg *config.Config) (*dkimsign.Signer, error) {
+	if cfg.DKIM.KeyFile == "" {
+		return nil, nil
 	}
 	signer, err := dkimsign.Load(cfg.DKIM.Domain, cfg.DKIM.Selector, cfg.Resolve(cfg.DKIM.KeyFile))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return dkimsign.Transport(t, signer), via + ", DKIM-signed for " + cfg.DKIM.Domain, nil
+	if cfg.DKIM.DualKeyFile != "" {
+		if err := signer.AddKey(cfg.DKIM.DualSelector, cfg.Resolve(cfg.DKIM.DualKeyFile)); err != nil {
+			return nil, err
+		}
+	}
+	return signer, nil
 }
 
 func plainTransport(cfg *config.Config) (delivery.Transport, string, error) {

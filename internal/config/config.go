@@ -119,6 +119,11 @@ type DKIM struct {
 	Domain   string `toml:"domain"`
 	Selector string `toml:"selector"`
 	KeyFile  string `toml:"key_file"`
+	// A second key signs every message too (dual signing): Ed25519 as the
+	// first and RSA here, as receivers that do not know Ed25519 ignore
+	// its signature.
+	DualSelector string `toml:"dual_selector"`
+	DualKeyFile  string `toml:"dual_key_file"`
 }
 
 // Bounce tunes bounce processing, as Mailman does: a hard bounce counts 1,
@@ -361,6 +366,8 @@ func (c *Config) validate(path string, data []byte, getenv func(string) string) 
 		return bad("send.max_age", "must be a positive duration")
 	case c.DKIM.KeyFile != "" && (c.DKIM.Selector == "" || c.DKIM.Domain == ""):
 		return bad("dkim.selector", "dkim.selector and dkim.domain must be set with dkim.key_file")
+	case (c.DKIM.DualKeyFile == "") != (c.DKIM.DualSelector == "") || c.DKIM.DualKeyFile != "" && c.DKIM.KeyFile == "":
+		return bad("dkim.dual_key_file", "dkim.dual_key_file and dkim.dual_selector go together, beside dkim.key_file")
 	case c.Bounce.Threshold <= 0:
 		return bad("bounce.threshold", "must be above 0")
 	case c.Web.SubscribePerMinute < 1:

@@ -22,13 +22,14 @@ import (
 type fixture struct {
 	prefetch     bool
 	noPipelining bool
+	noChunking   bool
 	db           *store.DB
 	send         *store.Send
 	srv          *smtptest.Server
 	addr         []string
 }
 
-func newFixture(t *testing.T, members int) *fixture {
+func newFixture(t testing.TB, members int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, pgtest.Location(t, "m.db"), store.Options{Create: true})
@@ -56,8 +57,8 @@ func newFixture(t *testing.T, members int) *fixture {
 	return f
 }
 
-func (f *fixture) transport(t *testing.T) delivery.Transport {
-	tr, err := smtpsend.New(smtpsend.Options{Host: f.srv.Host, Port: f.srv.Port, TLS: smtpsend.TLSNone, NoPipelining: f.noPipelining,
+func (f *fixture) transport(t testing.TB) delivery.Transport {
+	tr, err := smtpsend.New(smtpsend.Options{Host: f.srv.Host, Port: f.srv.Port, TLS: smtpsend.TLSNone, NoPipelining: f.noPipelining, NoChunking: f.noChunking,
 		Username: f.srv.Username, Password: f.srv.Password,
 		ConnectTimeout: 2 * time.Second, CommandTimeout: 2 * time.Second})
 	if err != nil {
@@ -71,7 +72,7 @@ func compose(j delivery.Job, buf []byte) ([]byte, string, error) {
 	return buf, "news-bounces@lists.example.org", nil
 }
 
-func (f *fixture) sender(t *testing.T, opts delivery.Options) *delivery.Sender {
+func (f *fixture) sender(t testing.TB, opts delivery.Options) *delivery.Sender {
 	if opts.Retry == nil {
 		opts.Retry = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
 	}

@@ -1,9 +1,10 @@
 // Package dkimsign signs outgoing mail with DKIM (RFC 6376), RSA or
-// Ed25519 (RFC 8463), relaxed/relaxed, through github.com/emersion/go-msgauth.
+// Ed25519 (RFC 8463) or both, relaxed/relaxed. It signs by itself rather
+// than through go-msgauth, which the tests verify against, so that a body
+// shared by a whole send is canonicalised and hashed once.
 package dkimsign
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -13,8 +14,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-
-	"github.com/emersion/go-msgauth/dkim"
+	"time"
 
 	"mailer/internal/fault"
 )
@@ -26,15 +26,48 @@ var SignedHeaders = []string{"From", "Subject", "Date", "Message-ID", "To", "Cc"
 	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive", "List-Help", "List-Post",
 	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted"}
 
-// Signer signs messages for one domain and selector.
+// Signer signs messages for one domain with one key, or two (dual
+// signing: Ed25519 for receivers that know it, RSA for the others, which
+// ignore a signature with an algorithm they do not know).
 type Signer struct {
 	Domain   string
-	Selector string
-	key      crypto.Signer
+	Selector string // the first key's
+	keys     []key
+	// Now dates the signatures (t=); nil means time.Now.
+	Now func() time.Time
+}
+
+// key is one signing key and the selector that publishes it.
+type key struct {
+	selector  string
+	algorithm string // rsa-sha256 or ed25519-sha256
+	signer    crypto.Signer
 }
 
 // Load reads a PEM private key (PKCS#8, or PKCS#1 for RSA).
 func Load(domain, selector, path string) (*Signer, error) {
+	s := &Signer{Domain: domain, Selector: selector}
+	if err := s.AddKey(selector, path); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// AddKey adds a second key: every message then carries a signature by each.
+func (s *Signer) AddKey(selector, path string) error {
+	k, err := loadKey(path)
+	if err != nil {
+		return err
+	}
+	alg := "rsa-sha256"
+	if _, ok := k.(ed25519.PrivateKey); ok {
+		alg = "ed25519-sha256"
+	}
+	s.keys = append(s.keys, key{selector: selector, algorithm: alg, signer: k})
+	return nil
+}
+
+func loadKey(path string) (crypto.Signer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s: %v", path, err)
@@ -53,56 +86,24 @@ func Load(domain, selector, path string) (*Signer, error) {
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s: %v", path, err)
 	}
-	s, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fault.Errorf(fault.Invalid, "DKIM key %s: not a signing key", path)
-	}
-	switch k := s.(type) {
+	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if k.N.BitLen() < 1024 {
 			return nil, fault.Errorf(fault.Invalid, "DKIM key %s: RSA key of %d bits is too weak (use 2048)", path, k.N.BitLen())
 		}
+		return rsaSigner(k), nil
 	case ed25519.PrivateKey:
-	default:
-		return nil, fault.Errorf(fault.Invalid, "DKIM key %s: want an RSA or Ed25519 key", path)
+		return k, nil
 	}
-	return &Signer{Domain: domain, Selector: selector, key: s}, nil
+	return nil, fault.Errorf(fault.Invalid, "DKIM key %s: want an RSA or Ed25519 key", path)
 }
 
-// Sign returns msg with a DKIM-Signature header field in front.
-func (s *Signer) Sign(msg []byte) ([]byte, error) {
-	var out bytes.Buffer
-	out.Grow(len(msg) + 512)
-	err := dkim.Sign(&out, bytes.NewReader(msg), &dkim.SignOptions{
-		Domain: s.Domain, Selector: s.Selector, Signer: s.key,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: present(msg),
-	})
-	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "DKIM sign: %v", err)
+func (s *Signer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
 	}
-	return out.Bytes(), nil
+	return time.Now()
 }
-
-// present picks the SignedHeaders that msg has: signing an absent field
-// would make a later-added one break the signature, which is what we want
-// only for fields we set.
-func present(msg []byte) []string {
-	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = len(msg)
-	}
-	head := bytes.ToLower(append([]byte("\r\n"), msg[:end]...))
-	var keys []string
-	for _, h := range SignedHeaders {
-		if bytes.Contains(head, []byte("\r\n"+lower(h)+":")) {
-			keys = append(keys, h)
-		}
-	}
-	return keys
-}
-
-func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
 
 // Generate makes a new key: "ed25519" or "rsa" (2048 bits).
 func Generate(algorithm string) (crypto.Signer, error) {
@@ -140,8 +141,21 @@ func TXTRecord(k crypto.Signer) (string, error) {
 	return "", fmt.Errorf("unsupported key type %T", k.Public())
 }
 
-// TXTRecord is the record for this signer's key.
-func (s *Signer) TXTRecord() (string, error) { return TXTRecord(s.key) }
+// TXTRecord is the record for this signer's first key.
+func (s *Signer) TXTRecord() (string, error) { return TXTRecord(s.keys[0].signer) }
+
+// Records are the DNS names and TXT values that publish every key.
+func (s *Signer) Records() (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range s.keys {
+		v, err := TXTRecord(k.signer)
+		if err != nil {
+			return nil, err
+		}
+		out[k.selector+"._domainkey."+s.Domain] = v
+	}
+	return out, nil
+}
 
 // RecordName is where the record goes: SELECTOR._domainkey.DOMAIN.
 func (s *Signer) RecordName() string { return s.Selector + "._domainkey." + s.Domain }

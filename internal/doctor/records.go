@@ -3,18 +3,29 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 )
 
-// dkim checks the published key is the configured one.
+// dkim checks that each key (two with dual signing) is published.
 func (c *dnsChecks) dkim(ctx context.Context) {
-	s := c.in.Signer
-	want, err := s.TXTRecord()
+	recs, err := c.in.Signer.Records()
 	if err != nil {
 		c.r.add("dkim-dns", Fix, fmt.Sprintf("DKIM key: %v", err), "")
 		return
 	}
-	name := s.RecordName()
+	names := make([]string, 0, len(recs))
+	for name := range recs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		c.dkimRecord(ctx, name, recs[name])
+	}
+}
+
+// dkimRecord checks the record at name holds the key of want.
+func (c *dnsChecks) dkimRecord(ctx context.Context, name, want string) {
 	record := fmt.Sprintf("%s. IN TXT %s", name, QuoteTXT(want))
 	txts, err := c.in.Resolver.LookupTXT(ctx, name)
 	if err != nil && !notFound(err) {
@@ -27,7 +38,7 @@ func (c *dnsChecks) dkim(ctx context.Context) {
 	}
 	got := strings.Join(txts, "")
 	if tag(got, "p") != tag(want, "p") {
-		c.r.add("dkim-dns", Fix, fmt.Sprintf("the DKIM record at %s holds another key than %s", name, c.in.Config.DKIM.KeyFile), record)
+		c.r.add("dkim-dns", Fix, fmt.Sprintf("the DKIM record at %s holds another key than the configured one", name), record)
 		return
 	}
 	c.r.add("dkim-dns", OK, fmt.Sprintf("DKIM record %s matches the key", name), "")

@@ -180,6 +180,26 @@ func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
 	return dst, nil
 }
 
+// SharedBody is the start of the body that every copy has, up to the
+// first personal value: a DKIM signer hashes it once for the whole send.
+func (p *Prepared) SharedBody() []byte {
+	if len(p.pieces) < 2 || p.pieces[0].slot != slotHeaders || !strings.HasPrefix(string(p.pieces[1].static), "\r\n") {
+		return nil
+	}
+	var out []byte
+	for i, pc := range p.pieces[1:] {
+		static := pc.static
+		if i == 0 {
+			static = static[2:] // the blank line that ends the header
+		}
+		out = append(out, static...)
+		if pc.slot != slotNone {
+			break
+		}
+	}
+	return out
+}
+
 func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
 	// The address was validated when it entered the store; only the name
 	// needs quoting or encoding, and plain names need neither.

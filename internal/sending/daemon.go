@@ -9,6 +9,7 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/store"
 )
@@ -23,7 +24,7 @@ import (
 type Daemon struct {
 	Config    *config.Config
 	DB        *store.DB
-	Transport func() (delivery.Transport, string, error)
+	Transport func() (delivery.Transport, *dkimsign.Signer, string, error)
 	Refusals  Refusals
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -129,11 +130,11 @@ func (d *Daemon) plan(ctx context.Context, issueName, list string) (*Plan, error
 	if err != nil {
 		return nil, err
 	}
-	tr, via, err := d.Transport()
+	tr, dkim, via, err := d.Transport()
 	if err != nil {
 		return nil, err
 	}
-	return job.NewPlan(ctx, PlanOptions{Rate: -1, Transport: tr, Via: via})
+	return job.NewPlan(ctx, PlanOptions{Rate: -1, Transport: tr, DKIM: dkim, Via: via})
 }
 
 func (d *Daemon) run(ctx context.Context, p *Plan, log *slog.Logger) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/render"
 	"mailer/internal/store"
@@ -25,8 +26,9 @@ type Plan struct {
 	Burst       int
 	Concurrency int
 	Transport   delivery.Transport
-	Via         string        // how mail goes, for people
-	Assets      []store.Asset // the issue's own files, published when the send starts
+	DKIM        *dkimsign.Signer // signs each message as it is composed; nil for none
+	Via         string           // how mail goes, for people
+	Assets      []store.Asset    // the issue's own files, published when the send starts
 }
 
 // PlanOptions say how to send.
@@ -36,6 +38,7 @@ type PlanOptions struct {
 	Force        bool    // send again to everyone, or resume with a changed issue
 	ResendFailed bool    // retry the failed messages of a finished send
 	Transport    delivery.Transport
+	DKIM         *dkimsign.Signer
 	Via          string
 }
 
@@ -51,7 +54,7 @@ func (j *Job) NewPlan(ctx context.Context, o PlanOptions) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Job: j, Rendered: rd, Hash: ContentHash(rd), Rate: j.Config.Rate.PerSecond, Burst: j.Config.Rate.Burst,
-		Concurrency: j.Config.Concurrency, Transport: o.Transport, Via: o.Via, Assets: assets}
+		Concurrency: j.Config.Concurrency, Transport: o.Transport, DKIM: o.DKIM, Via: o.Via, Assets: assets}
 	if o.Rate >= 0 {
 		p.Rate, p.Burst = o.Rate, max(1, int(o.Rate))
 	}

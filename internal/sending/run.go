@@ -17,6 +17,7 @@ import (
 	"mailer/internal/address"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/render"
 	"mailer/internal/store"
@@ -280,17 +281,46 @@ func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
 		Date: date, HTML: page, Content: content})
 }
 
-// composer personalises the prepared message for each job.
+// composer personalises the prepared message for each job and, with
+// DKIM, signs it there: in the worker's goroutine, ahead of the SMTP
+// exchange, with the body's shared start hashed once for the whole send.
 func (p *Plan) composer() delivery.Composer {
 	list, book := p.Job.List, p.Job.Config.Book()
-	signer, msg := p.Job.Signer, p.Rendered.Message
+	tokens, msg := p.Job.Signer, p.Rendered.Message
+	var dkim *dkimsign.Body
+	if p.DKIM != nil {
+		dkim = p.DKIM.ForBody(msg.SharedBody())
+	}
+	scratch := sync.Pool{New: func() any { return new([]byte) }}
 	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
-		tok := signer.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
+		tok := tokens.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
 		// The address goes out with its domain in A-labels (RFC 5890), so
 		// that headers and envelope work where SMTPUTF8 is not offered.
-		out, err := msg.Personalise(buf, render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID})
-		return out, book.VERP(list.Name, j.Address), err
+		r := render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID}
+		from := book.VERP(list.Name, j.Address)
+		if dkim == nil {
+			out, err := msg.Personalise(buf, r)
+			return out, from, err
+		}
+		s := scratch.Get().(*[]byte)
+		defer scratch.Put(s)
+		plain, err := msg.Personalise((*s)[:0], r)
+		*s = plain
+		if err != nil {
+			return buf, from, err
+		}
+		out, err := dkim.AppendSigned(buf, plain)
+		return out, from, err
 	}
+}
+
+// Sign signs a message composed outside the queue (a test copy) as the
+// send's messages are; without DKIM it is returned as it is.
+func (p *Plan) Sign(msg []byte) ([]byte, error) {
+	if p.DKIM == nil {
+		return msg, nil
+	}
+	return p.DKIM.Sign(msg)
 }
 
 // renew keeps the lease (when held) and the claims on the rows in flight
