@@ -88,6 +88,7 @@ func Run(ctx context.Context, d *Deps, args []string) (code int) {
 			code = ExitSoftware
 		}
 	}()
+	defer startProfile(d)()
 	root := NewRootCmd(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ func BenchmarkSendVsSmtpSource(b *testing.B) {
 				size := messageSize(b, e)
 				b.StartTimer()
 				start := time.Now()
+				if dir := os.Getenv("MAILER_BENCH_PROFILE"); dir != "" {
+					e.env["MAILER_CPUPROFILE"] = filepath.Join(dir, fmt.Sprintf("unsigned-%d.prof", c)) // go tool pprof FILE
+				}
 				out := e.mustRun("send", "issue-06", "--yes", "--concurrency", strconv.Itoa(c), "--rate", "0")
 				mailerRate := float64(n) / time.Since(start).Seconds()
 				b.StopTimer()
@@ -234,6 +238,9 @@ func BenchmarkSendSigned(b *testing.B) {
 			args := []string{"send", "issue-06", "--yes", "--concurrency", "16", "--rate", "0"}
 			if i > 0 {
 				args = append(args, "--force")
+			}
+			if dir := os.Getenv("MAILER_BENCH_PROFILE"); dir != "" {
+				e.env["MAILER_CPUPROFILE"] = filepath.Join(dir, kind+".prof") // go tool pprof FILE
 			}
 			b.StartTimer()
 			start := time.Now()

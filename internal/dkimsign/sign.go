@@ -118,13 +118,14 @@ func split(msg []byte) (head, body []byte) {
 // form, in that order. Signing an absent field would make a later-added
 // one break the signature, which we want only for fields we set.
 func signedFields(head []byte) ([]string, []byte) {
-	fields := parseFields(head)
-	var names []string
-	var canon []byte
-	for _, want := range SignedHeaders {
+	var buf [32]field
+	fields := parseFields(buf[:0], head)
+	names := make([]string, 0, len(SignedHeaders))
+	canon := make([]byte, 0, len(head)+512)
+	for k := range SignedHeaders {
 		for i := len(fields) - 1; i >= 0; i-- {
-			if strings.EqualFold(fields[i].name, want) {
-				names = append(names, strings.ToLower(want))
+			if bytes.EqualFold(fields[i].name, signedHeaderBytes[k]) {
+				names = append(names, lowerSignedHeaders[k])
 				canon = relaxedHeader(canon, fields[i].raw)
 				break
 			}
@@ -133,28 +134,37 @@ func signedFields(head []byte) ([]string, []byte) {
 	return names, canon
 }
 
-type field struct{ name, raw string }
+var signedHeaderBytes, lowerSignedHeaders = func() ([][]byte, []string) {
+	var b [][]byte
+	var l []string
+	for _, h := range SignedHeaders {
+		b = append(b, []byte(h))
+		l = append(l, strings.ToLower(h))
+	}
+	return b, l
+}()
+
+type field struct{ name, raw []byte }
 
 // parseFields splits a header block into fields, continuation lines with
 // the field they continue, each without its last CRLF.
-func parseFields(head []byte) []field {
-	var out []field
+func parseFields(out []field, head []byte) []field {
 	for len(head) > 0 {
 		end := 0
 		for {
-			i := bytes.Index(head[end:], []byte("\r\n"))
+			i := bytes.IndexByte(head[end:], '\n')
 			if i < 0 {
 				end = len(head)
 				break
 			}
-			end += i + 2
+			end += i + 1
 			if end >= len(head) || (head[end] != ' ' && head[end] != '\t') {
 				break
 			}
 		}
-		raw := strings.TrimSuffix(string(head[:end]), "\r\n")
-		name, _, _ := strings.Cut(raw, ":")
-		out = append(out, field{name: strings.TrimSpace(name), raw: raw})
+		raw := bytes.TrimSuffix(head[:end], []byte("\r\n"))
+		name, _, _ := bytes.Cut(raw, []byte(":"))
+		out = append(out, field{name: bytes.TrimSpace(name), raw: raw})
 		head = head[end:]
 	}
 	return out

@@ -5,6 +5,7 @@
 package smtpsend
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -102,12 +103,30 @@ func (t *Transport) Dial(ctx context.Context) (delivery.Session, error) {
 	if err != nil {
 		return nil, &delivery.DialError{Err: explainDial(o, err)}
 	}
+	// Messages are written through a buffer that holds a whole issue, so
+	// that one goes out in one write rather than in 4 KB pieces.
+	sc.Text.Writer.W = bufio.NewWriterSize(flushThrough{sc.Text.Writer.W}, writeBuffer)
 	pipelining, _ := sc.Extension("PIPELINING")
 	chunking, _ := sc.Extension("CHUNKING")
 	smtputf8, _ := sc.Extension("SMTPUTF8")
 	pipelining = pipelining && !o.NoPipelining
 	return &session{client: c, smtp: sc, timeout: o.CommandTimeout, pipelined: pipelining,
 		chunking: chunking && pipelining && !o.NoChunking, utf8: smtputf8}, nil
+}
+
+// writeBuffer is the size of the session's write buffer.
+const writeBuffer = 64 << 10
+
+// flushThrough passes each write through go-mail's own buffered writer at
+// once, so that flushing the outer buffer reaches the connection.
+type flushThrough struct{ w *bufio.Writer }
+
+func (f flushThrough) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err == nil {
+		err = f.w.Flush()
+	}
+	return n, err
 }
 
 // explainDial words the usual misconfigurations for a person.
