@@ -3,6 +3,7 @@ package dkimsign
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"hash"
 )
 
@@ -79,13 +80,38 @@ func (b *bodyHash) lines(p []byte) int {
 
 // canonicalLine reports whether a line (without its CRLF) is its own
 // relaxed form: not empty, no tab, CR or LF, no run of spaces, no space
-// at the end.
+// at the end. It looks at eight bytes at a time.
 func canonicalLine(l []byte) bool {
-	return len(l) > 0 && l[len(l)-1] != ' ' && bytes.IndexByte(l, '\t') < 0 && bytes.IndexByte(l, '\r') < 0 &&
-		bytes.Index(l, doubleSpace) < 0
+	if len(l) == 0 || l[len(l)-1] == ' ' {
+		return false
+	}
+	var carry uint64 // the last word's top byte was a space
+	for len(l) >= 8 {
+		w := binary.LittleEndian.Uint64(l)
+		sp := byteMask(w, ' ')
+		if byteMask(w, '\t')|byteMask(w, '\r')|byteMask(w, '\n') != 0 || sp&(sp<<8|carry) != 0 {
+			return false
+		}
+		carry = sp >> 56
+		l = l[8:]
+	}
+	prev := carry != 0
+	for _, c := range l {
+		if c == '\t' || c == '\r' || c == '\n' || c == ' ' && prev {
+			return false
+		}
+		prev = c == ' '
+	}
+	return true
 }
 
-var doubleSpace = []byte("  ")
+// byteMask has the high bit of each byte of w that equals c set, and no
+// other bit.
+func byteMask(w uint64, c byte) uint64 {
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	x := w ^ (uint64(c) * 0x0101010101010101)
+	return ^((x&lo7 + lo7) | x | lo7)
+}
 
 // step takes one byte the slow way.
 func (b *bodyHash) step(c byte) {

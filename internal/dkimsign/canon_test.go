@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
@@ -105,6 +106,33 @@ func TestRelaxedHeader(t *testing.T) {
 	} {
 		if got := string(relaxedHeader(nil, in)); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCanonicalLine checks the word-at-a-time test against the plain
+// definition on lines of every length with trouble at every place.
+func TestCanonicalLine(t *testing.T) {
+	plain := func(l []byte) bool {
+		if len(l) == 0 || l[len(l)-1] == ' ' {
+			return false
+		}
+		for i, c := range l {
+			if c == '\t' || c == '\r' || c == '\n' || c == ' ' && i > 0 && l[i-1] == ' ' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 1; n <= 40; n++ {
+		for i := range n {
+			for _, bad := range []string{"\t", "\r", "\n", " ", "  ", "x"} {
+				l := []byte(strings.Repeat("ab c", n)[:n])
+				copy(l[i:], bad)
+				if got, want := canonicalLine(l), plain(l); got != want {
+					t.Fatalf("%q: %v, want %v", l, got, want)
+				}
+			}
 		}
 	}
 }
