@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
 )
 
 // postfix is a private Postfix instance, started from a temporary
@@ -262,4 +266,55 @@ func TestPostfixLMTPRecipe(t *testing.T) {
 	}
 	p.swaks(t, "zoe@example.com", "nobody-here@lists.example.org", "hello")
 	waitFor(t, "the refusal of an unknown address", p, func() bool { return strings.Contains(p.log(), "status=bounced") })
+}
+
+// TestSendThroughPostfix: an issue sent through a real Postfix smtpd, which
+// offers PIPELINING and CHUNKING, so mailer pipelines BDAT transactions,
+// each announced behind the end of the last. Postfix relays every copy to
+// the readers' server: each reader gets one, DKIM-signed, and the
+// signature still verifies there; Postfix's own count of the session's
+// commands shows BDAT was used and no improper pipelining was seen.
+func TestSendThroughPostfix(t *testing.T) {
+	const members = 40
+	e, srv := newSendEnv(t, members-1)
+	p := startPostfix(t, "relay_domains = lists.example.org, example.org", "",
+		fmt.Sprintf("example.org smtp:[%s]:%d\n", srv.Host, srv.Port))
+	e.env["MAILER_SMTP_HOST"], e.env["MAILER_SMTP_PORT"] = "127.0.0.1", strconv.Itoa(p.port)
+	out := e.mustRun("dkim", "keygen", "--selector", "ed", "--domain", "example.org", "--algorithm", "ed25519")
+	rec := regexp.MustCompile(`IN TXT "([^"]+)"`).FindStringSubmatch(out)
+	kf := regexp.MustCompile(`key_file = "([^"]+)"`).FindStringSubmatch(out)
+	e.env["MAILER_DKIM_DOMAIN"], e.env["MAILER_DKIM_SELECTOR"], e.env["MAILER_DKIM_KEY_FILE"] = "example.org", "ed", kf[1]
+	e.mustRun("send", "issue-06", "--yes", "--concurrency", "3")
+	waitFor(t, "every copy relayed", p, func() bool { return len(srv.Messages()) >= members })
+	got := srv.ByRecipient()
+	for i := range members - 1 {
+		if n := got[fmt.Sprintf("reader%04d@example.org", i)]; n != 1 {
+			t.Fatalf("reader%04d got %d copies", i, n)
+		}
+	}
+	if len(srv.Messages()) != members {
+		t.Fatalf("%d messages relayed for %d members", len(srv.Messages()), members)
+	}
+	for _, m := range srv.Messages() {
+		vs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Data), &dkim.VerifyOptions{LookupTXT: func(string) ([]string, error) {
+			return []string{rec[1]}, nil
+		}})
+		if err != nil || len(vs) != 1 || vs[0].Err != nil {
+			t.Fatalf("copy to %v after Postfix: %v %+v", m.To, err, vs)
+		}
+	}
+	bdat := regexp.MustCompile(`bdat=(\d+)`).FindAllStringSubmatch(p.log(), -1)
+	total := 0
+	for _, m := range bdat {
+		n, _ := strconv.Atoi(m[1])
+		total += n
+	}
+	if total < members || strings.Contains(p.log(), "improper command pipelining") {
+		t.Fatalf("Postfix counted %d BDAT commands for %d messages:\n%s", total, members, p.log())
+	}
+	for _, l := range strings.Split(p.log(), "\n") {
+		if strings.Contains(l, "smtpd") && strings.Contains(l, "disconnect from") {
+			t.Log(l[strings.Index(l, "disconnect"):])
+		}
+	}
 }
