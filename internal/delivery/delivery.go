@@ -91,27 +91,31 @@ type Session interface {
 	// is a *ReplyError; any other error means the session is no longer
 	// usable.
 	//
-	// gate, when not nil, is called just before the end of the message
-	// (the final "." of DATA, or the last BDAT chunk), after which the
-	// server has it; until then a gate error abandons the message
+	// gate, when not nil, is called once the message is written, just
+	// before its end (the final "." of DATA, or the last BDAT chunk), after
+	// which the server has it; a gate error abandons the message
 	// undelivered (and the session with it). The sender uses the gate to
-	// transfer a message while the last one's result is being recorded,
-	// never having more than one delivered-but-unrecorded message per
-	// connection. Wrappers must pass it on: it is the crash guarantee.
+	// record the last message while this one travels, never having more
+	// than one delivered-but-unrecorded message per connection, and to
+	// compose and sign the next one meanwhile. Wrappers must pass the gate
+	// on: it is the crash guarantee.
 	//
-	// next, when not nil, is the envelope of the message this session will
-	// carry next. A session that pipelines announces it behind this
+	// The gate returns the envelope of the message this session will carry
+	// next, or nil. A session that pipelines announces it behind this
 	// message's end, so that each message costs one round trip; the next
 	// Send must then be for that envelope, or the session be closed (which
 	// abandons the announced transaction without delivering anything).
-	Send(env Envelope, msg []byte, gate func() error, next *Envelope) error
+	Send(env Envelope, msg []byte, gate Gate) error
 	// Close ends the session politely (QUIT) and releases the connection.
 	Close() error
 }
 
+// Gate holds the end of a message; see Session.
+type Gate func() (next *Envelope, err error)
+
 // SendOne delivers a single message on s, without gate or pipelining.
 func SendOne(s Session, from, to string, msg []byte) error {
-	return s.Send(Envelope{From: from, To: to}, msg, nil, nil)
+	return s.Send(Envelope{From: from, To: to}, msg, nil)
 }
 
 // Composer builds the message for a job, appending it to buf.

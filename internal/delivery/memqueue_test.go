@@ -162,7 +162,7 @@ type memSession struct {
 	pending *delivery.Envelope
 }
 
-func (s *memSession) Send(env delivery.Envelope, msg []byte, gate func() error, next *delivery.Envelope) error {
+func (s *memSession) Send(env delivery.Envelope, msg []byte, gate delivery.Gate) error {
 	tr := s.tr
 	if s.pending != nil && *s.pending != env {
 		tr.t.Errorf("announced %v, then sent %v", *s.pending, env)
@@ -176,11 +176,12 @@ func (s *memSession) Send(env delivery.Envelope, msg []byte, gate func() error, 
 	}
 	tr.mu.Unlock()
 	if refusal != nil {
-		s.pending = next
-		return refusal
+		return refusal // refused before the message: no gate, nothing announced
 	}
+	var next *delivery.Envelope
 	if gate != nil {
-		if err := gate(); err != nil {
+		var err error
+		if next, err = gate(); err != nil {
 			return err
 		}
 	}

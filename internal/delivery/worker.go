@@ -24,6 +24,7 @@ type worker struct {
 	session   Session
 	onConn    int   // messages on this session
 	announced int64 // the job whose envelope the session announced, 0 for none
+	announce  int64 // the job whose envelope the gate returned for the message being sent
 	backoff   time.Duration
 
 	cur, ahead composed // the message being sent and the next one, composed ahead
@@ -93,14 +94,23 @@ func (w *worker) collect() {
 }
 
 // gate holds the end of a message until the last result is recorded.
-func (w *worker) gate() error {
+// Meanwhile, as the message travels, it composes and signs the next one,
+// whose envelope it returns for the session to announce.
+func (w *worker) gate() (*Envelope, error) {
+	next := w.composeNext()
 	if w.outstanding {
 		w.collect()
 	}
 	if w.stopping {
-		return errStopped
+		return nil, errStopped
 	}
-	return nil
+	if next == nil {
+		next = w.composeNext() // the answer may have brought the next job
+	}
+	if next != nil {
+		w.announce = w.ahead.job
+	}
+	return next, nil
 }
 
 // errStopped abandons a message whose send was stopped before its end.
@@ -131,11 +141,10 @@ func (w *worker) attempt(ctx context.Context, job *Job) Result {
 			return requeue(s, job, oneLine(err.Error()))
 		}
 	}
-	next := w.composeNext()
-	w.announced = 0
-	err := w.session.Send(Envelope{From: m.from, To: job.Address}, m.msg, w.gate, next)
-	if next != nil && (err == nil || isReply(err)) {
-		w.announced = w.local[0].ID
+	w.announced, w.announce = 0, 0
+	err := w.session.Send(Envelope{From: m.from, To: job.Address}, m.msg, w.gate)
+	if err == nil || isReply(err) {
+		w.announced = w.announce
 	}
 	return w.result(job, m.from, err)
 }
@@ -154,7 +163,7 @@ func requeue(s *Sender, job *Job, why string) Result {
 
 // compose returns job's message: the one composed ahead, or a new one.
 func (w *worker) compose(job *Job) composed {
-	if w.ahead.job == job.ID && w.ahead.msg != nil {
+	if w.ahead.job == job.ID {
 		w.cur, w.ahead = w.ahead, composed{msg: w.cur.msg[:0]}
 		return w.cur
 	}
@@ -163,23 +172,24 @@ func (w *worker) compose(job *Job) composed {
 	return w.cur
 }
 
-// composeNext builds the next held job's message ahead of the exchange
-// and returns its envelope for the session to announce, or nil when there
-// is nothing to announce: no job held, no prefetch, or the session ends
-// after this message.
+// composeNext builds the next held job's message, once, and returns its
+// envelope for the session to announce, or nil when there is nothing to
+// announce: no job held, no prefetch, the session ends after this
+// message, or the message cannot be built (its attempt will say why).
 func (w *worker) composeNext() *Envelope {
 	perConn := w.s.opts.PerConnection
 	if !w.s.opts.Prefetch || len(w.local) == 0 || w.stopping || perConn > 0 && w.onConn+1 >= perConn {
 		return nil
 	}
 	job := w.local[0]
-	msg, from, err := w.s.compose(job, w.ahead.msg[:0])
-	w.ahead = composed{job: job.ID, msg: msg, from: from, err: err}
-	if err != nil {
-		w.ahead.msg = nil
+	if w.ahead.job != job.ID {
+		msg, from, err := w.s.compose(job, w.ahead.msg[:0])
+		w.ahead = composed{job: job.ID, msg: msg, from: from, err: err}
+	}
+	if w.ahead.err != nil {
 		return nil
 	}
-	return &Envelope{From: from, To: job.Address}
+	return &Envelope{From: w.ahead.from, To: job.Address}
 }
 
 // result classifies the outcome of a Send and keeps the session or drops it.

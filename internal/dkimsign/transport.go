@@ -31,14 +31,14 @@ type signingSession struct {
 	signer *Signer
 }
 
-// Send signs and passes everything else on as it is: the gate is the
-// crash guarantee and the next envelope the pipelining.
-func (s *signingSession) Send(env delivery.Envelope, msg []byte, gate func() error, next *delivery.Envelope) error {
+// Send signs and passes the gate on as it is: it is the crash guarantee
+// and the pipelining.
+func (s *signingSession) Send(env delivery.Envelope, msg []byte, gate delivery.Gate) error {
 	signed, err := s.signer.Sign(msg)
 	if err != nil {
 		return err
 	}
-	return s.next.Send(env, signed, gate, next)
+	return s.next.Send(env, signed, gate)
 }
 
 func (s *signingSession) Close() error { return s.next.Close() }

@@ -45,7 +45,7 @@ type session struct {
 // so a reader never sees half a message. Return-Path and Delivered-To
 // record the envelope, as Postfix's local delivery adds them. The rename
 // is the end of the message: the gate holds it.
-func (s *session) Send(env delivery.Envelope, msg []byte, gate func() error, _ *delivery.Envelope) error {
+func (s *session) Send(env delivery.Envelope, msg []byte, gate delivery.Gate) error {
 	from, to := env.From, env.To
 	name, err := uniqueName(s.host)
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *session) Send(env delivery.Envelope, msg []byte, gate func() error, _ *
 		return classify(err)
 	}
 	if gate != nil {
-		if err := gate(); err != nil {
+		if _, err := gate(); err != nil { // nothing to announce to a directory
 			os.Remove(tmp)
 			return err
 		}

@@ -48,7 +48,7 @@ type command struct {
 var errAnnounced = errors.New("smtp session: a different message was announced on this connection")
 
 // Send delivers msg; see delivery.Session.
-func (s *session) Send(env delivery.Envelope, msg []byte, gate func() error, next *delivery.Envelope) error {
+func (s *session) Send(env delivery.Envelope, msg []byte, gate delivery.Gate) error {
 	if s.broken != nil {
 		return s.broken
 	}
@@ -69,8 +69,10 @@ func (s *session) Send(env delivery.Envelope, msg []byte, gate func() error, nex
 	if err := s.content(msg); err != nil {
 		return s.fail(err)
 	}
+	var next *delivery.Envelope
 	if gate != nil {
-		if err := gate(); err != nil {
+		var err error
+		if next, err = gate(); err != nil {
 			return s.fail(err)
 		}
 	}

@@ -100,8 +100,8 @@ func TestRefusalsBecomeReplyErrors(t *testing.T) {
 	}
 }
 
-// sendChain sends to each recipient in turn, announcing the next one, as
-// the sender's workers do, and returns each Send's error.
+// sendChain sends to each recipient in turn, its gate announcing the next
+// one, as the sender's workers do, and returns each Send's error.
 func sendChain(s delivery.Session, to []string, gate func(i int) error) []error {
 	errs := make([]error, len(to))
 	for i, rcpt := range to {
@@ -110,7 +110,7 @@ func sendChain(s delivery.Session, to []string, gate func(i int) error) []error 
 			next = &delivery.Envelope{From: "b@lists.example.org", To: to[i+1]}
 		}
 		msg := fmt.Appendf(nil, "Subject: %d\r\n\r\nfor %s\r\n", i, rcpt)
-		errs[i] = s.Send(delivery.Envelope{From: "b@lists.example.org", To: rcpt}, msg, func() error { return gate(i) }, next)
+		errs[i] = s.Send(delivery.Envelope{From: "b@lists.example.org", To: rcpt}, msg, func() (*delivery.Envelope, error) { return next, gate(i) })
 	}
 	return errs
 }
@@ -166,7 +166,8 @@ func TestClosingAbandonsTheAnnouncedMessage(t *testing.T) {
 			t.Fatal(errs[0])
 		}
 		next := &delivery.Envelope{From: "b@lists.example.org", To: "announced@example.org"}
-		if err := s.Send(delivery.Envelope{From: "b@lists.example.org", To: "c@example.org"}, []byte("Subject: c\r\n\r\nc\r\n"), nil, next); err != nil {
+		announce := func() (*delivery.Envelope, error) { return next, nil }
+		if err := s.Send(delivery.Envelope{From: "b@lists.example.org", To: "c@example.org"}, []byte("Subject: c\r\n\r\nc\r\n"), announce); err != nil {
 			t.Fatal(err)
 		}
 		err := delivery.SendOne(s, "b@lists.example.org", "other@example.org", []byte("Subject: o\r\n\r\no\r\n"))
