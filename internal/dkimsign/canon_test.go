@@ -44,7 +44,7 @@ func ourBodyHash(body []byte, split int) string {
 // (sisimai's test set, see internal/bounce/testdata) and a rendered issue.
 func realMessages(t testing.TB) [][]byte {
 	files, _ := filepath.Glob("../bounce/testdata/sisimai/*.eml")
-	files = append(files, "../../demo/issue-06.eml")
+	files = append(files, "testdata/issue-06.eml")
 	var out [][]byte
 	for _, f := range files {
 		data, err := os.ReadFile(f)

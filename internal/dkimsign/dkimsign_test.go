@@ -167,7 +167,7 @@ func TestDualSigning(t *testing.T) {
 // signatures), for messages that start with it and ones that do not; the
 // real issue verifies in dkimpy.
 func TestPrimedBodySignsTheSame(t *testing.T) {
-	issue, err := os.ReadFile("../../demo/issue-06.eml")
+	issue, err := os.ReadFile("testdata/issue-06.eml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestLoadRefusesBadKeys(t *testing.T) {
 // BenchmarkSign is the per-message cost of signing a 30 KB issue: RSA is
 // the slowest step of a send; Ed25519 is much cheaper.
 func BenchmarkSign(b *testing.B) {
-	msg, err := os.ReadFile("../../demo/issue-06.eml")
+	msg, err := os.ReadFile("testdata/issue-06.eml")
 	if err != nil {
 		b.Fatal(err)
 	}
