@@ -198,3 +198,41 @@ func TestDoctorRelayWithTLSAndAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorChecksBothDualKeys: with a second key (dual signing) each
+// record is checked: both published is OK twice; the second one missing is
+// a FIX that prints its record, while the first stays OK.
+func TestDoctorChecksBothDualKeys(t *testing.T) {
+	e := newDoctorEnv(t)
+	keygen := e.mustRun("dkim", "keygen", "--selector", "ed1", "--domain", "news.example.com", "--algorithm", "ed25519",
+		"-o", filepath.Join(e.dir, "dkim-ed.key"))
+	rec := regexp.MustCompile(`IN TXT ((?:"[^"]*" ?)+)`).FindStringSubmatch(keygen)
+	if rec == nil {
+		t.Fatalf("keygen output:\n%s", keygen)
+	}
+	e.env["MAILER_DKIM_DUAL_SELECTOR"], e.env["MAILER_DKIM_DUAL_KEY_FILE"] = "ed1", "dkim-ed.key"
+	zone := e.goodZone()
+	zone["dkim2"] = "ed1._domainkey.news.example.com. 300 IN TXT " + rec[1]
+	out, code := e.doctor(t, zone)
+	for _, want := range []string{"OK   DKIM record s1._domainkey.news.example.com matches the key",
+		"OK   DKIM record ed1._domainkey.news.example.com matches the key"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	delete(zone, "dkim2")
+	out, code = e.doctor(t, zone)
+	if code != ExitError || strings.Count(out, "FIX") != 1 || !strings.Contains(out, "FIX  no DKIM record at ed1._domainkey.news.example.com") ||
+		!strings.Contains(out, `publish: ed1._domainkey.news.example.com. IN TXT "v=DKIM1; k=ed25519; p=`) ||
+		!strings.Contains(out, "OK   DKIM record s1._domainkey.news.example.com matches the key") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	// A dual key without its selector is refused by the configuration.
+	e.env["MAILER_DKIM_DUAL_SELECTOR"] = ""
+	if _, errOut, code := e.run("doctor", "--resolver", "127.0.0.1:1"); code == 0 || !strings.Contains(errOut, "dkim.dual_selector") {
+		t.Fatalf("a dual key without a selector: exit %d %s", code, errOut)
+	}
+}
