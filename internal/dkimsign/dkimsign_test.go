@@ -238,3 +238,35 @@ func BenchmarkSign(b *testing.B) {
 		})
 	}
 }
+
+// TestSignInPlace: signing in place learns the size of the fields from the
+// first message, then writes them in front of the next ones without
+// copying; the output is what AppendSigned makes, and it verifies.
+func TestSignInPlace(t *testing.T) {
+	issue, err := os.ReadFile("testdata/issue-06.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSigner(t, "ed25519")
+	s.Now = func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
+	_, body := split(issue)
+	primed := s.ForBody(body[:len(body)/2])
+	want, _ := primed.AppendSigned(nil, issue)
+	first, n, err := primed.SignInPlace(append([]byte(nil), issue...), 0)
+	if err != nil || !bytes.Equal(first, want) || n != len(want)-len(issue) {
+		t.Fatalf("first: %v, %d bytes of fields", err, n)
+	}
+	buf := append(make([]byte, n), issue...)
+	out, m, err := primed.SignInPlace(buf, n)
+	if err != nil || m != n || &out[0] != &buf[0] || !bytes.Equal(out, want) {
+		t.Fatalf("in place: %v, %d bytes, same buffer %v, equal %v", err, m, &out[0] == &buf[0], bytes.Equal(out, want))
+	}
+	if err := verify(t, s, out); err != nil {
+		t.Fatal(err)
+	}
+	// Room of the wrong size: a new buffer, still right.
+	out, m, err = primed.SignInPlace(append(make([]byte, n+5), issue...), n+5)
+	if err != nil || m != n || !bytes.Equal(out, want) {
+		t.Fatalf("wrong room: %v, %d", err, m)
+	}
+}

@@ -41,6 +41,34 @@ func (s *Signer) ForBody(shared []byte) *Body {
 func (b *Body) AppendSigned(dst, msg []byte) ([]byte, error) { return b.s.sign(dst, msg, b) }
 
 func (s *Signer) sign(dst, msg []byte, pre *Body) ([]byte, error) {
+	dst, err := s.fields(dst, msg, pre)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, msg...), nil
+}
+
+// SignInPlace signs the message at buf[at:] and returns buf with the
+// signature fields in front of it. When they take exactly at bytes (a
+// send's messages all have the same fields, so the caller learns the
+// size from the first), they are written into buf[:at] and the message is
+// not copied; otherwise a new buffer is returned. n is their size.
+func (b *Body) SignInPlace(buf []byte, at int) (out []byte, n int, err error) {
+	var scratch [1024]byte
+	fields, err := b.s.fields(scratch[:0], buf[at:], b)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(fields) == at {
+		copy(buf, fields)
+		return buf, at, nil
+	}
+	out = make([]byte, 0, len(fields)+len(buf)-at)
+	return append(append(out, fields...), buf[at:]...), len(fields), nil
+}
+
+// fields appends the DKIM-Signature fields for msg to dst.
+func (s *Signer) fields(dst, msg []byte, pre *Body) ([]byte, error) {
 	head, body := split(msg)
 	var bh *bodyHash
 	if pre != nil && bytes.HasPrefix(body, pre.shared) {
@@ -58,7 +86,7 @@ func (s *Signer) sign(dst, msg []byte, pre *Body) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return append(dst, msg...), nil
+	return dst, nil
 }
 
 // signature appends k's DKIM-Signature field over the canonical header

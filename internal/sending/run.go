@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -284,6 +285,9 @@ func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
 // composer personalises the prepared message for each job and, with
 // DKIM, signs it there: in the worker's goroutine, ahead of the SMTP
 // exchange, with the body's shared start hashed once for the whole send.
+// The message is personalised behind room for the signature fields, which
+// all take the same size in a send, so that they go in front without
+// copying the message.
 func (p *Plan) composer() delivery.Composer {
 	list, book := p.Job.List, p.Job.Config.Book()
 	tokens, msg := p.Job.Signer, p.Rendered.Message
@@ -291,7 +295,7 @@ func (p *Plan) composer() delivery.Composer {
 	if p.DKIM != nil {
 		dkim = p.DKIM.ForBody(msg.SharedBody())
 	}
-	scratch := sync.Pool{New: func() any { return new([]byte) }}
+	var room atomic.Int64 // the size of the signature fields, learnt from the first message
 	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
 		tok := tokens.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
 		// The address goes out with its domain in A-labels (RFC 5890), so
@@ -302,15 +306,16 @@ func (p *Plan) composer() delivery.Composer {
 			out, err := msg.Personalise(buf, r)
 			return out, from, err
 		}
-		s := scratch.Get().(*[]byte)
-		defer scratch.Put(s)
-		plain, err := msg.Personalise((*s)[:0], r)
-		*s = plain
+		at := int(room.Load())
+		out, err := msg.Personalise(append(buf, make([]byte, at)...), r)
 		if err != nil {
 			return buf, from, err
 		}
-		out, err := dkim.AppendSigned(buf, plain)
-		return out, from, err
+		signed, n, err := dkim.SignInPlace(out, at)
+		if n != at {
+			room.Store(int64(n))
+		}
+		return signed, from, err
 	}
 }
 
