@@ -64,6 +64,16 @@ func (e *testEnv) mustRun(args ...string) string {
 	return out
 }
 
+// environ is this process's environment with the test's overrides, for
+// running the real binary.
+func (e *testEnv) environ() []string {
+	env := os.Environ()
+	for k, v := range e.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
 func (e *testEnv) write(name, content string) string {
 	p := filepath.Join(e.dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {

@@ -64,10 +64,7 @@ func TestThreeWorkersOneSend(t *testing.T) {
 	e, _ := newSendEnv(t, members-1)
 	e.write("issues/issue-small.md", "---\ntitle: Small\ndate: 2026-11-26\n---\nA short issue, so that 20,000 copies fit on a disk.\n")
 	e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	env := e.environ()
 	c := strconv.Itoa(concurrency)
 	first, firstOut := startWorker(t, bin, env, "--concurrency", c)
 	waitUntil(t, "the send to start", func() bool { return len(sinkFiles(dumps)) > 0 })

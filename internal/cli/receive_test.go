@@ -9,7 +9,6 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -26,10 +25,7 @@ import (
 // real binary.
 func newInboundEnv(t *testing.T) (*testEnv, *smtptest.Server, []string) {
 	e, srv := newSendEnv(t, 0)
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	env := e.environ()
 	return e, srv, env
 }
 

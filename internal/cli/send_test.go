@@ -291,10 +291,7 @@ func newSlowSendEnv(t *testing.T, members int) (*testEnv, *smtptest.Server, []st
 	for i := range members - 1 {
 		srv.Fail(fmt.Sprintf("reader%04d@example.org", i), smtptest.Fault{Stage: "DATA", Delay: 30 * time.Millisecond})
 	}
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	env := e.environ()
 	return e, srv, env
 }
 

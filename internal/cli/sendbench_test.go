@@ -29,6 +29,20 @@ func benchCount(name string, def int) int {
 	return def
 }
 
+// newBigListEnv is a send environment whose list has n members (alice and
+// n-1 readers over 1,000 domains), sending into a fresh smtp-sink on port.
+func newBigListEnv(b *testing.B, n int) (e *testEnv, port int) {
+	port = startSmtpSink(b, "")
+	e, _ = newSendEnv(b, 0)
+	var csv bytes.Buffer
+	for i := range n - 1 {
+		fmt.Fprintf(&csv, "reader%07d@example%d.org\n", i, i%1000)
+	}
+	e.mustRun("subscribers", "import", "bpf-updates", e.write("members.csv", csv.String()))
+	e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
+	return e, port
+}
+
 // messageSize is the size of one personalised issue-06 as sent.
 func messageSize(b *testing.B, e *testEnv) int {
 	out := e.mustRun("render", "issue-06", "--format", "eml", "--to", "alice@example.org")
@@ -98,18 +112,8 @@ func BenchmarkMillionRecipientSend(b *testing.B) {
 	bin := mailerBinary(b)
 	for range b.N {
 		b.StopTimer()
-		port := startSmtpSink(b, "")
-		e, _ := newSendEnv(b, 0)
-		var csv bytes.Buffer
-		for i := range n - 1 {
-			fmt.Fprintf(&csv, "reader%07d@example%d.org\n", i, i%1000)
-		}
-		e.mustRun("subscribers", "import", "bpf-updates", e.write("million.csv", csv.String()))
-		e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
-		env := os.Environ()
-		for k, v := range e.env {
-			env = append(env, k+"="+v)
-		}
+		e, _ := newBigListEnv(b, n)
+		env := e.environ()
 		b.StartTimer()
 		cmd := exec.Command(bin, "send", "issue-06", "--yes", "--concurrency", "16", "--rate", "0")
 		cmd.Env = env
@@ -198,10 +202,7 @@ func storeNewSend(listID int64) store.NewSend {
 func BenchmarkReceiveProcess(b *testing.B) {
 	bin := mailerBinary(b)
 	e := newIssueEnv(b)
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	env := e.environ()
 	env = append(env, "RECIPIENT=majordomo@lists.example.org", "MAILER_INBOUND_REPLIES_PER_SENDER_HOUR=0", "MAILER_INBOUND_REPLIES_PER_HOUR=0")
 	for i := 0; b.Loop(); i++ {
 		cmd := exec.Command(bin, "receive")
@@ -274,18 +275,8 @@ func BenchmarkWorkers(b *testing.B) {
 	const concurrency = 4
 	bin := mailerBinary(b)
 	// One list for all: each round is a new send to it (--force).
-	port := startSmtpSink(b, "")
-	e, _ := newSendEnv(b, 0)
-	var csv bytes.Buffer
-	for i := range n - 1 {
-		fmt.Fprintf(&csv, "reader%07d@example%d.org\n", i, i%1000)
-	}
-	e.mustRun("subscribers", "import", "bpf-updates", e.write("members.csv", csv.String()))
-	e.env["MAILER_SMTP_PORT"] = strconv.Itoa(port)
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
+	e, port := newBigListEnv(b, n)
+	env := e.environ()
 	size := messageSize(b, e)
 	round := 0
 	for _, workers := range []int{1, 2, 3} {
@@ -370,10 +361,7 @@ func BenchmarkSharedRate(b *testing.B) {
 		b.StopTimer()
 		srv := smtptest.Start(b)
 		e, _ := newSendEnvTo(b, n-1, srv)
-		env := os.Environ()
-		for k, v := range e.env {
-			env = append(env, k+"="+v)
-		}
+		env := e.environ()
 		b.StartTimer()
 		var cmds []*exec.Cmd
 		for w := range 3 {

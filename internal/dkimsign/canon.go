@@ -1,10 +1,10 @@
 package dkimsign
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
+	"math/bits"
 )
 
 // bodyHash hashes a body in the relaxed canonical form (RFC 6376 section
@@ -37,78 +37,91 @@ func (b *bodyHash) clone() *bodyHash {
 }
 
 func (b *bodyHash) Write(p []byte) (int, error) {
-	for i := 0; i < len(p); {
+	n := len(p)
+	for len(p) > 0 {
+		stop := 0
 		if !b.wsp && !b.cr {
-			if n := b.lines(p[i:]); n > 0 {
-				i += n
-				continue
-			}
+			var done int
+			done, stop = b.lines(p)
+			p = p[done:]
 		}
-		b.step(p[i])
-		i++
+		p = p[b.slow(p, stop):]
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // lines hashes the whole lines at the start of p that are already in
-// relaxed form, and returns how many bytes they took: most of a message
-// is, and checking a line with the vectorised searches of package bytes
-// is much faster than going byte by byte. Each line's CRLF is held back,
-// as it would be the last if only empty lines followed.
-func (b *bodyHash) lines(p []byte) int {
-	n := 0
+// relaxed form (most of a message is), looking at eight bytes at a time,
+// and returns how many bytes they took and where in the rest the first
+// byte that is not in relaxed form is. Each line's CRLF is held back, as
+// it would be the last if only empty lines followed.
+func (b *bodyHash) lines(p []byte) (done, stop int) {
 	for {
-		end := bytes.IndexByte(p[n:], '\n')
-		if end < 1 || p[n+end-1] != '\r' || !canonicalLine(p[n:n+end-1]) {
+		q := p[done:]
+		i := irregular(q)
+		if i == 0 || i+1 >= len(q) || q[i] != '\r' || q[i+1] != '\n' || q[i-1] == ' ' {
+			stop = i
 			break
 		}
-		n += end + 1
+		done += i + 2
 	}
-	if n == 0 {
-		return 0
+	if done > 0 {
+		// One write for the run, its last CRLF held back.
+		if len(b.pend) > 0 {
+			b.h.Write(b.pend)
+			b.pend = b.pend[:0]
+		}
+		b.h.Write(p[:done-2])
+		b.written = true
+		b.pend = append(b.pend, '\r', '\n')
 	}
-	// One write for the run, its last CRLF held back.
-	if len(b.pend) > 0 {
-		b.h.Write(b.pend)
-		b.pend = b.pend[:0]
-	}
-	b.h.Write(p[:n-2])
-	b.written = true
-	b.pend = append(b.pend, '\r', '\n')
-	return n
+	return done, stop
 }
 
-// canonicalLine reports whether a line (without its CRLF) is its own
-// relaxed form: not empty, no tab, CR or LF, no run of spaces, no space
-// at the end. It looks at eight bytes at a time.
-func canonicalLine(l []byte) bool {
-	if len(l) == 0 || l[len(l)-1] == ' ' {
-		return false
+// slow takes bytes one by one through p[stop], the first one not in
+// relaxed form, and on until a character leaves no whitespace or CR
+// pending, where the fast path may pick up again, even in the middle of a
+// line; it returns how many it took. Every byte is looked at once by each
+// path, so a long line that is not in relaxed form stays linear.
+func (b *bodyHash) slow(p []byte, stop int) int {
+	for i, c := range p {
+		if i > stop && !b.wsp && !b.cr {
+			return i
+		}
+		b.step(c)
 	}
+	return len(p)
+}
+
+// irregular is the index of the first byte of p that relaxed form would
+// change or that ends a line: a tab, CR or LF, or a space after a space
+// (len(p) when there is none). It looks at eight bytes at a time.
+func irregular(p []byte) int {
+	i := 0
 	var carry uint64 // the last word's top byte was a space
-	for len(l) >= 8 {
-		w := binary.LittleEndian.Uint64(l)
+	for ; i+8 <= len(p); i += 8 {
+		w := binary.LittleEndian.Uint64(p[i:])
 		sp := byteMask(w, ' ')
-		if byteMask(w, '\t')|byteMask(w, '\r')|byteMask(w, '\n') != 0 || sp&(sp<<8|carry) != 0 {
-			return false
+		if bad := byteMask(w, '\t') | byteMask(w, '\r') | byteMask(w, '\n') | sp&(sp<<8|carry); bad != 0 {
+			return i + bits.TrailingZeros64(bad)/8
 		}
 		carry = sp >> 56
-		l = l[8:]
 	}
 	prev := carry != 0
-	for _, c := range l {
+	for ; i < len(p); i++ {
+		c := p[i]
 		if c == '\t' || c == '\r' || c == '\n' || c == ' ' && prev {
-			return false
+			return i
 		}
 		prev = c == ' '
 	}
-	return true
+	return len(p)
 }
 
 // byteMask has the high bit of each byte of w that equals c set, and no
 // other bit.
 func byteMask(w uint64, c byte) uint64 {
-	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	const lo7 = 0x7f7f7f7f7f7f7f7f
 	x := w ^ (uint64(c) * 0x0101010101010101)
 	return ^((x&lo7 + lo7) | x | lo7)
 }

@@ -30,12 +30,13 @@ var SignedHeaders = []string{"From", "Subject", "Date", "Message-ID", "To", "Cc"
 // signing: Ed25519 for receivers that know it, RSA for the others, which
 // ignore a signature with an algorithm they do not know).
 type Signer struct {
-	Domain   string
-	Selector string // the first key's
-	keys     []key
+	Domain string
+	keys   []key
 	// Now dates the signatures (t=); nil means time.Now.
 	Now func() time.Time
 }
+
+const ed25519SHA256 = "ed25519-sha256"
 
 // key is one signing key and the selector that publishes it.
 type key struct {
@@ -46,7 +47,7 @@ type key struct {
 
 // Load reads a PEM private key (PKCS#8, or PKCS#1 for RSA).
 func Load(domain, selector, path string) (*Signer, error) {
-	s := &Signer{Domain: domain, Selector: selector}
+	s := &Signer{Domain: domain}
 	if err := s.AddKey(selector, path); err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func (s *Signer) AddKey(selector, path string) error {
 	}
 	alg := "rsa-sha256"
 	if _, ok := k.(ed25519.PrivateKey); ok {
-		alg = "ed25519-sha256"
+		alg = ed25519SHA256
 	}
 	s.keys = append(s.keys, key{selector: selector, algorithm: alg, signer: k})
 	return nil
@@ -141,9 +142,6 @@ func TXTRecord(k crypto.Signer) (string, error) {
 	return "", fmt.Errorf("unsupported key type %T", k.Public())
 }
 
-// TXTRecord is the record for this signer's first key.
-func (s *Signer) TXTRecord() (string, error) { return TXTRecord(s.keys[0].signer) }
-
 // Records are the DNS names and TXT values that publish every key.
 func (s *Signer) Records() (map[string]string, error) {
 	out := map[string]string{}
@@ -156,6 +154,3 @@ func (s *Signer) Records() (map[string]string, error) {
 	}
 	return out, nil
 }
-
-// RecordName is where the record goes: SELECTOR._domainkey.DOMAIN.
-func (s *Signer) RecordName() string { return s.Selector + "._domainkey." + s.Domain }

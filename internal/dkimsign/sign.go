@@ -3,7 +3,6 @@ package dkimsign
 import (
 	"bytes"
 	"crypto"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -111,7 +110,7 @@ func (s *Signer) signature(dst []byte, k key, names []string, canon []byte, body
 	data := relaxedHeader(canon, unsigned)
 	digest := sha256.Sum256(data[:len(data)-2]) // the signature field goes in without its CRLF
 	opts := crypto.SignerOpts(crypto.SHA256)
-	if _, ok := k.signer.(ed25519.PrivateKey); ok {
+	if k.algorithm == ed25519SHA256 {
 		opts = crypto.Hash(0) // RFC 8463: Ed25519 signs the SHA-256 digest
 	}
 	sig, err := k.signer.Sign(rand.Reader, digest[:], opts)

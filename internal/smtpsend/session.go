@@ -145,14 +145,10 @@ func (s *session) replies(tx *transaction) error {
 		switch {
 		case err == nil && c.stage == "MAIL":
 			s.open = true
-		case err == nil && c.stage == "DATA":
-			dataOpen = true
 		case err != nil && first == nil:
 			first = s.refused(c, err)
 		}
-		if c.stage == "DATA" && code == 354 {
-			dataOpen = true
-		}
+		dataOpen = dataOpen || c.stage == "DATA" && code == 354
 		if s.broken != nil {
 			return first
 		}
