@@ -39,7 +39,7 @@ type OwnerNotice struct {
 func NewOwnerNotice(l Lists, m Mailer, siteOwner string, p store.BouncePolicy, templates fs.FS) (*OwnerNotice, error) {
 	t, err := template.ParseFS(templates, "bounces/notice.txt")
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "template bounces/notice.txt: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "template bounces/notice.txt")
 	}
 	return &OwnerNotice{lists: l, mail: m, siteOwner: siteOwner, threshold: p.Threshold, notice: t}, nil
 }
@@ -59,7 +59,7 @@ func (n *OwnerNotice) NotifyBounced(ctx context.Context, list, addr string, scor
 	var body strings.Builder
 	if err := n.notice.Execute(&body, map[string]any{"Address": addr, "Title": l.Title, "List": l.Name, "Score": score,
 		"Threshold": n.threshold, "Reason": reason, "Host": book.Host}); err != nil {
-		return fault.Wrap(fault.Internal, err, "template bounces/notice.txt: %v", err)
+		return fault.Wrap(fault.Internal, err, "template bounces/notice.txt")
 	}
 	for _, o := range owners {
 		msg, err := n.mail.Compose(mailout.Header{From: n.mail.ListFrom(l), To: o,

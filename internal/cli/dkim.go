@@ -95,14 +95,14 @@ func dkimKeygenRun(_ context.Context, opts *DKIMKeygenOptions) error {
 	}
 	pemBytes, err := dkimsign.PEM(k)
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode key: %v", err)
+		return fault.Wrap(fault.Internal, err, "encode key")
 	}
 	if err := os.WriteFile(out, pemBytes, 0o600); err != nil {
-		return fault.Wrap(fault.Invalid, err, "write %s: %v", out, err)
+		return fault.Wrap(fault.Invalid, err, "write %s", out)
 	}
 	rec, err := dkimsign.TXTRecord(k)
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "%v", err)
+		return fault.Coded(fault.Internal, err)
 	}
 	if opts.JSON {
 		return writeJSON(d.Out, keygenResult{KeyFile: keyFileSetting(dir, out), Written: out, Domain: domain, Selector: opts.Selector,

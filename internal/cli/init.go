@@ -66,18 +66,18 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	if _, err := os.Stat(path); err == nil {
 		return fault.Errorf(fault.Conflict, "%s already exists; not overwritten (its secret signs links already sent)", path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fault.Wrap(fault.Invalid, err, "%v", err)
+		return fault.Coded(fault.Invalid, err)
 	}
 	body, err := config.Starter(opts.Params, d.Now())
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fault.Wrap(fault.Invalid, err, "create %s: %v", filepath.Dir(path), err)
+		return fault.Wrap(fault.Invalid, err, "create %s", filepath.Dir(path))
 	}
 	// 0600: the file holds the link-signing secret and maybe an SMTP password.
 	if err := os.WriteFile(path, body, 0o600); err != nil {
-		return fault.Wrap(fault.Invalid, err, "write %s: %v", path, err)
+		return fault.Wrap(fault.Invalid, err, "write %s", path)
 	}
 	cfg, err := config.Load(path, d.Getenv)
 	if err != nil {
@@ -94,7 +94,7 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	}
 	issues := cfg.Resolve(cfg.IssuesDir)
 	if err := os.MkdirAll(issues, 0o755); err != nil {
-		return fault.Wrap(fault.Invalid, err, "create %s: %v", issues, err)
+		return fault.Wrap(fault.Invalid, err, "create %s", issues)
 	}
 	fmt.Fprintf(d.Out, "Wrote %s (with a new secret; keep the file private)\n", path)
 	fmt.Fprintf(d.Out, "Created database %s (schema version %d)\n", db.Path(), version)

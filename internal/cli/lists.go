@@ -86,10 +86,10 @@ func listTemplatesDir(list, dir string) (string, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", fault.Wrap(fault.Invalid, err, "--templates %s: %v", dir, err)
+		return "", fault.Wrap(fault.Invalid, err, "--templates %s", dir)
 	}
 	if err := templates.CheckList(list, abs); err != nil {
-		return "", fault.Wrap(fault.Invalid, err, "--templates: %v", err)
+		return "", fault.Wrap(fault.Invalid, err, "--templates")
 	}
 	return abs, nil
 }

@@ -68,7 +68,7 @@ func previewRun(ctx context.Context, opts *PreviewOptions) error {
 	}
 	page, err := template.ParseFS(templates.FS, "preview/preview.html")
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "preview template: %v", err)
+		return fault.Wrap(fault.Internal, err, "preview template")
 	}
 	mux := http.NewServeMux()
 	serve := func(w http.ResponseWriter, r *http.Request, write func(http.ResponseWriter, *rendered) error) {
@@ -113,7 +113,7 @@ func previewRun(ctx context.Context, opts *PreviewOptions) error {
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return fault.Wrap(fault.Invalid, err, "listen on %s: %v", opts.Addr, err)
+		return fault.Wrap(fault.Invalid, err, "listen on %s", opts.Addr)
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(d.Out, "Previewing %s at %s (Ctrl-C to stop)\n", opts.Issue, url)
@@ -128,7 +128,7 @@ func previewRun(ctx context.Context, opts *PreviewOptions) error {
 		srv.Shutdown(shutdown)
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fault.Wrap(fault.Unavailable, err, "preview server: %v", err)
+		return fault.Wrap(fault.Unavailable, err, "preview server")
 	}
 	return nil
 }

@@ -92,7 +92,7 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) (err error) {
 	defer db.Close()
 	raw, err := io.ReadAll(io.LimitReader(d.In, int64(cfg.Inbound.MaxMessageBytes)+1))
 	if err != nil {
-		return fail(fault.Wrap(fault.Unavailable, err, "read standard input: %v", err))
+		return fail(fault.Wrap(fault.Unavailable, err, "read standard input"))
 	}
 	dl := inbound.Delivery{Raw: raw, Recipient: opts.Recipient, Sender: opts.Sender, SenderKnown: opts.SenderSet || opts.Sender != ""}
 	if dl.Recipient == "" {

@@ -101,7 +101,7 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 	var w io.Writer = d.Out
 	if opts.Output != "" {
 		if err := os.WriteFile(opts.Output, out, 0o644); err != nil {
-			return fault.Wrap(fault.Invalid, err, "write %s: %v", opts.Output, err)
+			return fault.Wrap(fault.Invalid, err, "write %s", opts.Output)
 		}
 		fmt.Fprintf(d.ErrOut, "Wrote %s (%d bytes)\n", opts.Output, len(out))
 		return nil

@@ -108,7 +108,7 @@ func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) er
 	}
 	sess, err := p.Transport.Dial(ctx)
 	if err != nil {
-		return fault.Wrap(fault.Unavailable, err, "%v", err)
+		return fault.Coded(fault.Unavailable, err)
 	}
 	defer sess.Close()
 	if err := p.Publish(ctx); err != nil {

@@ -114,7 +114,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		}
 		ln, err := net.Listen("tcp", httpAddr)
 		if err != nil {
-			return fault.Wrap(fault.Invalid, err, "listen on %s: %v", httpAddr, err)
+			return fault.Wrap(fault.Invalid, err, "listen on %s", httpAddr)
 		}
 		httpSrv = &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -131,7 +131,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		}
 		ln, err := net.Listen("tcp", spec.addr)
 		if err != nil {
-			return fault.Wrap(fault.Invalid, err, "listen on %s: %v", spec.addr, err)
+			return fault.Wrap(fault.Invalid, err, "listen on %s", spec.addr)
 		}
 		s := smtp.NewServer(&backend{h: h, log: log, lmtp: spec.lmtp})
 		s.LMTP = spec.lmtp
@@ -152,7 +152,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	case <-ctx.Done():
 	case err := <-errs:
 		if err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
-			return fault.Wrap(fault.Unavailable, err, "serve: %v", err)
+			return fault.Wrap(fault.Unavailable, err, "serve")
 		}
 	}
 	// Graceful: finish the requests and sessions in progress.
@@ -277,7 +277,7 @@ func checkListTemplates(ctx context.Context, db *store.DB) error {
 			continue
 		}
 		if err := templates.CheckList(l.Name, l.TemplatesDir); err != nil {
-			return fault.Wrap(fault.Invalid, err, "%v: fix it, or mailer lists edit %s --templates \"\" for the global look", err, l.Name)
+			return fault.Explain(fault.Invalid, err, "%v: fix it, or mailer lists edit %s --templates \"\" for the global look", err, l.Name)
 		}
 	}
 	return nil

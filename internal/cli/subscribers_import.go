@@ -107,14 +107,14 @@ func readRoster(stdin io.Reader, name string) (*roster.File, error) {
 	if name != "-" {
 		fh, err := os.Open(name)
 		if err != nil {
-			return nil, fault.Wrap(fault.Invalid, err, "cannot read %s: %v", name, err)
+			return nil, fault.Wrap(fault.Invalid, err, "cannot read %s", name)
 		}
 		defer fh.Close()
 		in = fh
 	}
 	f, err := roster.Read(in)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "%s: %v", name, err)
+		return nil, fault.Wrap(fault.Invalid, err, "%s", name)
 	}
 	return f, nil
 }

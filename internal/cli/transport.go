@@ -66,7 +66,7 @@ func plainTransport(cfg *config.Config) (delivery.Transport, string, error) {
 		ConnectTimeout: time.Duration(cfg.SMTP.ConnectTimeout), CommandTimeout: time.Duration(cfg.SMTP.CommandTimeout),
 	})
 	if err != nil {
-		return nil, "", fault.Wrap(fault.Invalid, err, "%s: smtp: %v", cfg.Path, err)
+		return nil, "", fault.Wrap(fault.Invalid, err, "%s: smtp", cfg.Path)
 	}
 	return t, fmt.Sprintf("smtp %s:%d (%s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS), nil
 }
@@ -78,7 +78,7 @@ func preflight(ctx context.Context, t delivery.Transport, timeout time.Duration)
 	defer cancel()
 	s, err := t.Dial(ctx)
 	if err != nil {
-		return fault.Wrap(fault.Unavailable, err, "%v", err)
+		return fault.Coded(fault.Unavailable, err)
 	}
 	return s.Close()
 }

@@ -237,7 +237,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fault.Errorf(fault.NotFound, "config file %s does not exist (create one with `mailer init`, or pass --config)", path)
 		}
-		return nil, fault.Wrap(fault.Invalid, err, "cannot read config file %s: %v", path, err)
+		return nil, fault.Wrap(fault.Invalid, err, "cannot read config file %s", path)
 	}
 	return Parse(path, data, getenv)
 }
@@ -262,7 +262,7 @@ func Parse(path string, data []byte, getenv func(string) string) (*Config, error
 	cfg.Path, cfg.Dir = abs, filepath.Dir(abs)
 	if cfg.TemplatesDir != "" {
 		if err := templates.Check(cfg.Resolve(cfg.TemplatesDir)); err != nil {
-			return nil, fault.Wrap(fault.Invalid, err, "%s: %s: %v", where(path, data, "templates_dir", getenv), "templates_dir", err)
+			return nil, fault.Wrap(fault.Invalid, err, "%s: %s", where(path, data, "templates_dir", getenv), "templates_dir")
 		}
 	}
 	return &cfg, nil
@@ -285,7 +285,7 @@ func decodeError(path string, err error) error {
 		}
 		return fault.Errorf(fault.Invalid, "%s:%d: %s", path, row, msg)
 	}
-	return fault.Wrap(fault.Invalid, err, "%s: %v", path, err)
+	return fault.Wrap(fault.Invalid, err, "%s", path)
 }
 
 func keyString(k toml.Key) string {

@@ -48,7 +48,7 @@ func listenFor(baseURL string) string {
 func NewSecret() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "generate secret: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "generate secret")
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
@@ -67,11 +67,11 @@ func Starter(p InitParams, now time.Time) ([]byte, error) {
 	p.Listen = listenFor(p.BaseURL)
 	tmpl, err := template.ParseFS(templates.FS, "config/mailer.toml.tmpl")
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "starter config template: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "starter config template")
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "starter config template: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "starter config template")
 	}
 	if _, err := Parse("mailer.toml", buf.Bytes(), func(string) string { return "" }); err != nil {
 		return nil, err

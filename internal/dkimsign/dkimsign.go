@@ -71,7 +71,7 @@ func (s *Signer) AddKey(selector, path string) error {
 func loadKey(path string) (crypto.Signer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s: %v", path, err)
+		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s", path)
 	}
 	block, _ := pem.Decode(data)
 	if block == nil {
@@ -85,7 +85,7 @@ func loadKey(path string) (crypto.Signer, error) {
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	}
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s: %v", path, err)
+		return nil, fault.Wrap(fault.Invalid, err, "DKIM key %s", path)
 	}
 	switch k := key.(type) {
 	case *rsa.PrivateKey:

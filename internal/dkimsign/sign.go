@@ -115,7 +115,7 @@ func (s *Signer) signature(dst []byte, k key, names []string, canon []byte, body
 	}
 	sig, err := k.signer.Sign(rand.Reader, digest[:], opts)
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "DKIM sign: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "DKIM sign")
 	}
 	dst = append(dst, unsigned...)
 	b64 := base64.StdEncoding.EncodeToString(sig)

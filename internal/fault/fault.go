@@ -43,8 +43,27 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
 }
 
-// Wrap attaches a code and message to a cause.
+// Wrap attaches a code and a context to a cause: the message reads
+// "context: cause", so that the cause is said once, by Wrap, and never
+// again by the caller's format.
 func Wrap(code Code, cause error, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	if cause != nil {
+		msg += ": " + cause.Error()
+	}
+	return &Error{Code: code, Message: msg, Err: cause}
+}
+
+// Coded gives a cause a code and keeps its text as the message.
+func Coded(code Code, cause error) *Error {
+	return &Error{Code: code, Err: cause}
+}
+
+// Explain gives a cause a code and a message written in its place, for a
+// cause whose own text would mislead or say too little (a driver's "database
+// is locked" becomes what to do about it). The cause is kept for logs and
+// errors.Is but not shown.
+func Explain(code Code, cause error, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: cause}
 }
 

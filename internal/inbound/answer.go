@@ -31,7 +31,7 @@ func (h *Handler) answer(ctx context.Context, m *Message, list string, to addres
 	var body strings.Builder
 	if err := h.reply.Execute(&body, replyData{Results: results, Stopped: stopped, Host: book.Host, Owner: owner,
 		Date: m.Header.Get("Date")}); err != nil {
-		return false, fault.Wrap(fault.Internal, err, "template inbound/reply.txt: %v", err)
+		return false, fault.Wrap(fault.Internal, err, "template inbound/reply.txt")
 	}
 	subject := "Majordomo results"
 	if m.Subject != "" {

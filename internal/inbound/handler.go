@@ -102,7 +102,7 @@ func New(s Store, p Parts, o Options) (*Handler, error) {
 		name string
 	}{{&h.results, "inbound/results.tmpl"}, {&h.reply, "inbound/reply.txt"}} {
 		if *t.dst, err = template.ParseFS(o.Templates, t.name); err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template %s: %v", t.name, err)
+			return nil, fault.Wrap(fault.Internal, err, "template %s", t.name)
 		}
 	}
 	return h, nil

@@ -56,11 +56,11 @@ func Parse(raw []byte) (msg *Message, err error) {
 	}
 	e, err := email.NewEmailFromReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "malformed message: %v", err)
+		return nil, fault.Wrap(fault.Invalid, err, "malformed message")
 	}
 	from, err := address.Parse(e.From)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "malformed message: From: %v", err)
+		return nil, fault.Wrap(fault.Invalid, err, "malformed message: From")
 	}
 	m := &Message{From: from, Subject: oneLine(e.Subject), Header: e.Headers}
 	if len(e.ReplyTo) > 0 {

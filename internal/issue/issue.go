@@ -78,7 +78,7 @@ func Resolve(dir, name string) (string, error) {
 func Load(path string) (*Issue, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "cannot read issue %s: %v", path, err)
+		return nil, fault.Wrap(fault.Invalid, err, "cannot read issue %s", path)
 	}
 	return Parse(path, data)
 }

@@ -90,7 +90,7 @@ func classify(err error) error {
 	if pe, ok := err.(*os.PathError); ok && (pe.Err == syscall.ENOSPC || pe.Err == syscall.EDQUOT) {
 		return &delivery.ReplyError{Stage: "DATA", Code: 452, Enhanced: "4.3.1", Message: "4.3.1 disk full: " + pe.Error()}
 	}
-	return fault.Wrap(fault.Unavailable, err, "maildir: %v", err)
+	return fault.Wrap(fault.Unavailable, err, "maildir")
 }
 
 // uniqueName follows the Maildir convention time.unique.host.

@@ -104,7 +104,7 @@ func (m *Mailer) Send(ctx context.Context, budget, envelope, to string, msg []by
 		return err
 	}
 	if err := m.out.Send(ctx, envelope, to, msg); err != nil {
-		return fault.Wrap(fault.Unavailable, err, "send mail to %s: %v", to, err)
+		return fault.Wrap(fault.Unavailable, err, "send mail to %s", to)
 	}
 	return m.store.RecordReply(ctx, to, budget)
 }

@@ -60,7 +60,7 @@ func (s *Service) confirmation(l *store.List, a address.Address, action, code st
 		CommandAddress: book.Commands(), Token: code, ListAddress: book.Post(l.Name), Contact: s.o.Contact}
 	var body strings.Builder
 	if err := s.wordingOf(l).confirm.Execute(&body, d); err != nil {
-		return nil, c, fault.Wrap(fault.Internal, err, "template optin/confirm.txt: %v", err)
+		return nil, c, fault.Wrap(fault.Internal, err, "template optin/confirm.txt")
 	}
 	// The address is in the body, not the Subject: filters score a
 	// recipient's address in the Subject (SpamAssassin's TO_IN_SUBJ).

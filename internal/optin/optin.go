@@ -78,7 +78,7 @@ func parseWording(fsys fs.FS) (*wording, error) {
 	for name, dst := range map[string]**template.Template{"confirm": &w.confirm, "welcome": &w.welcome, "goodbye": &w.goodbye} {
 		t, err := template.ParseFS(fsys, "optin/"+name+".txt")
 		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt: %v", name, err)
+			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt", name)
 		}
 		*dst = t
 	}
@@ -135,7 +135,7 @@ var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithP
 func newCode() (string, error) {
 	b := make([]byte, 15)
 	if _, err := rand.Read(b); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "random code: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "random code")
 	}
 	return tokenEncoding.EncodeToString(b), nil
 }

@@ -229,7 +229,7 @@ func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
 func NewMessageID(host string) (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "random Message-ID: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "random Message-ID")
 	}
 	return hex.EncodeToString(b) + "@" + host, nil
 }
@@ -237,7 +237,7 @@ func NewMessageID(host string) (string, error) {
 func newBoundary() (string, error) {
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "random boundary: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "random boundary")
 	}
 	// "=_" cannot occur in quoted-printable text, so the boundary cannot
 	// collide with any body line.

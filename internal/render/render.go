@@ -62,15 +62,15 @@ func New(opts Options) (*Renderer, error) {
 	}
 	css, err := fs.ReadFile(opts.Templates, "issue/issue.css")
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.css: %v", err)
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.css")
 	}
 	h, err := htmltemplate.ParseFS(opts.Templates, "issue/issue.html")
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.html: %v", err)
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.html")
 	}
 	t, err := texttemplate.ParseFS(opts.Templates, "issue/issue.txt")
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.txt: %v", err)
+		return nil, fault.Wrap(fault.Invalid, err, "template issue/issue.txt")
 	}
 	return &Renderer{opts: opts, base: base, md: newMarkdown(base), policy: sanitizer(), html: h, text: t, css: string(css),
 		book: listaddr.New(opts.ListHost, opts.BaseURL, nil)}, nil
@@ -151,7 +151,7 @@ func (r *Renderer) RenderInline(iss *issue.Issue, list List, images []Inline) (*
 	data.Body = renderText(iss.Body, doc)
 	var txt bytes.Buffer
 	if err := r.text.Execute(&txt, data); err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "template issue/issue.txt: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "template issue/issue.txt")
 	}
 	parts := r.relatedParts(images)
 	if len(parts) > 0 {
@@ -163,7 +163,7 @@ func (r *Renderer) RenderInline(iss *issue.Issue, list List, images []Inline) (*
 	}
 	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+		return nil, fault.Wrap(fault.Internal, err, "render %s", iss.Source)
 	}
 	data.Body = htmltemplate.HTML(bodyHTML)
 	page, err := r.page(data)
@@ -193,7 +193,7 @@ func (r *Renderer) Content(iss *issue.Issue, list List) (string, error) {
 	doc, _ := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
 	b, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
-		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+		return "", fault.Wrap(fault.Internal, err, "render %s", iss.Source)
 	}
 	return string(b), nil
 }
@@ -202,7 +202,7 @@ func (r *Renderer) WebPage(iss *issue.Issue, list List) (string, error) {
 	doc, _ := parseIssue(r.md, iss.Body, r.AssetBase(list.Name, iss.Slug))
 	bodyHTML, err := renderHTMLBody(r.md, r.policy, iss.Body, doc)
 	if err != nil {
-		return "", fault.Wrap(fault.Internal, err, "render %s: %v", iss.Source, err)
+		return "", fault.Wrap(fault.Internal, err, "render %s", iss.Source)
 	}
 	data := r.pageData(iss, list, false)
 	data.Body = htmltemplate.HTML(bodyHTML)
@@ -212,15 +212,15 @@ func (r *Renderer) WebPage(iss *issue.Issue, list List) (string, error) {
 func (r *Renderer) page(data pageData) (string, error) {
 	var buf bytes.Buffer
 	if err := r.html.Execute(&buf, data); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "template issue/issue.html: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "template issue/issue.html")
 	}
 	pm, err := premailer.NewPremailerFromBytes(buf.Bytes(), premailer.NewOptions(premailer.WithKeepBangImportant(true)))
 	if err != nil {
-		return "", fault.Wrap(fault.Internal, err, "inline CSS: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "inline CSS")
 	}
 	inlined, err := pm.Transform()
 	if err != nil {
-		return "", fault.Wrap(fault.Internal, err, "inline CSS: %v", err)
+		return "", fault.Wrap(fault.Internal, err, "inline CSS")
 	}
 	return inlined, nil
 }
@@ -246,11 +246,6 @@ func (r *Renderer) pageData(iss *issue.Issue, list List, personal bool) pageData
 // list's archive when slug is empty.
 func (r *Renderer) ArchiveURL(list, slug string) string {
 	return r.book.ArchiveURL(list, slug)
-}
-
-// UnsubscribeURL is the web address that unsubscribes the holder of token.
-func (r *Renderer) UnsubscribeURL(token string) string {
-	return r.book.UnsubscribeURL(token)
 }
 
 // Personal returns the HTML and text versions with r's values in the slots,

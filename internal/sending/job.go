@@ -53,7 +53,7 @@ func Open(ctx context.Context, cfg *config.Config, db *store.DB, name, listName 
 	}
 	if l.TemplatesDir != "" {
 		if err := templates.CheckList(l.Name, l.TemplatesDir); err != nil {
-			return nil, fault.Wrap(fault.Invalid, err, "%v (mailer lists edit %s --templates DIR)", err, l.Name)
+			return nil, fault.Explain(fault.Invalid, err, "%v (mailer lists edit %s --templates DIR)", err, l.Name)
 		}
 	}
 	r, err := render.New(render.Options{

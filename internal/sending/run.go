@@ -158,7 +158,7 @@ func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr e
 	if runErr == nil {
 		runErr = errors.New("the send ended with messages left")
 	}
-	return out, fault.Wrap(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
+	return out, fault.Explain(fault.Unavailable, runErr, "%v\nNothing was lost; resume with: %s", runErr, resume)
 }
 
 // joinable is the running send a joining worker delivers with the others.

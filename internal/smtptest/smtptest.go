@@ -75,9 +75,6 @@ func Start(tb testing.TB) *Server { return StartWith(tb, Options{}) }
 // StartSMTPUTF8 starts an SMTP server that offers SMTPUTF8 (RFC 6531).
 func StartSMTPUTF8(tb testing.TB) *Server { return StartWith(tb, Options{SMTPUTF8: true}) }
 
-// StartLMTP starts an LMTP server on 127.0.0.1:0.
-func StartLMTP(tb testing.TB) *Server { return StartWith(tb, Options{LMTP: true}) }
-
 // StartWith starts a server with o.
 func StartWith(tb testing.TB, o Options) *Server {
 	tb.Helper()

@@ -22,12 +22,12 @@ func (db *DB) Backup(ctx context.Context, file string) ([]TableSum, error) {
 	if _, err := os.Stat(file); err == nil {
 		return nil, fault.Errorf(fault.Conflict, "%s exists; not overwritten", file)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fault.Wrap(fault.Invalid, err, "%v", err)
+		return nil, fault.Coded(fault.Invalid, err)
 	}
 	// Subscriber data: the copy is as private as the database.
 	f, err := os.OpenFile(file, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "create %s: %v", file, err)
+		return nil, fault.Wrap(fault.Invalid, err, "create %s", file)
 	}
 	f.Close()
 	if err := db.backupInto(ctx, file); err != nil {

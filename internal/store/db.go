@@ -65,26 +65,26 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fault.Wrap(fault.Unavailable, err, "database %s: %v", path, err)
+			return nil, fault.Wrap(fault.Unavailable, err, "database %s", path)
 		}
 		if !opts.Create {
 			return nil, fault.Errorf(fault.NotFound, "database %s does not exist (run `mailer init` first)", path)
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fault.Wrap(fault.Unavailable, err, "create directory for database %s: %v", path, err)
+			return nil, fault.Wrap(fault.Unavailable, err, "create directory for database %s", path)
 		}
 		// Subscriber data is nobody else's business: the file is made 0600
 		// before SQLite opens it, and SQLite gives its -wal and -shm files
 		// the database file's mode.
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			return nil, fault.Wrap(fault.Unavailable, err, "create database %s: %v", path, err)
+			return nil, fault.Wrap(fault.Unavailable, err, "create database %s", path)
 		}
 		f.Close()
 	}
 	sqlDB, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout))
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "open database %s: %v", path, err)
+		return nil, fault.Wrap(fault.Internal, err, "open database %s", path)
 	}
 	db := &DB{sql: &conn{db: sqlDB, b: &binder{d: sqliteDialect}}, path: path, dialect: sqliteDialect, Now: time.Now}
 	if err := sqlDB.PingContext(ctx); err != nil {
@@ -262,22 +262,22 @@ func (db *DB) wrap(err error, what string) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db.path)
+			return fault.Explain(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db.path)
 		case sqlite3.ErrFull:
-			return fault.Wrap(fault.Unavailable, err, "%s: disk full writing %s", what, db.path)
+			return fault.Explain(fault.Unavailable, err, "%s: disk full writing %s", what, db.path)
 		case sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrProtocol:
-			return fault.Wrap(fault.Unavailable, err, "%s: cannot use database %s: %v", what, db.path, err)
+			return fault.Wrap(fault.Unavailable, err, "%s: cannot use database %s", what, db.path)
 		case sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrAuth:
-			return fault.Wrap(fault.Invalid, err, "%s: database %s is not writable: %v", what, db.path, err)
+			return fault.Wrap(fault.Invalid, err, "%s: database %s is not writable", what, db.path)
 		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
-			return fault.Wrap(fault.Invalid, err, "%s: %s is not a usable mailer database: %v", what, db.path, err)
+			return fault.Wrap(fault.Invalid, err, "%s: %s is not a usable mailer database", what, db.path)
 		}
 	}
 	if fe := pgFault(err, what, db.path); fe != nil {
 		return fe
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fault.Wrap(fault.Unavailable, err, "%s: %v", what, err)
+		return fault.Wrap(fault.Unavailable, err, "%s", what)
 	}
-	return fault.Wrap(fault.Internal, err, "%s: %v", what, err)
+	return fault.Wrap(fault.Internal, err, "%s", what)
 }

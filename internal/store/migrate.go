@@ -58,7 +58,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	ms, err := loadMigrations(fsys)
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "%v", err)
+		return fault.Coded(fault.Internal, err)
 	}
 	known := 0
 	if len(ms) > 0 {

@@ -31,7 +31,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	shown := redact(dsn)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "database %s: %v", shown, err)
+		return nil, fault.Wrap(fault.Invalid, err, "database %s", shown)
 	}
 	// As SQLite's busy timeout: a statement waits this long for another
 	// session's lock, then the store says the database is busy.
@@ -96,24 +96,24 @@ func pgFault(err error, what, db string) error {
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "55P03":
-			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db)
+			return fault.Explain(fault.Unavailable, err, "%s: database %s is busy (another mailer process is writing to it, such as a send); try again later", what, db)
 		case pe.Code == "40001" || pe.Code == "40P01":
-			return fault.Wrap(fault.Unavailable, err, "%s: database %s is busy (conflicting writers); try again later", what, db)
+			return fault.Explain(fault.Unavailable, err, "%s: database %s is busy (conflicting writers); try again later", what, db)
 		case pe.Code == "53100":
-			return fault.Wrap(fault.Unavailable, err, "%s: disk full on database %s", what, db)
+			return fault.Explain(fault.Unavailable, err, "%s: disk full on database %s", what, db)
 		case pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "57":
-			return fault.Wrap(fault.Unavailable, err, "%s: cannot use database %s: %v", what, db, pe.Message)
+			return fault.Explain(fault.Unavailable, err, "%s: cannot use database %s: %v", what, db, pe.Message)
 		case pe.Code == "42501" || pe.Code == "25006":
-			return fault.Wrap(fault.Invalid, err, "%s: database %s is not writable for this user: %v", what, db, pe.Message)
+			return fault.Explain(fault.Invalid, err, "%s: database %s is not writable for this user: %v", what, db, pe.Message)
 		case pe.Code == "3D000" || pe.Code == "28000" || pe.Code == "28P01":
-			return fault.Wrap(fault.Invalid, err, "%s: database %s: %v", what, db, pe.Message)
+			return fault.Explain(fault.Invalid, err, "%s: database %s: %v", what, db, pe.Message)
 		}
 		return nil
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) {
-		return fault.Wrap(fault.Unavailable, err, "%s: cannot reach database %s: %v", what, db, err)
+		return fault.Wrap(fault.Unavailable, err, "%s: cannot reach database %s", what, db)
 	}
 	return nil
 }

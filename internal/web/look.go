@@ -25,12 +25,12 @@ func parseLook(fsys fs.FS) (*look, error) {
 	lk := &look{pages: map[string]*template.Template{}}
 	var err error
 	if lk.css, err = fs.ReadFile(fsys, "web/site.css"); err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "template web/site.css: %v", err)
+		return nil, fault.Wrap(fault.Internal, err, "template web/site.css")
 	}
 	for _, p := range pageNames {
 		t, err := template.ParseFS(fsys, "web/layout.html", "web/"+p+".html")
 		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template web/%s.html: %v", p, err)
+			return nil, fault.Wrap(fault.Internal, err, "template web/%s.html", p)
 		}
 		lk.pages[p] = t
 	}
@@ -40,7 +40,7 @@ func parseLook(fsys fs.FS) (*look, error) {
 			_, err = t.New("content").Parse(`{{template "msg-` + m + `" .}}`)
 		}
 		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template web/messages.html: %v", err)
+			return nil, fault.Wrap(fault.Internal, err, "template web/messages.html")
 		}
 		lk.pages["msg-"+m] = t
 	}
