@@ -17,13 +17,14 @@ import (
 
 // Store is what the service needs of the subscription store.
 type Store interface {
+	GetList(ctx context.Context, name string) (*store.List, error)
 	StoreBounce(ctx context.Context, b store.Bounce) error
-	RecordBounce(ctx context.Context, list, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
+	RecordBounce(ctx context.Context, l *store.List, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
 }
 
 // Notifier tells a list's owners that bounces stopped mail to addr.
 type Notifier interface {
-	NotifyBounced(ctx context.Context, list, addr string, score float64, reason string) error
+	NotifyBounced(ctx context.Context, l *store.List, addr string, score float64, reason string) error
 }
 
 // Service records, scores and notifies.
@@ -81,10 +82,14 @@ func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, erro
 	if len(targets) == 0 {
 		return nil, describeUnscored(r, kept), nil
 	}
+	l, err := s.store.GetList(ctx, m.List)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []Scored
 	for _, f := range targets {
 		reason := strings.TrimSpace(string(f.Kind) + " bounce: " + f.Diagnostic)
-		up, err := s.score(ctx, m.List, f.Recipient, f.Kind == bounce.Hard, reason)
+		up, err := s.score(ctx, l, f.Recipient, f.Kind == bounce.Hard, reason)
 		if err != nil {
 			return out, "", err
 		}
@@ -117,19 +122,19 @@ func (s *Service) targets(r bounce.Report, verp string) []bounce.Failure {
 
 // Refusal counts a permanent refusal (5xx to RCPT or DATA) while sending
 // as a hard bounce of addr, as a bounce message would.
-func (s *Service) Refusal(ctx context.Context, list, addr, reply string) (store.BounceUpdate, error) {
-	return s.score(ctx, list, addr, true, "refused when sending: "+reply)
+func (s *Service) Refusal(ctx context.Context, l *store.List, addr, reply string) (store.BounceUpdate, error) {
+	return s.score(ctx, l, addr, true, "refused when sending: "+reply)
 }
 
-func (s *Service) score(ctx context.Context, list, addr string, hard bool, reason string) (store.BounceUpdate, error) {
-	up, err := s.store.RecordBounce(ctx, list, addr, hard, reason, s.policy)
+func (s *Service) score(ctx context.Context, l *store.List, addr string, hard bool, reason string) (store.BounceUpdate, error) {
+	up, err := s.store.RecordBounce(ctx, l, addr, hard, reason, s.policy)
 	if err != nil || !up.Disabled || s.notify == nil {
 		return up, err
 	}
-	if err := s.notify.NotifyBounced(ctx, list, addr, up.Score, reason); err != nil {
+	if err := s.notify.NotifyBounced(ctx, l, addr, up.Score, reason); err != nil {
 		// The member is stopped either way; the owners can see it in
 		// `mailer bounces ls`.
-		s.log.Warn("could not tell the owners", "list", list, "address", addr, "err", err)
+		s.log.Warn("could not tell the owners", "list", l.Name, "address", addr, "err", err)
 	}
 	return up, nil
 }

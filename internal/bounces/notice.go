@@ -12,11 +12,6 @@ import (
 	"mailer/internal/store"
 )
 
-// Lists finds a list, for its owners.
-type Lists interface {
-	GetList(ctx context.Context, name string) (*store.List, error)
-}
-
 // Mailer composes and sends under the answer caps (package mailout).
 type Mailer interface {
 	Book() listaddr.Book
@@ -28,7 +23,6 @@ type Mailer interface {
 // OwnerNotice mails a list's owners (or, for a list without any, the site
 // owner) when bounces stop mail to a member.
 type OwnerNotice struct {
-	lists     Lists
 	mail      Mailer
 	siteOwner string
 	threshold float64
@@ -36,21 +30,17 @@ type OwnerNotice struct {
 }
 
 // NewOwnerNotice parses templates/bounces/notice.txt.
-func NewOwnerNotice(l Lists, m Mailer, siteOwner string, p store.BouncePolicy, templates fs.FS) (*OwnerNotice, error) {
+func NewOwnerNotice(m Mailer, siteOwner string, p store.BouncePolicy, templates fs.FS) (*OwnerNotice, error) {
 	t, err := template.ParseFS(templates, "bounces/notice.txt")
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "template bounces/notice.txt")
 	}
-	return &OwnerNotice{lists: l, mail: m, siteOwner: siteOwner, threshold: p.Threshold, notice: t}, nil
+	return &OwnerNotice{mail: m, siteOwner: siteOwner, threshold: p.Threshold, notice: t}, nil
 }
 
 // NotifyBounced tells the owners. A reached answer cap is not an error:
 // `mailer bounces ls` shows the member either way.
-func (n *OwnerNotice) NotifyBounced(ctx context.Context, list, addr string, score float64, reason string) error {
-	l, err := n.lists.GetList(ctx, list)
-	if err != nil {
-		return err
-	}
+func (n *OwnerNotice) NotifyBounced(ctx context.Context, l *store.List, addr string, score float64, reason string) error {
 	owners := l.Owners
 	if len(owners) == 0 && n.siteOwner != "" {
 		owners = []string{n.siteOwner}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"mailer/internal/store"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,7 +46,11 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return err
 	}
 	defer db.Close()
-	entries, err := db.AuditLog(ctx, opts.List, opts.Address)
+	l, err := optionalList(ctx, db, opts.List)
+	if err != nil {
+		return err
+	}
+	entries, err := db.AuditLog(ctx, l, opts.Address)
 	if err != nil {
 		return err
 	}
@@ -64,4 +69,12 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), e.List, e.Address, e.Action, e.Source, strings.Join(ev, " "))
 	}
 	return tw.Flush()
+}
+
+// optionalList resolves a --list flag: nil, for every list, when it is empty.
+func optionalList(ctx context.Context, db *store.DB, name string) (*store.List, error) {
+	if name == "" {
+		return nil, nil
+	}
+	return db.GetList(ctx, name)
 }

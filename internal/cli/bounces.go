@@ -6,8 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/address"
-	"mailer/internal/fault"
+	"mailer/internal/bounces"
 	"mailer/internal/store"
 )
 
@@ -54,12 +53,11 @@ func bouncesLsRun(ctx context.Context, opts *BouncesLsOptions) error {
 		return err
 	}
 	defer db.Close()
-	if opts.List != "" {
-		if _, err := db.GetList(ctx, opts.List); err != nil {
-			return err
-		}
+	l, err := optionalList(ctx, db, opts.List)
+	if err != nil {
+		return err
 	}
-	bs, err := db.Bounces(ctx, opts.List)
+	bs, err := db.Bounces(ctx, l)
 	if err != nil {
 		return err
 	}
@@ -109,23 +107,14 @@ func subscribersReactivateRun(ctx context.Context, opts *SubscribersReactivateOp
 		return err
 	}
 	defer db.Close()
-	a, err := address.Parse(opts.Address)
+	l, err := db.GetList(ctx, opts.List)
 	if err != nil {
 		return err
 	}
-	m, err := db.GetMember(ctx, opts.List, a.String())
+	m, err := bounces.Reactivate(ctx, db, l, opts.Address, d.adminEvidence(store.SourceAdmin, "reactivated"))
 	if err != nil {
 		return err
 	}
-	if m.Status != store.Bounced && m.Status != store.Disabled {
-		return fault.Errorf(fault.Conflict, "%s is %s on %s: only bounced or disabled members are reactivated", m.Address, m.Status, opts.List)
-	}
-	if _, err := db.SetStatus(ctx, opts.List, a, store.Active, d.adminEvidence(store.SourceAdmin, "reactivated")); err != nil {
-		return err
-	}
-	if err := db.ResetBounces(ctx, opts.List, a.String()); err != nil {
-		return err
-	}
-	fmt.Fprintf(d.Out, "Reactivated %s on %s (bounce score cleared)\n", m.Address, opts.List)
+	fmt.Fprintf(d.Out, "Reactivated %s on %s (bounce score cleared)\n", m.Address, l.Name)
 	return nil
 }

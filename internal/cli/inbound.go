@@ -70,7 +70,7 @@ func buildHandler(d *Deps, cfg *config.Config, db *store.DB, log *slog.Logger) (
 	policy := store.BouncePolicy{Threshold: cfg.Bounce.Threshold, Window: time.Duration(cfg.Bounce.Window)}
 	svc := bounces.New(db, nil, policy, log)
 	if cfg.Bounce.NotifyOwner {
-		notice, err := bounces.NewOwnerNotice(db, mail, string(cfg.Owner), policy, tmpl)
+		notice, err := bounces.NewOwnerNotice(mail, string(cfg.Owner), policy, tmpl)
 		if err != nil {
 			return nil, err
 		}

@@ -358,7 +358,11 @@ func listsRmRun(ctx context.Context, opts *ListsRmOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.DeleteList(ctx, opts.Name, opts.Force, opts.Deps.adminEvidence(store.SourceAdmin, "list deleted")); err != nil {
+	l, err := db.GetList(ctx, opts.Name)
+	if err != nil {
+		return err
+	}
+	if err := db.DeleteList(ctx, l, opts.Force, opts.Deps.adminEvidence(store.SourceAdmin, "list deleted")); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.Deps.Out, "Deleted list %s\n", opts.Name)

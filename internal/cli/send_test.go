@@ -389,7 +389,7 @@ func TestArchiveDatesIssueByFrontMatter(t *testing.T) {
 	e, _ := newSendEnv(t, 1)
 	e.mustRun("send", "issue-06", "--yes")
 	db := e.openStore(t)
-	issues, err := db.Archive(context.Background(), "bpf-updates")
+	issues, err := db.Archive(context.Background(), listOf(t, db, "bpf-updates"))
 	if err != nil || len(issues) != 1 || issues[0].Date.Format("2006-01-02") != "2017-06-08" {
 		t.Fatalf("archive: %+v %v", issues, err)
 	}
@@ -408,7 +408,7 @@ func TestArchiveKeepsContentAndHonoursArchiveFalse(t *testing.T) {
 		t.Fatalf("reader got %d issues, want 2", n)
 	}
 	db := e.openStore(t)
-	issues, _ := db.Archive(context.Background(), "bpf-updates")
+	issues, _ := db.Archive(context.Background(), listOf(t, db, "bpf-updates"))
 	if len(issues) != 1 || issues[0].Slug != "issue-06" {
 		t.Fatalf("archive: %+v", issues)
 	}

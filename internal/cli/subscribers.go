@@ -130,13 +130,14 @@ func changeEach(ctx context.Context, d *Deps, c change) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.GetList(ctx, c.list); err != nil {
+	l, err := db.GetList(ctx, c.list)
+	if err != nil {
 		return err
 	}
 	failed := 0
 	results := []changeResult{}
 	for _, raw := range c.addrs {
-		r, err := changeOne(ctx, d, db, c, raw)
+		r, err := changeOne(ctx, d, db, l, c, raw)
 		if err != nil {
 			return err // the database itself failed: stop
 		}
@@ -164,7 +165,7 @@ func changeEach(ctx context.Context, d *Deps, c change) error {
 
 // changeOne applies c to one address. Only store failures are returned;
 // everything else is the result's Error.
-func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string) (changeResult, error) {
+func changeOne(ctx context.Context, d *Deps, db *store.DB, l *store.List, c change, raw string) (changeResult, error) {
 	res := changeResult{Input: raw, To: c.to}
 	a, err := address.Parse(raw)
 	if err == nil && c.name != "" {
@@ -175,7 +176,7 @@ func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string)
 		return res, nil
 	}
 	res.Address = a.String()
-	cur, err := db.GetMember(ctx, c.list, a.String())
+	cur, err := db.GetMember(ctx, l, a.String())
 	switch {
 	case fault.CodeOf(err) == fault.NotFound && c.to == store.Unsubscribed:
 		// Removing someone who never joined would invent a membership.
@@ -189,12 +190,12 @@ func changeOne(ctx context.Context, d *Deps, db *store.DB, c change, raw string)
 		res.From = cur.Status
 		if !c.force {
 			res.Error = fmt.Sprintf("%s unsubscribed from %s on %s: they withdrew their consent. Add --force only if they asked you to subscribe them again.",
-				cur.Address, c.list, when(leftAt(cur)))
+				cur.Address, l.Name, when(leftAt(cur)))
 			return res, nil
 		}
 		reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)", when(leftAt(cur)))
 	}
-	ch, err := db.SetStatus(ctx, c.list, a, c.to, d.adminEvidence(store.SourceAdmin, reason))
+	ch, err := db.SetStatus(ctx, l, a, c.to, d.adminEvidence(store.SourceAdmin, reason))
 	if fault.CodeOf(err) == fault.Conflict {
 		res.Error = err.Error()
 		return res, nil

@@ -89,7 +89,11 @@ func subscribersImportRun(ctx context.Context, opts *SubscribersImportOptions) e
 		return err
 	}
 	defer db.Close()
-	rep, err := db.ApplyImport(ctx, opts.List, f.Rows, d.adminEvidence(store.SourceImport, "imported from "+opts.File), opts.DryRun)
+	l, err := db.GetList(ctx, opts.List)
+	if err != nil {
+		return err
+	}
+	rep, err := db.ApplyImport(ctx, l, f.Rows, d.adminEvidence(store.SourceImport, "imported from "+opts.File), opts.DryRun)
 	if err != nil {
 		return err
 	}

@@ -62,8 +62,12 @@ func subscribersLsRun(ctx context.Context, opts *SubscribersLsOptions) error {
 		return err
 	}
 	defer db.Close()
+	l, err := db.GetList(ctx, opts.List)
+	if err != nil {
+		return err
+	}
 	members := []*store.Member{}
-	for m, err := range db.Members(ctx, opts.List, opts.Status) {
+	for m, err := range db.Members(ctx, l, opts.Status) {
 		if err != nil {
 			return err
 		}
@@ -133,9 +137,13 @@ func subscribersExportRun(ctx context.Context, opts *SubscribersExportOptions) e
 		return err
 	}
 	defer db.Close()
+	l, err := db.GetList(ctx, opts.List)
+	if err != nil {
+		return err
+	}
 	w := csv.NewWriter(opts.Deps.Out)
 	w.Write([]string{"email", "name", "status", "source", "subscribed_at", "updated_at"})
-	for m, err := range db.Members(ctx, opts.List, opts.Status) {
+	for m, err := range db.Members(ctx, l, opts.Status) {
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func newFixture(t testing.TB, members int) *fixture {
 	f := &fixture{db: db, srv: smtptest.Start(t)}
 	for i := range members {
 		a := address.Address{Local: fmt.Sprintf("reader%03d", i), Domain: "example.org"}
-		if _, err := db.SetStatus(ctx, "news", a, store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
+		if _, err := db.SetStatus(ctx, listOf(t, db, "news"), a, store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
 			t.Fatal(err)
 		}
 		f.addr = append(f.addr, a.String())

@@ -257,7 +257,7 @@ func (s *session) who(c Command, l *store.List) error {
 		return nil
 	}
 	var items []string
-	for m, err := range s.h.store.Members(s.ctx, l.Name, store.Active) {
+	for m, err := range s.h.store.Members(s.ctx, l, store.Active) {
 		if err != nil {
 			return err
 		}

@@ -25,8 +25,8 @@ type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
 	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
-	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
-	Members(ctx context.Context, list string, status store.Status) iter.Seq2[*store.Member, error]
+	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	Members(ctx context.Context, l *store.List, status store.Status) iter.Seq2[*store.Member, error]
 	MembershipsOf(ctx context.Context, addr string) ([]store.Membership, error)
 }
 
@@ -295,7 +295,7 @@ func (h *Handler) tokenUnsubscribe(ctx context.Context, route listaddr.Route, m 
 	if member.Status == store.Unsubscribed {
 		return Result{Outcome: Acted, Detail: a.String() + " was already unsubscribed"}, nil
 	}
-	_, err = h.store.SetStatus(ctx, l.Name, a, store.Unsubscribed, store.Evidence{Source: store.SourceEmail,
+	_, err = h.store.SetStatus(ctx, l, a, store.Unsubscribed, store.Evidence{Source: store.SourceEmail,
 		MessageID: m.MessageID, Reason: "List-Unsubscribe mailto (signed token), sent by " + m.From.String()})
 	if fault.CodeOf(err) == fault.Conflict {
 		return Result{Outcome: Acted, Detail: err.Error()}, nil

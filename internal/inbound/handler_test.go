@@ -106,7 +106,7 @@ func (e *env) mailsTo(addr string) []received {
 }
 
 func (e *env) status(addr string) store.Status {
-	m, err := e.db.GetMember(context.Background(), "bpf-updates", addr)
+	m, err := e.db.GetMember(context.Background(), listOf(e.t, e.db, "bpf-updates"), addr)
 	if err != nil {
 		return ""
 	}
@@ -154,7 +154,7 @@ func TestSubscribeConfirmByReply(t *testing.T) {
 	if st := e.status("alice@example.org"); st != store.Active {
 		t.Fatalf("status after confirming: %q", st)
 	}
-	log, _ := e.db.AuditLog(context.Background(), "bpf-updates", "alice@example.org")
+	log, _ := e.db.AuditLog(context.Background(), listOf(e.t, e.db, "bpf-updates"), "alice@example.org")
 	if len(log) != 2 || log[0].MessageID != "<m1@example.org>" || log[1].MessageID != "<m2@example.org>" || log[1].Source != store.SourceEmail {
 		t.Fatalf("audit: %+v", log)
 	}
@@ -166,7 +166,7 @@ func TestSubscribeConfirmByReply(t *testing.T) {
 		t.Fatalf("second use:\n%s", body)
 	}
 	a, _ := address.Parse("alice@example.org")
-	e.db.SetStatus(context.Background(), "bpf-updates", a, store.Unsubscribed, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(context.Background(), listOf(e.t, e.db, "bpf-updates"), a, store.Unsubscribed, store.Evidence{Source: store.SourceAdmin})
 	e.send("majordomo@"+host, "alice@example.org", "confirm "+m[1]+"\n")
 	last = e.mailsTo("alice@example.org")
 	if body := last[len(last)-1].Body; !strings.Contains(body, "already used") || e.status("alice@example.org") != store.Unsubscribed {
@@ -203,7 +203,7 @@ func TestAlreadyActiveAndUnsubscribeByMail(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a, _ := address.Parse("bob@example.org")
-	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 	e.send("bpf-updates-request@"+host, "bob@example.org", "subscribe\n")
 	mails := e.mailsTo("bob@example.org")
 	if len(mails) != 1 || !strings.Contains(mails[0].Body, "already subscribed") {
@@ -237,8 +237,8 @@ func TestTokenUnsubscribeActsAtOnceWithoutAnswer(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a, _ := address.Parse("carol@example.org")
-	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
-	m, _ := e.db.GetMember(ctx, "bpf-updates", "carol@example.org")
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	m, _ := e.db.GetMember(ctx, listOf(e.t, e.db, "bpf-updates"), "carol@example.org")
 	l, _ := e.db.GetList(ctx, "bpf-updates")
 	tok := e.signer.Make(token.Membership{ListID: l.ID, SubscriberID: m.SubscriberID})
 	// Mail providers' unsubscribe buttons send from the reader's address,
@@ -251,7 +251,7 @@ func TestTokenUnsubscribeActsAtOnceWithoutAnswer(t *testing.T) {
 		t.Fatalf("%d mails sent for a one-click unsubscribe", n)
 	}
 	// A tampered token does nothing.
-	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 	bad := tok[:len(tok)-1] + map[bool]string{true: "b", false: "a"}[strings.HasSuffix(tok, "a")]
 	if res := e.send("bpf-updates-unsubscribe+"+bad+"@"+host, "x@example.net", "unsubscribe\n"); res.Outcome != inbound.Dropped {
 		t.Fatalf("tampered token: %+v", res)
@@ -297,7 +297,7 @@ func TestErrorsGoOnAndWhoIsForOwners(t *testing.T) {
 	}
 	ctx := context.Background()
 	a, _ := address.Parse("member@example.org")
-	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 	// A forged owner's From with a Reply-To pointing elsewhere: the
 	// answer there refuses, and holds no member.
 	e.send("majordomo@"+host, "owner@example.org", "who bpf-updates\nwhich\n", "Reply-To: thief@example.net\r\n")
@@ -363,7 +363,7 @@ func TestBounceStopsMailAndTellsTheOwner(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a, _ := address.Parse("alice@example.org")
-	e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 	raw, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "own", "dsn-postfix-hard.eml"))
 	res, err := e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+alice=example.org@" + host, SenderKnown: true, Raw: raw})
 	if err != nil || !strings.Contains(res.Detail, "mail stopped") {
@@ -382,7 +382,7 @@ func TestBounceStopsMailAndTellsTheOwner(t *testing.T) {
 	// A vacation reply to the bounce address counts nothing.
 	vac, _ := os.ReadFile(filepath.Join("..", "bounce", "testdata", "own", "vacation.eml"))
 	b, _ := address.Parse("bob@example.org")
-	e.db.SetStatus(ctx, "bpf-updates", b, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), b, store.Active, store.Evidence{Source: store.SourceAdmin})
 	e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+bob=example.org@" + host, SenderKnown: true, Raw: vac})
 	if e.status("bob@example.org") != store.Active {
 		t.Fatal("a vacation reply counted as a bounce")

@@ -18,9 +18,9 @@ func TestMailAnswersAboutOthersAreAlike(t *testing.T) {
 		e := newEnv(t)
 		if st != "" {
 			a, _ := address.Parse("carol@example.org")
-			e.db.SetStatus(context.Background(), "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+			e.db.SetStatus(context.Background(), listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 			if st != store.Active {
-				e.db.SetStatus(context.Background(), "bpf-updates", a, st, store.Evidence{Source: store.SourceAdmin})
+				e.db.SetStatus(context.Background(), listOf(e.t, e.db, "bpf-updates"), a, st, store.Evidence{Source: store.SourceAdmin})
 			}
 		}
 		e.send("majordomo@"+host, "mallory@example.net", "subscribe bpf-updates carol@example.org\nunsubscribe bpf-updates carol@example.org\n")
@@ -40,7 +40,7 @@ func TestMailAnswersAboutOthersAreAlike(t *testing.T) {
 	// carol asking about herself is told.
 	e := newEnv(t)
 	a, _ := address.Parse("carol@example.org")
-	e.db.SetStatus(context.Background(), "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+	e.db.SetStatus(context.Background(), listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 	e.send("majordomo@"+host, "carol@example.org", "subscribe bpf-updates\n")
 	if got := e.mailsTo("carol@example.org"); len(got) != 1 || !strings.Contains(got[0].Body, "already subscribed") {
 		t.Fatalf("carol's answer: %+v", got)

@@ -70,7 +70,7 @@ func TestRealBouncesToCommandAddressesAreNeverAnswered(t *testing.T) {
 		t.Fatalf("%d answers went to robots", n)
 	}
 	var pending int
-	for range e.db.Members(ctx, "bpf-updates", store.Pending) {
+	for range e.db.Members(ctx, listOf(e.t, e.db, "bpf-updates"), store.Pending) {
 		pending++
 	}
 	if pending != 0 {
@@ -133,7 +133,7 @@ func TestVERPIsAuthoritative(t *testing.T) {
 		member := "m" + strings.ToLower(strings.TrimSuffix(filepath.Base(file), ".txt")) + "@example.org"
 		member = strings.ReplaceAll(member, "_", "-")
 		a, _ := address.Parse(member)
-		e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+		e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 		local, domain, _ := strings.Cut(member, "@")
 		res, err := e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+" + local + "=" + domain + "@" + host,
 			SenderKnown: true, Raw: raw})
@@ -156,7 +156,7 @@ func TestVERPIsAuthoritative(t *testing.T) {
 	} {
 		member := name + "@example.org"
 		a, _ := address.Parse(member)
-		e.db.SetStatus(ctx, "bpf-updates", a, store.Active, store.Evidence{Source: store.SourceAdmin})
+		e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, store.Active, store.Evidence{Source: store.SourceAdmin})
 		if _, err := e.h.Handle(ctx, inbound.Delivery{Recipient: "bpf-updates-bounces+" + name + "=example.org@" + host,
 			SenderKnown: true, Raw: []byte(raw)}); err != nil {
 			t.Fatal(err)
@@ -170,7 +170,7 @@ func TestVERPIsAuthoritative(t *testing.T) {
 }
 
 func scoreOf(t *testing.T, e *env, member string) float64 {
-	infos, err := e.db.Bounces(context.Background(), "bpf-updates")
+	infos, err := e.db.Bounces(context.Background(), listOf(e.t, e.db, "bpf-updates"))
 	if err != nil {
 		t.Fatal(err)
 	}

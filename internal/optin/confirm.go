@@ -98,7 +98,7 @@ func (s *Service) Confirm(ctx context.Context, code string, ev store.Evidence) (
 	if !errors.Is(err, store.ErrTokenUsed) || conf == nil {
 		return Confirmed{}, err
 	}
-	m, merr := s.store.GetMember(ctx, conf.ListName, conf.Address)
+	m, merr := s.store.GetMember(ctx, conf.List(), conf.Address)
 	if merr != nil && fault.CodeOf(merr) != fault.NotFound {
 		return Confirmed{}, merr
 	}
@@ -135,12 +135,12 @@ func (s *Service) Resubscribe(ctx context.Context, l *store.List, m *store.Membe
 		return Outcome{Kind: AlreadySubscribed}, nil
 	}
 	if m.Status == store.Unsubscribed {
-		before, err := s.store.PreviousStatus(ctx, l.Name, m.Address)
+		before, err := s.store.PreviousStatus(ctx, l, m.Address)
 		if err != nil {
 			return Outcome{}, err
 		}
 		if before == store.Active {
-			if _, err := s.store.SetStatus(ctx, l.Name, a, store.Active, req.Evidence); err != nil {
+			if _, err := s.store.SetStatus(ctx, l, a, store.Active, req.Evidence); err != nil {
 				return Outcome{}, err
 			}
 			return Outcome{Kind: SubscribedNow}, nil

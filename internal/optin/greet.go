@@ -30,7 +30,7 @@ func (s *Service) sendGreeting(ctx context.Context, c *store.Confirmation) error
 	if err != nil || !l.Welcome {
 		return err
 	}
-	m, err := s.store.GetMember(ctx, l.Name, c.Address)
+	m, err := s.store.GetMember(ctx, l, c.Address)
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,9 @@ import (
 // Store is what the workflow needs of the subscription store.
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
-	GetMember(ctx context.Context, list, addr string) (*store.Member, error)
-	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
-	PreviousStatus(ctx context.Context, list, addr string) (store.Status, error)
+	GetMember(ctx context.Context, l *store.List, addr string) (*store.Member, error)
+	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	PreviousStatus(ctx context.Context, l *store.List, addr string) (store.Status, error)
 	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
 	ConfirmationSent(ctx context.Context, token string) error
 	DropConfirmation(ctx context.Context, token string) error

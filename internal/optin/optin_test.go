@@ -52,7 +52,7 @@ func newEnv(t *testing.T, o testwire.Options) *env {
 }
 
 func (e *env) status(addr string) store.Status {
-	m, err := e.db.GetMember(e.ctx, "bpf-updates", addr)
+	m, err := e.db.GetMember(e.ctx, listOf(e.t, e.db, "bpf-updates"), addr)
 	if err != nil {
 		return ""
 	}
@@ -62,7 +62,7 @@ func (e *env) status(addr string) store.Status {
 func (e *env) set(addr string, st store.Status) {
 	e.t.Helper()
 	a, _ := address.Parse(addr)
-	if _, err := e.db.SetStatus(e.ctx, "bpf-updates", a, st, store.Evidence{Source: store.SourceAdmin}); err != nil {
+	if _, err := e.db.SetStatus(e.ctx, listOf(e.t, e.db, "bpf-updates"), a, st, store.Evidence{Source: store.SourceAdmin}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -159,7 +159,7 @@ func TestConfirmAgain(t *testing.T) {
 			t.Fatalf("use %d: %+v %v", i, c, err)
 		}
 	}
-	log, _ := e.db.AuditLog(e.ctx, "bpf-updates", "zoe@example.com")
+	log, _ := e.db.AuditLog(e.ctx, listOf(e.t, e.db, "bpf-updates"), "zoe@example.com")
 	if len(log) != 2 {
 		t.Fatalf("a repeated confirmation wrote the audit log again: %+v", log)
 	}

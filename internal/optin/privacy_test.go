@@ -87,7 +87,7 @@ func TestStoppedMemberDoesNotReviveItself(t *testing.T) {
 		e := newEnv(t, testwire.Options{})
 		e.set("carol@example.org", store.Active)
 		if stop == store.Bounced {
-			if _, err := e.db.RecordBounce(e.ctx, "bpf-updates", "carol@example.org", true, "550 no such user",
+			if _, err := e.db.RecordBounce(e.ctx, listOf(e.t, e.db, "bpf-updates"), "carol@example.org", true, "550 no such user",
 				store.BouncePolicy{Threshold: 1, Window: 24 * 3600e9}); err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +98,7 @@ func TestStoppedMemberDoesNotReviveItself(t *testing.T) {
 			t.Fatalf("setup: %q", e.status("carol@example.org"))
 		}
 		e.set("carol@example.org", store.Unsubscribed) // her token on the unsubscribe page
-		m, _ := e.db.GetMember(e.ctx, "bpf-updates", "carol@example.org")
+		m, _ := e.db.GetMember(e.ctx, listOf(e.t, e.db, "bpf-updates"), "carol@example.org")
 		out, err := e.subs.Resubscribe(e.ctx, e.list, m, self(store.BudgetWeb))
 		if err != nil || out.Kind != optin.ConfirmationSent || e.status("carol@example.org") == store.Active {
 			t.Fatalf("%s: resubscribe: %+v %v, status %q", stop, out, err, e.status("carol@example.org"))
@@ -110,7 +110,7 @@ func TestStoppedMemberDoesNotReviveItself(t *testing.T) {
 		}
 		// While still stopped, the token cannot bring her back either.
 		e.set("carol@example.org", stop)
-		m, _ = e.db.GetMember(e.ctx, "bpf-updates", "carol@example.org")
+		m, _ = e.db.GetMember(e.ctx, listOf(e.t, e.db, "bpf-updates"), "carol@example.org")
 		if out, err := e.subs.Resubscribe(e.ctx, e.list, m, self(store.BudgetWeb)); err != nil || out.Kind != optin.Blocked {
 			t.Fatalf("%s: resubscribe while stopped: %+v %v", stop, out, err)
 		}
@@ -118,7 +118,7 @@ func TestStoppedMemberDoesNotReviveItself(t *testing.T) {
 	e := newEnv(t, testwire.Options{})
 	e.set("dan@example.org", store.Active)
 	e.set("dan@example.org", store.Unsubscribed)
-	m, _ := e.db.GetMember(e.ctx, "bpf-updates", "dan@example.org")
+	m, _ := e.db.GetMember(e.ctx, listOf(e.t, e.db, "bpf-updates"), "dan@example.org")
 	if out, err := e.subs.Resubscribe(e.ctx, e.list, m, self(store.BudgetWeb)); err != nil || out.Kind != optin.SubscribedNow ||
 		e.status("dan@example.org") != store.Active {
 		t.Fatalf("left by mistake: %+v %v %q", out, err, e.status("dan@example.org"))

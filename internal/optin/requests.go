@@ -55,7 +55,7 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	if out, err := s.room(ctx, a, req); out.Kind != "" || err != nil {
 		return out, err
 	}
-	cur, err := s.store.GetMember(ctx, l.Name, a.String())
+	cur, err := s.store.GetMember(ctx, l, a.String())
 	switch {
 	case err == nil && cur.Status == store.Active:
 		return Outcome{Kind: AlreadySubscribed}, nil
@@ -67,7 +67,7 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	if l.Policy == store.PolicyOpen && address.Key(a.String()) == address.Key(req.Requester) {
 		ev := req.Evidence
 		ev.Reason += " (open list)"
-		if _, err := s.store.SetStatus(ctx, l.Name, a, store.Active, ev); err != nil {
+		if _, err := s.store.SetStatus(ctx, l, a, store.Active, ev); err != nil {
 			return Outcome{}, err
 		}
 		s.greet(ctx, &store.Confirmation{ListName: l.Name, Address: a.String(), Action: "subscribe"})
@@ -81,7 +81,7 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	}
 	// Sent: only now is the address pending. Should this fail, the MTA's
 	// retry finds the confirmation sent and says so; the code works anyway.
-	if _, err := s.store.SetStatus(ctx, l.Name, a, store.Pending, req.Evidence); err != nil && fault.CodeOf(err) != fault.Conflict {
+	if _, err := s.store.SetStatus(ctx, l, a, store.Pending, req.Evidence); err != nil && fault.CodeOf(err) != fault.Conflict {
 		return Outcome{}, err
 	}
 	return Outcome{Kind: ConfirmationSent}, nil
@@ -98,7 +98,7 @@ func (s *Service) unsubscribe(ctx context.Context, l *store.List, a address.Addr
 	if out, err := s.room(ctx, a, req); out.Kind != "" || err != nil {
 		return out, err
 	}
-	cur, err := s.store.GetMember(ctx, l.Name, a.String())
+	cur, err := s.store.GetMember(ctx, l, a.String())
 	if err != nil && fault.CodeOf(err) != fault.NotFound {
 		return Outcome{}, err
 	}

@@ -96,7 +96,7 @@ func (j *Job) RecipientFor(ctx context.Context, addr string) (render.Recipient, 
 	if err != nil {
 		return render.Recipient{}, false, err
 	}
-	m, err := j.DB.GetMember(ctx, j.List.Name, a.String())
+	m, err := j.DB.GetMember(ctx, j.List, a.String())
 	member := err == nil
 	if err != nil && fault.CodeOf(err) != fault.NotFound {
 		return render.Recipient{}, false, err

@@ -40,7 +40,7 @@ type Progress interface {
 // Refusals counts a permanent refusal while sending as a hard bounce (the
 // bounce service).
 type Refusals interface {
-	Refusal(ctx context.Context, list, addr, reply string) (store.BounceUpdate, error)
+	Refusal(ctx context.Context, l *store.List, addr, reply string) (store.BounceUpdate, error)
 }
 
 // RunOptions are what a run needs besides the plan.
@@ -244,7 +244,7 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 // onResult reports each result and counts a permanent refusal (5xx) as a
 // hard bounce against the member, as a bounce message would.
 func (p *Plan) onResult(ctx context.Context, o RunOptions) func(delivery.Job, delivery.Result) {
-	list := p.Job.List.Name
+	list := p.Job.List
 	return func(j delivery.Job, r delivery.Result) {
 		o.Progress.Result(j, r)
 		if r.Outcome != delivery.Failed || !r.Permanent || o.Refusals == nil {
@@ -254,7 +254,7 @@ func (p *Plan) onResult(ctx context.Context, o RunOptions) func(delivery.Job, de
 		if err != nil {
 			o.Progress.Say(fmt.Sprintf("could not count the bounce of %s: %v", j.Address, err))
 		} else if up.Disabled {
-			o.Progress.Say(fmt.Sprintf("%s bounced too often: no more mail to it on %s", j.Address, list))
+			o.Progress.Say(fmt.Sprintf("%s bounced too often: no more mail to it on %s", j.Address, list.Name))
 		}
 	}
 }

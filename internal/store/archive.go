@@ -32,11 +32,15 @@ func (db *DB) SaveArchive(ctx context.Context, listID int64, a ArchivedIssue) er
 	return db.wrap(err, "save archive")
 }
 
-// Archive lists a list's archived issues (all lists when list is empty),
+// Archive lists a list's archived issues (all lists when l is nil),
 // newest first, with their content but without their pages.
-func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error) {
+func (db *DB) Archive(ctx context.Context, l *List) ([]ArchivedIssue, error) {
+	var list int64
+	if l != nil {
+		list = l.ID
+	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at, a.content FROM archive a JOIN lists l ON l.id = a.list_id
-		WHERE ?1 = '' OR l.name = ?1 ORDER BY a.sent_at DESC, a.id DESC`, listKey(list))
+		WHERE ?1 = 0 OR l.id = ?1 ORDER BY a.sent_at DESC, a.id DESC`, list)
 	if err != nil {
 		return nil, db.wrap(err, "read archive")
 	}
@@ -55,13 +59,13 @@ func (db *DB) Archive(ctx context.Context, list string) ([]ArchivedIssue, error)
 }
 
 // ArchiveIssue returns one archived issue with its HTML.
-func (db *DB) ArchiveIssue(ctx context.Context, list, slug string) (*ArchivedIssue, error) {
+func (db *DB) ArchiveIssue(ctx context.Context, l *List, slug string) (*ArchivedIssue, error) {
 	var a ArchivedIssue
 	var at string
 	err := db.sql.QueryRowContext(ctx, `SELECT l.name, a.slug, a.title, a.summary, a.sent_at, a.html FROM archive a JOIN lists l ON l.id = a.list_id
-		WHERE l.name = ? AND a.slug = ?`, listKey(list), slug).Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at, &a.HTML)
+		WHERE a.list_id = ? AND a.slug = ?`, l.ID, slug).Scan(&a.List, &a.Slug, &a.Title, &a.Summary, &at, &a.HTML)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fault.Errorf(fault.NotFound, "no issue %s in the archive of %s", slug, list)
+		return nil, fault.Errorf(fault.NotFound, "no issue %s in the archive of %s", slug, l.Name)
 	}
 	a.Date = parseTime(at)
 	return &a, db.wrap(err, "read archive")

@@ -31,10 +31,10 @@ func (db *DB) SaveAssets(ctx context.Context, listID int64, slug string, assets 
 }
 
 // GetAsset returns a published file.
-func (db *DB) GetAsset(ctx context.Context, list, slug, path string) (*Asset, error) {
+func (db *DB) GetAsset(ctx context.Context, l *List, slug, path string) (*Asset, error) {
 	a := Asset{Path: path}
-	err := db.sql.QueryRowContext(ctx, `SELECT a.content_type, a.data FROM archive_assets a JOIN lists l ON l.id = a.list_id
-		WHERE l.name = ? AND a.slug = ? AND a.path = ?`, listKey(list), slug, path).Scan(&a.ContentType, &a.Data)
+	err := db.sql.QueryRowContext(ctx, `SELECT content_type, data FROM archive_assets
+		WHERE list_id = ? AND slug = ? AND path = ?`, l.ID, slug, path).Scan(&a.ContentType, &a.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no file %s for %s", path, slug)
 	}

@@ -21,12 +21,12 @@ func TestAssetsRepublish(t *testing.T) {
 	if err := db.SaveAssets(ctx, a.ID, "issue-1", []store.Asset{{Path: "img/x.png", ContentType: "image/png", Data: []byte("two")}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.GetAsset(ctx, "alpha", "issue-1", "img/x.png")
+	got, err := db.GetAsset(ctx, listOf(t, db, "alpha"), "issue-1", "img/x.png")
 	if err != nil || string(got.Data) != "two" || got.ContentType != "image/png" {
 		t.Fatalf("after republishing: %+v, %v", got, err)
 	}
 	for _, c := range []struct{ list, slug, path string }{{"beta", "issue-1", "img/x.png"}, {"alpha", "issue-2", "img/x.png"}, {"alpha", "issue-1", "img/y.png"}} {
-		if _, err := db.GetAsset(ctx, c.list, c.slug, c.path); fault.CodeOf(err) != fault.NotFound {
+		if _, err := db.GetAsset(ctx, listOf(t, db, c.list), c.slug, c.path); fault.CodeOf(err) != fault.NotFound {
 			t.Errorf("%v: %v, want NotFound", c, err)
 		}
 	}

@@ -27,13 +27,9 @@ type BounceUpdate struct {
 // RecordBounce adds a bounce to a membership's score: hard counts 1, soft
 // 0.5, at most one bounce a day; a score older than the window starts
 // over. Reaching the threshold sets an active member to bounced, audited.
-func (db *DB) RecordBounce(ctx context.Context, list, addr string, hard bool, reason string, p BouncePolicy) (BounceUpdate, error) {
-	l, err := db.GetList(ctx, list)
-	if err != nil {
-		return BounceUpdate{}, err
-	}
+func (db *DB) RecordBounce(ctx context.Context, l *List, addr string, hard bool, reason string, p BouncePolicy) (BounceUpdate, error) {
 	var up BounceUpdate
-	err = db.inTx(ctx, "record bounce", func(tx *txn) error {
+	err := db.inTx(ctx, "record bounce", func(tx *txn) error {
 		var subID int64
 		var stored string
 		var status Status
@@ -85,14 +81,8 @@ func (db *DB) RecordBounce(ctx context.Context, list, addr string, hard bool, re
 }
 
 // ResetBounces clears a membership's bounce score (after a reactivation).
-func (db *DB) ResetBounces(ctx context.Context, list, addr string) error {
-	l, err := db.GetList(ctx, list)
-	if err != nil {
-		return err
-	}
-	_, err = db.sql.ExecContext(ctx, `UPDATE memberships SET bounce_score = 0, bounce_first_at = NULL, bounce_last_at = NULL, bounce_last_reason = ''
-		WHERE list_id = ? AND subscriber_id = (SELECT id FROM subscribers WHERE address_key = ?)`, l.ID, address.Key(addr))
-	return db.wrap(err, "reset bounces")
+func (db *DB) ResetBounces(ctx context.Context, l *List, addr string) error {
+	return db.Update(ctx, "reset bounces", func(tx *Tx) error { return tx.ResetBounces(ctx, l, addr) })
 }
 
 // BounceInfo is a membership's bounce record.
@@ -107,12 +97,16 @@ type BounceInfo struct {
 }
 
 // Bounces lists memberships with a bounce score or status bounced, for
-// one list or all, highest score first.
-func (db *DB) Bounces(ctx context.Context, list string) ([]BounceInfo, error) {
+// one list (nil: all), highest score first.
+func (db *DB) Bounces(ctx context.Context, l *List) ([]BounceInfo, error) {
+	var list int64
+	if l != nil {
+		list = l.ID
+	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, s.address, m.status, m.bounce_score, m.bounce_first_at, m.bounce_last_at, m.bounce_last_reason
 		FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id JOIN lists l ON l.id = m.list_id
-		WHERE (?1 = '' OR l.name = ?1) AND (m.bounce_score > 0 OR m.status = 'bounced')
-		ORDER BY m.bounce_score DESC, s.address`, listKey(list))
+		WHERE (?1 = 0 OR l.id = ?1) AND (m.bounce_score > 0 OR m.status = 'bounced')
+		ORDER BY m.bounce_score DESC, s.address`, list)
 	if err != nil {
 		return nil, db.wrap(err, "read bounces")
 	}

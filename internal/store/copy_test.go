@@ -27,8 +27,8 @@ func fillEveryTable(t *testing.T, db *store.DB) {
 		{JobID: jobs[1].ID, Outcome: delivery.Failed, Permanent: true, Reply: "550 no", At: db.Now()},
 		{JobID: jobs[2].ID, Outcome: delivery.Deferred, Reply: "451 later", NextAttempt: db.Now().Add(time.Hour), At: db.Now()}}, 0, db.Now())
 	db.SetPaused(ctx, s.ID, true)
-	db.SetStatus(ctx, "news", mustAddr(t, "gone@example.org"), store.Unsubscribed, admin)
-	if _, err := db.RecordBounce(ctx, "news", "ra@example.org", false, "mailbox full", store.BouncePolicy{Threshold: 5, Window: 24 * time.Hour}); err != nil {
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "gone@example.org"), store.Unsubscribed, admin)
+	if _, err := db.RecordBounce(ctx, listOf(t, db, "news"), "ra@example.org", false, "mailbox full", store.BouncePolicy{Threshold: 5, Window: 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	must := func(err error) {
@@ -96,7 +96,7 @@ func TestCopyKeepsEverything(t *testing.T) {
 	if _, err := back.CreateList(ctx, "later", store.ListSettings{}); err != nil {
 		t.Fatalf("a new list after the copy: %v", err)
 	}
-	if a, err := back.GetAsset(ctx, "news", "issue-01", "img/a.png"); err != nil || string(a.Data) != "\x89P\x00\xff" {
+	if a, err := back.GetAsset(ctx, listOf(t, back, "news"), "issue-01", "img/a.png"); err != nil || string(a.Data) != "\x89P\x00\xff" {
 		t.Fatalf("asset: %v", err)
 	}
 	if _, err := src.CopyTo(ctx, back); fault.CodeOf(err) != fault.Conflict {
@@ -127,7 +127,7 @@ func TestBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer copied.Close()
-	if m, err := copied.GetMember(ctx, "news", "ra@example.org"); err != nil || m.Status != store.Active {
+	if m, err := copied.GetMember(ctx, listOf(t, copied, "news"), "ra@example.org"); err != nil || m.Status != store.Active {
 		t.Fatalf("member in the backup: %+v %v", m, err)
 	}
 	if _, err := db.Backup(ctx, file); fault.CodeOf(err) != fault.Conflict {

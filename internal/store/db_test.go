@@ -169,7 +169,7 @@ func TestTwoConnectionsWritingAtOnce(t *testing.T) {
 			defer wg.Done()
 			for i := range perWriter {
 				addr := address.Address{Local: fmt.Sprintf("writer%d-%d", w, i), Domain: "example.org"}
-				if _, err := db.SetStatus(ctx, "shared", addr, store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
+				if _, err := db.SetStatus(ctx, listOf(t, db, "shared"), addr, store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
 					errs <- err
 				}
 			}
@@ -213,12 +213,12 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.SetStatus(ctx, "news", mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin})
+	_, err = db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin})
 	if fault.CodeOf(err) != fault.Unavailable || !strings.Contains(err.Error(), "busy") {
 		t.Fatalf("write under someone else's lock: %v (%s), want unavailable", err, fault.CodeOf(err))
 	}
 	conn.ExecContext(ctx, "ROLLBACK")
-	if _, err := db.SetStatus(ctx, "news", mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
+	if _, err := db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "a@example.org"), store.Active, store.Evidence{Source: store.SourceAdmin}); err != nil {
 		t.Fatalf("after the lock was released: %v", err)
 	}
 }

@@ -45,13 +45,9 @@ var errDryRun = errors.New("dry run")
 // ApplyImport applies rows to list in one transaction: all or, on a
 // database error, none. With dryRun it reports what it would do and
 // changes nothing.
-func (db *DB) ApplyImport(ctx context.Context, list string, rows []ImportRow, ev Evidence, dryRun bool) (*ImportReport, error) {
-	l, err := db.GetList(ctx, list)
-	if err != nil {
-		return nil, err
-	}
+func (db *DB) ApplyImport(ctx context.Context, l *List, rows []ImportRow, ev Evidence, dryRun bool) (*ImportReport, error) {
 	var rep ImportReport
-	err = db.inTx(ctx, "import into "+l.Name, func(tx *txn) error {
+	err := db.inTx(ctx, "import into "+l.Name, func(tx *txn) error {
 		rep = ImportReport{Skipped: []ImportProblem{}, DryRun: dryRun}
 		w := newMemberWriter(ctx, tx, db.now())
 		defer w.close()

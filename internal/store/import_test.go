@@ -20,8 +20,8 @@ func TestApplyImport(t *testing.T) {
 	db := mustDBWithList(t, "news")
 	for addr, st := range map[string]store.Status{"gone@example.org": store.Unsubscribed, "dead@example.org": store.Bounced,
 		"held@example.org": store.Disabled, "here@example.org": store.Active} {
-		db.SetStatus(ctx, "news", mustAddr(t, addr), store.Active, admin)
-		db.SetStatus(ctx, "news", mustAddr(t, addr), st, admin)
+		db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, addr), store.Active, admin)
+		db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, addr), st, admin)
 	}
 	rows := []store.ImportRow{
 		row(t, 2, "Alice <alice@example.org>", store.Active),
@@ -35,7 +35,7 @@ func TestApplyImport(t *testing.T) {
 		row(t, 10, "bounced-elsewhere@example.org", store.Bounced),
 	}
 	ev := store.Evidence{Source: store.SourceImport, Operator: "tester", Reason: "imported from t.csv"}
-	rep, err := db.ApplyImport(ctx, "news", rows, ev, false)
+	rep, err := db.ApplyImport(ctx, listOf(t, db, "news"), rows, ev, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,19 +48,19 @@ func TestApplyImport(t *testing.T) {
 	}{{"alice@example.org", store.Active}, {"gone@example.org", store.Unsubscribed}, {"dead@example.org", store.Bounced},
 		{"held@example.org", store.Disabled}, {"here@example.org", store.Active}, {"left-elsewhere@example.org", store.Unsubscribed},
 		{"bounced-elsewhere@example.org", store.Bounced}} {
-		if m, err := db.GetMember(ctx, "news", c.addr); err != nil || m.Status != c.want {
+		if m, err := db.GetMember(ctx, listOf(t, db, "news"), c.addr); err != nil || m.Status != c.want {
 			t.Errorf("%s: %+v %v, want %s", c.addr, m, err, c.want)
 		}
 	}
-	if _, err := db.GetMember(ctx, "news", "never@example.org"); err == nil {
+	if _, err := db.GetMember(ctx, listOf(t, db, "news"), "never@example.org"); err == nil {
 		t.Error("an unconfirmed address was imported")
 	}
-	log, _ := db.AuditLog(ctx, "news", "left-elsewhere@example.org")
+	log, _ := db.AuditLog(ctx, listOf(t, db, "news"), "left-elsewhere@example.org")
 	if len(log) != 1 || log[0].Action != "imported as unsubscribed" || log[0].Operator != "tester" {
 		t.Fatalf("audit of a suppressed row: %+v", log)
 	}
 	// The same file again changes nothing.
-	rep, err = db.ApplyImport(ctx, "news", rows, ev, false)
+	rep, err = db.ApplyImport(ctx, listOf(t, db, "news"), rows, ev, false)
 	if err != nil || rep.Added != 0 || rep.Suppressed != 0 || rep.Already != 4 {
 		t.Fatalf("second import: %+v %v", rep, err)
 	}
@@ -69,7 +69,7 @@ func TestApplyImport(t *testing.T) {
 func TestApplyImportDryRunChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
-	rep, err := db.ApplyImport(ctx, "news", []store.ImportRow{row(t, 1, "a@example.org", store.Active),
+	rep, err := db.ApplyImport(ctx, listOf(t, db, "news"), []store.ImportRow{row(t, 1, "a@example.org", store.Active),
 		row(t, 2, "b@example.org", store.Unsubscribed)}, store.Evidence{Source: store.SourceImport}, true)
 	if err != nil || !rep.DryRun || rep.Added != 1 || rep.Suppressed != 1 {
 		t.Fatalf("dry run: %+v %v", rep, err)
@@ -78,7 +78,7 @@ func TestApplyImportDryRunChangesNothing(t *testing.T) {
 	if l.Counts[store.Active] != 0 || l.Counts[store.Unsubscribed] != 0 {
 		t.Fatalf("a dry run changed the list: %+v", l.Counts)
 	}
-	if log, _ := db.AuditLog(ctx, "news", ""); len(log) != 0 {
+	if log, _ := db.AuditLog(ctx, listOf(t, db, "news"), ""); len(log) != 0 {
 		t.Fatalf("a dry run wrote the audit log: %+v", log)
 	}
 }
@@ -93,7 +93,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 	defer cancel()
-	_, err := db.ApplyImport(ctx, "news", rows, store.Evidence{Source: store.SourceImport}, false)
+	_, err := db.ApplyImport(ctx, listOf(t, db, "news"), rows, store.Evidence{Source: store.SourceImport}, false)
 	l, _ := db.GetList(context.Background(), "news")
 	switch n := l.Counts[store.Active]; {
 	case err != nil && n != 0:
@@ -115,7 +115,7 @@ func BenchmarkImport(b *testing.B) {
 		b.StopTimer()
 		db := mustDBWithList(b, "bench")
 		b.StartTimer()
-		rep, err := db.ApplyImport(context.Background(), "bench", rows, store.Evidence{Source: store.SourceImport}, false)
+		rep, err := db.ApplyImport(context.Background(), listOf(b, db, "bench"), rows, store.Evidence{Source: store.SourceImport}, false)
 		if err != nil || rep.Added != len(rows) {
 			b.Fatalf("import: %+v %v", rep, err)
 		}

@@ -27,6 +27,10 @@ type Confirmation struct {
 	UsedAt      *time.Time
 }
 
+// List is the list the confirmation is for, as far as the confirmation
+// knows it (its id and name), for the member-level methods.
+func (c *Confirmation) List() *List { return &List{ID: c.ListID, Name: c.ListName} }
+
 // HashToken is how confirmation tokens are stored.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))

@@ -302,11 +302,8 @@ func (l *List) IsOwner(addr string) bool {
 // DeleteList removes a list. A list with pending or active members is kept
 // unless force is set; the audit log records each membership that went with
 // it, so consent records survive the list.
-func (db *DB) DeleteList(ctx context.Context, name string, force bool, ev Evidence) error {
-	l, err := db.GetList(ctx, name)
-	if err != nil {
-		return err
-	}
+// l must come from GetList, which counts its members.
+func (db *DB) DeleteList(ctx context.Context, l *List, force bool, ev Evidence) error {
 	if live := l.Counts[Active] + l.Counts[Pending]; live > 0 && !force {
 		return fault.Errorf(fault.Conflict, "list %q has %d active or pending members; use --force to delete it anyway", l.Name, live)
 	}

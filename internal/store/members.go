@@ -25,16 +25,11 @@ func (c Change) Changed() bool { return c.From != c.To }
 // log with ev. Moving to the current status changes nothing and is not an
 // error; a move the lifecycle forbids (for example pending → bounced) is a
 // Conflict.
-func (db *DB) SetStatus(ctx context.Context, list string, addr address.Address, to Status, ev Evidence) (Change, error) {
-	l, err := db.GetList(ctx, list)
-	if err != nil {
-		return Change{}, err
-	}
+func (db *DB) SetStatus(ctx context.Context, l *List, addr address.Address, to Status, ev Evidence) (Change, error) {
 	var ch Change
-	err = db.inTx(ctx, "change membership", func(tx *txn) error {
-		w := newMemberWriter(ctx, tx, db.now())
-		defer w.close()
-		ch, err = w.set(l, addr, to, ev)
+	err := db.Update(ctx, "change membership", func(tx *Tx) error {
+		var err error
+		ch, err = tx.SetStatus(ctx, l, addr, to, ev)
 		return err
 	})
 	return ch, err
@@ -154,17 +149,9 @@ func actionFor(from, to Status) string {
 	return string(to)
 }
 
-// GetMember returns addr's membership of list.
-func (db *DB) GetMember(ctx context.Context, list, addr string) (*Member, error) {
-	l, err := db.GetList(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	row := db.sql.QueryRowContext(ctx, memberQuery+` AND s.address_key = ?`, l.ID, address.Key(addr))
-	m, err := scanMember(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fault.Errorf(fault.NotFound, "%s is not a member of %s", addr, l.Name)
-	}
+// GetMember returns addr's membership of l.
+func (db *DB) GetMember(ctx context.Context, l *List, addr string) (*Member, error) {
+	m, err := getMember(ctx, db.sql, l, addr)
 	return m, db.wrap(err, "read member")
 }
 
@@ -183,16 +170,11 @@ func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	return &m, nil
 }
 
-// Members streams the members of list in subscriber order, filtered to
+// Members streams the members of l in subscriber order, filtered to
 // status when it is not empty. Rows are read as they are yielded, so a list
 // of a million members never sits in memory.
-func (db *DB) Members(ctx context.Context, list string, status Status) iter.Seq2[*Member, error] {
+func (db *DB) Members(ctx context.Context, l *List, status Status) iter.Seq2[*Member, error] {
 	return func(yield func(*Member, error) bool) {
-		l, err := db.GetList(ctx, list)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
 		q, args := memberQuery, []any{l.ID}
 		if status != "" {
 			q += ` AND m.status = ?`
@@ -220,9 +202,13 @@ func (db *DB) Members(ctx context.Context, list string, status Status) iter.Seq2
 	}
 }
 
-// AuditLog returns the audit entries for a list and/or address (either may
-// be empty), oldest first.
-func (db *DB) AuditLog(ctx context.Context, list, addr string) ([]AuditEntry, error) {
+// AuditLog returns the audit entries for a list and/or address (nil and ""
+// for any), oldest first.
+func (db *DB) AuditLog(ctx context.Context, l *List, addr string) ([]AuditEntry, error) {
+	list := ""
+	if l != nil {
+		list = l.Name
+	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT at, list_name, address, action, old_status, new_status, source, reason, message_id, ip, user_agent, operator
 		FROM audit_log WHERE (?1 = '' OR list_name = ?1) AND (?2 = '' OR lower(address) = lower(?2)) ORDER BY id`, list, addr)
 	if err != nil {
@@ -243,14 +229,9 @@ func (db *DB) AuditLog(ctx context.Context, list, addr string) ([]AuditEntry, er
 	return out, db.wrap(rows.Err(), "read audit log")
 }
 
-// PreviousStatus returns the status addr's membership of list had before
+// PreviousStatus returns the status addr's membership of l had before
 // its last change ("" when it was new, or never changed).
-func (db *DB) PreviousStatus(ctx context.Context, list, addr string) (Status, error) {
-	var st Status
-	err := db.sql.QueryRowContext(ctx, `SELECT old_status FROM audit_log WHERE lower(address) = lower(?) AND list_name = ?
-		ORDER BY id DESC LIMIT 1`, addr, list).Scan(&st)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
+func (db *DB) PreviousStatus(ctx context.Context, l *List, addr string) (Status, error) {
+	st, err := previousStatus(ctx, db.sql, l, addr)
 	return st, db.wrap(err, "read audit log")
 }

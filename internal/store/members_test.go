@@ -17,11 +17,11 @@ var admin = store.Evidence{Source: store.SourceAdmin, Operator: "tester"}
 func TestAddressesAreUniqueCaseInsensitively(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
-	ch, err := db.SetStatus(ctx, "news", mustAddr(t, "Alice@Example.ORG"), store.Active, admin)
+	ch, err := db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "Alice@Example.ORG"), store.Active, admin)
 	if err != nil || !ch.Changed() || ch.Address != "Alice@example.org" {
 		t.Fatalf("first add: %+v %v", ch, err)
 	}
-	ch, err = db.SetStatus(ctx, "news", mustAddr(t, "alice@example.org"), store.Active, admin)
+	ch, err = db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "alice@example.org"), store.Active, admin)
 	if err != nil || ch.Changed() || ch.From != store.Active {
 		t.Fatalf("second add of same person: %+v %v", ch, err)
 	}
@@ -29,7 +29,7 @@ func TestAddressesAreUniqueCaseInsensitively(t *testing.T) {
 	if l.Counts[store.Active] != 1 {
 		t.Fatalf("active = %d, want 1", l.Counts[store.Active])
 	}
-	m, err := db.GetMember(ctx, "news", "ALICE@example.org")
+	m, err := db.GetMember(ctx, listOf(t, db, "news"), "ALICE@example.org")
 	if err != nil || m.Address != "Alice@example.org" {
 		t.Fatalf("GetMember: %+v %v", m, err)
 	}
@@ -54,7 +54,7 @@ func TestStatusTransitions(t *testing.T) {
 		{store.Pending, false},
 	}
 	for i, s := range steps {
-		_, err := db.SetStatus(ctx, "news", a, s.to, admin)
+		_, err := db.SetStatus(ctx, listOf(t, db, "news"), a, s.to, admin)
 		if s.wantErr {
 			if fault.CodeOf(err) != fault.Conflict {
 				t.Fatalf("step %d → %s: err = %v, want conflict", i, s.to, err)
@@ -64,12 +64,12 @@ func TestStatusTransitions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d → %s: %v", i, s.to, err)
 		}
-		m, err := db.GetMember(ctx, "news", a.String())
+		m, err := db.GetMember(ctx, listOf(t, db, "news"), a.String())
 		if err != nil || m.Status != s.to {
 			t.Fatalf("step %d: status %v, %v; want %s", i, m, err, s.to)
 		}
 	}
-	m, _ := db.GetMember(ctx, "news", a.String())
+	m, _ := db.GetMember(ctx, listOf(t, db, "news"), a.String())
 	if m.ConfirmedAt == nil || m.UnsubscribedAt != nil {
 		t.Fatalf("timestamps after re-request: confirmed %v unsubscribed %v", m.ConfirmedAt, m.UnsubscribedAt)
 	}
@@ -79,11 +79,11 @@ func TestAuditLogRecordsEveryChangeWithEvidence(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
 	a := mustAddr(t, "carol@example.org")
-	db.SetStatus(ctx, "news", a, store.Pending, store.Evidence{Source: store.SourceEmail, MessageID: "<req@example.org>"})
-	db.SetStatus(ctx, "news", a, store.Active, store.Evidence{Source: store.SourceWeb, IP: "192.0.2.7", UserAgent: "Mozilla"})
-	db.SetStatus(ctx, "news", a, store.Active, admin) // no change: no row
-	db.SetStatus(ctx, "news", a, store.Unsubscribed, store.Evidence{Source: store.SourceAdmin, Operator: "root", Reason: "asked by phone"})
-	log, err := db.AuditLog(ctx, "", "CAROL@example.org")
+	db.SetStatus(ctx, listOf(t, db, "news"), a, store.Pending, store.Evidence{Source: store.SourceEmail, MessageID: "<req@example.org>"})
+	db.SetStatus(ctx, listOf(t, db, "news"), a, store.Active, store.Evidence{Source: store.SourceWeb, IP: "192.0.2.7", UserAgent: "Mozilla"})
+	db.SetStatus(ctx, listOf(t, db, "news"), a, store.Active, admin) // no change: no row
+	db.SetStatus(ctx, listOf(t, db, "news"), a, store.Unsubscribed, store.Evidence{Source: store.SourceAdmin, Operator: "root", Reason: "asked by phone"})
+	log, err := db.AuditLog(ctx, nil, "CAROL@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestAuditLogRecordsEveryChangeWithEvidence(t *testing.T) {
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
-	db.SetStatus(ctx, "news", mustAddr(t, "d@example.org"), store.Active, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "d@example.org"), store.Active, admin)
 	// Straight to the database, past the store's code.
 	driver, queries := "sqlite3", []string{`UPDATE audit_log SET action = 'x'`, `DELETE FROM audit_log`}
 	if store.IsURL(db.Path()) {
@@ -133,11 +133,11 @@ func TestMembersStreamsByStatus(t *testing.T) {
 	ctx := context.Background()
 	db := mustDBWithList(t, "news")
 	for _, s := range []string{"a@example.org", "b@example.org", "c@example.org"} {
-		db.SetStatus(ctx, "news", mustAddr(t, s), store.Active, admin)
+		db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, s), store.Active, admin)
 	}
-	db.SetStatus(ctx, "news", mustAddr(t, "b@example.org"), store.Unsubscribed, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "b@example.org"), store.Unsubscribed, admin)
 	var got []string
-	for m, err := range db.Members(ctx, "news", store.Active) {
+	for m, err := range db.Members(ctx, listOf(t, db, "news"), store.Active) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestMembersStreamsByStatus(t *testing.T) {
 		t.Fatalf("active members = %v", got)
 	}
 	n := 0
-	for _, err := range db.Members(ctx, "news", "") {
+	for _, err := range db.Members(ctx, listOf(t, db, "news"), "") {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,11 +155,6 @@ func TestMembersStreamsByStatus(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("all members = %d, want 3", n)
-	}
-	for _, err := range db.Members(ctx, "nope", "") {
-		if fault.CodeOf(err) != fault.NotFound {
-			t.Fatalf("unknown list: %v", err)
-		}
 	}
 }
 

@@ -20,7 +20,7 @@ func BenchmarkExchange(b *testing.B) {
 	for i := range rows {
 		rows[i] = row(b, i+1, fmt.Sprintf("r%06d@example.org", i), store.Active)
 	}
-	if _, err := db.ApplyImport(ctx, "news", rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
+	if _, err := db.ApplyImport(ctx, listOf(b, db, "news"), rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
 		b.Fatal(err)
 	}
 	// newQueue starts a send of the 20,000 members and claims its first job.
@@ -63,7 +63,7 @@ func BenchmarkRecordBatched(b *testing.B) {
 	for i := range rows {
 		rows[i] = row(b, i+1, fmt.Sprintf("r%06d@example.org", i), store.Active)
 	}
-	if _, err := db.ApplyImport(ctx, "news", rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
+	if _, err := db.ApplyImport(ctx, listOf(b, db, "news"), rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
 		b.Fatal(err)
 	}
 	start := func(i int) (*store.SendQueue, []delivery.Job) {

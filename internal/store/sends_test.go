@@ -16,9 +16,9 @@ func startTestSend(t *testing.T, db *store.DB, members int) *store.Send {
 	ctx := context.Background()
 	l := mustList(t, db, "news")
 	for i := range members {
-		db.SetStatus(ctx, "news", mustAddr(t, "r"+string(rune('a'+i))+"@example.org"), store.Active, admin)
+		db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "r"+string(rune('a'+i))+"@example.org"), store.Active, admin)
 	}
-	db.SetStatus(ctx, "news", mustAddr(t, "pending@example.org"), store.Pending, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "pending@example.org"), store.Pending, admin)
 	s, err := db.StartSend(ctx, store.NewSend{Issue: "issue-01", ListID: l.ID, Subject: "S", ContentHash: "h",
 		MsgIDNonce: "issue-01.abc", MsgIDDomain: "lists.example.org", LeaseOwner: "me", LeaseUntil: db.Now().Add(time.Minute)})
 	if err != nil {
@@ -35,7 +35,7 @@ func TestStartSendSnapshotsActiveMembers(t *testing.T) {
 		t.Fatalf("send %+v", s)
 	}
 	// Someone who joins later is not in this send.
-	db.SetStatus(ctx, "news", mustAddr(t, "late@example.org"), store.Active, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "late@example.org"), store.Active, admin)
 	jobs, err := db.Queue(s.ID).Exchange(ctx, nil, 10, db.Now())
 	if err != nil || len(jobs) != 3 {
 		t.Fatalf("claimed %d, %v", len(jobs), err)
@@ -148,8 +148,8 @@ func TestClaimSkipsReadersWhoLeft(t *testing.T) {
 	if _, err := q.Exchange(ctx, res, 0, now); err != nil {
 		t.Fatal(err)
 	}
-	db.SetStatus(ctx, "news", mustAddr(t, "ra@example.org"), store.Unsubscribed, admin)
-	db.SetStatus(ctx, "news", mustAddr(t, "rb@example.org"), store.Unsubscribed, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "ra@example.org"), store.Unsubscribed, admin)
+	db.SetStatus(ctx, listOf(t, db, "news"), mustAddr(t, "rb@example.org"), store.Unsubscribed, admin)
 	// A fresh queue, as a resumed process has.
 	q = db.Queue(s.ID)
 	jobs, err = q.Exchange(ctx, nil, 10, now.Add(2*time.Minute))

@@ -72,7 +72,7 @@ func Build(tb testing.TB, db *store.DB, out mailout.Transport, o Options) *Wired
 	policy := store.BouncePolicy{Threshold: o.BounceThreshold, Window: 7 * 24 * time.Hour}
 	svc := bounces.New(db, nil, policy, nil)
 	if o.NotifyOwner {
-		n, err := bounces.NewOwnerNotice(db, mail, o.Owner, policy, templates.FS)
+		n, err := bounces.NewOwnerNotice(mail, o.Owner, policy, templates.FS)
 		if err != nil {
 			tb.Fatal(err)
 		}

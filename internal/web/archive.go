@@ -18,7 +18,7 @@ type archiveGroup struct {
 }
 
 func (s *Server) archiveIndex(w http.ResponseWriter, r *http.Request) {
-	issues, err := s.store.Archive(r.Context(), "")
+	issues, err := s.store.Archive(r.Context(), nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) archiveList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	issues, err := s.store.Archive(r.Context(), l.Name)
+	issues, err := s.store.Archive(r.Context(), l)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -62,7 +62,12 @@ func (s *Server) archiveList(w http.ResponseWriter, r *http.Request) {
 
 // archiveIssue serves the issue's web version, as rendered when it was sent.
 func (s *Server) archiveIssue(w http.ResponseWriter, r *http.Request) {
-	is, err := s.store.ArchiveIssue(r.Context(), r.PathValue("list"), r.PathValue("slug"))
+	l, err := s.store.GetList(r.Context(), r.PathValue("list"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	is, err := s.store.ArchiveIssue(r.Context(), l, r.PathValue("slug"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -107,7 +112,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	issues, err := s.store.Archive(r.Context(), l.Name)
+	issues, err := s.store.Archive(r.Context(), l)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -139,7 +144,12 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 // the unsubscribe pages, so they run nothing: a sandbox, no sniffing, and
 // anything but an image is a download.
 func (s *Server) archiveAsset(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.GetAsset(r.Context(), r.PathValue("list"), r.PathValue("slug"), r.PathValue("path"))
+	l, err := s.store.GetList(r.Context(), r.PathValue("list"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.store.GetAsset(r.Context(), l, r.PathValue("slug"), r.PathValue("path"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

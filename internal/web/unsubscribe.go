@@ -59,7 +59,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			if oneClick {
 				reason = "one-click unsubscribe (RFC 8058)"
 			}
-			_, err = s.store.SetStatus(r.Context(), l.Name, a, store.Unsubscribed, s.evidence(r, reason))
+			_, err = s.store.SetStatus(r.Context(), l, a, store.Unsubscribed, s.evidence(r, reason))
 		}
 		if err != nil && fault.CodeOf(err) != fault.Conflict {
 			s.fail(w, r, err)

@@ -25,11 +25,11 @@ type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
 	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
-	SetStatus(ctx context.Context, list string, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
+	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	PeekConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
-	Archive(ctx context.Context, list string) ([]store.ArchivedIssue, error)
-	ArchiveIssue(ctx context.Context, list, slug string) (*store.ArchivedIssue, error)
-	GetAsset(ctx context.Context, list, slug, path string) (*store.Asset, error)
+	Archive(ctx context.Context, l *store.List) ([]store.ArchivedIssue, error)
+	ArchiveIssue(ctx context.Context, l *store.List, slug string) (*store.ArchivedIssue, error)
+	GetAsset(ctx context.Context, l *store.List, slug, path string) (*store.Asset, error)
 	Ping(ctx context.Context) error
 }
 

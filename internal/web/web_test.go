@@ -71,15 +71,15 @@ func newEnvWith(t *testing.T, o testwire.Options, proxies ...netip.Prefix) *env 
 func (e *env) member(addr string, st store.Status) string {
 	ctx := context.Background()
 	a, _ := address.Parse(addr)
-	if _, err := e.db.SetStatus(ctx, "bpf-updates", a, st, store.Evidence{Source: store.SourceAdmin}); err != nil {
+	if _, err := e.db.SetStatus(ctx, listOf(e.t, e.db, "bpf-updates"), a, st, store.Evidence{Source: store.SourceAdmin}); err != nil {
 		e.t.Fatal(err)
 	}
-	m, _ := e.db.GetMember(ctx, "bpf-updates", addr)
+	m, _ := e.db.GetMember(ctx, listOf(e.t, e.db, "bpf-updates"), addr)
 	return e.signer.Make(token.Membership{ListID: e.list.ID, SubscriberID: m.SubscriberID})
 }
 
 func (e *env) status(addr string) store.Status {
-	m, err := e.db.GetMember(context.Background(), "bpf-updates", addr)
+	m, err := e.db.GetMember(context.Background(), listOf(e.t, e.db, "bpf-updates"), addr)
 	if err != nil {
 		return ""
 	}
@@ -132,7 +132,7 @@ func TestUnsubscribePage(t *testing.T) {
 	if e.status("alice@example.org") != store.Unsubscribed {
 		t.Fatal("POST did not unsubscribe")
 	}
-	log, _ := e.db.AuditLog(context.Background(), "bpf-updates", "alice@example.org")
+	log, _ := e.db.AuditLog(context.Background(), listOf(e.t, e.db, "bpf-updates"), "alice@example.org")
 	last := log[len(log)-1]
 	if last.Source != store.SourceWeb || last.IP != "127.0.0.1" || last.UserAgent != "TestBrowser/1.0" {
 		t.Fatalf("audit %+v", last)
@@ -141,7 +141,7 @@ func TestUnsubscribePage(t *testing.T) {
 	if code, _, _ := e.do("POST", "/u/"+tok, strings.NewReader(""), "Content-Type", form); code != 200 {
 		t.Fatalf("second POST: %d", code)
 	}
-	if log2, _ := e.db.AuditLog(context.Background(), "bpf-updates", "alice@example.org"); len(log2) != len(log) {
+	if log2, _ := e.db.AuditLog(context.Background(), listOf(e.t, e.db, "bpf-updates"), "alice@example.org"); len(log2) != len(log) {
 		t.Fatal("a repeated unsubscribe wrote to the audit log")
 	}
 	code, body, _ = e.do("POST", "/u/"+tok+"/resubscribe", nil)
@@ -162,7 +162,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	if e.status("bob@example.org") != store.Unsubscribed {
 		t.Fatal("one-click did not unsubscribe")
 	}
-	log, _ := e.db.AuditLog(context.Background(), "bpf-updates", "bob@example.org")
+	log, _ := e.db.AuditLog(context.Background(), listOf(e.t, e.db, "bpf-updates"), "bob@example.org")
 	if !strings.Contains(log[len(log)-1].Reason, "RFC 8058") {
 		t.Fatalf("audit %+v", log[len(log)-1])
 	}
@@ -291,7 +291,7 @@ func TestSubscribeFormAndConfirmPage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "You are subscribed") {
 		t.Fatalf("second click: %d\n%s", code, body)
 	}
-	log, _ := e.db.AuditLog(context.Background(), "bpf-updates", "dan@example.org")
+	log, _ := e.db.AuditLog(context.Background(), listOf(e.t, e.db, "bpf-updates"), "dan@example.org")
 	if len(log) != 2 || log[0].Source != store.SourceWeb || log[0].IP == "" || log[1].Source != store.SourceWeb {
 		t.Fatalf("audit %+v", log)
 	}

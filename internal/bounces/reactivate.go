@@ -1,0 +1,41 @@
+package bounces
+
+import (
+	"context"
+
+	"mailer/internal/address"
+	"mailer/internal/fault"
+	"mailer/internal/store"
+)
+
+// Updater runs a workflow's steps in one transaction (package store).
+type Updater interface {
+	Update(ctx context.Context, what string, fn func(tx *store.Tx) error) error
+}
+
+// Reactivate resumes mail to a member whose mail was stopped, by bounces or
+// by an owner, and clears its bounce score, in one transaction: a member
+// is never active with the score that stopped it, nor cleared and still
+// stopped. Nobody else is touched: a member who left, or never confirmed,
+// gave no consent that an owner's reactivation could stand in for.
+func Reactivate(ctx context.Context, db Updater, l *store.List, addr string, ev store.Evidence) (*store.Member, error) {
+	a, err := address.Parse(addr)
+	if err != nil {
+		return nil, err
+	}
+	var m *store.Member
+	err = db.Update(ctx, "reactivate "+a.String(), func(tx *store.Tx) error {
+		m, err = tx.GetMember(ctx, l, a.String())
+		if err != nil {
+			return err
+		}
+		if m.Status != store.Bounced && m.Status != store.Disabled {
+			return fault.Errorf(fault.Conflict, "%s is %s on %s: only bounced or disabled members are reactivated", m.Address, m.Status, l.Name)
+		}
+		if _, err := tx.SetStatus(ctx, l, a, store.Active, ev); err != nil {
+			return err
+		}
+		return tx.ResetBounces(ctx, l, a.String())
+	})
+	return m, err
+}
