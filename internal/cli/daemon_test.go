@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"mailer/internal/app"
 	"mailer/internal/sending"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
@@ -45,7 +46,7 @@ func (e *testEnv) daemon(t *testing.T) *testDaemon {
 	d.Now = func() time.Time { return td.now }
 	db.Now = d.Now
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: td.log}, nil))
-	in, err := buildHandler(d, cfg, db, log)
+	in, err := app.Build(cfg, db, app.Options{Now: d.Now, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,14 @@ package cli
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"os/user"
 	"time"
 
 	"golang.org/x/term"
 
+	"mailer/internal/app"
 	"mailer/internal/config"
 	"mailer/internal/store"
 )
@@ -69,14 +71,17 @@ func (d *Deps) OpenStore(ctx context.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabasePath(), store.Options{BusyTimeout: time.Duration(cfg.BusyTimeout)})
+	return app.OpenStore(ctx, cfg, d.Now)
+}
+
+// App loads the configuration, opens its database and builds the service
+// graph on it, logging to log; the caller closes it.
+func (d *Deps) App(ctx context.Context, log *slog.Logger) (*app.App, error) {
+	cfg, err := d.Config()
 	if err != nil {
 		return nil, err
 	}
-	if d.Now != nil {
-		db.Now = d.Now
-	}
-	return db, nil
+	return app.Open(ctx, cfg, app.Options{Now: d.Now, Logger: log})
 }
 
 // adminEvidence is the audit evidence for a change made from the command line.

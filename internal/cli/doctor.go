@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/app"
 	"mailer/internal/doctor"
 	"mailer/internal/fault"
 )
@@ -68,7 +69,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		in.SendingIPs = append(in.SendingIPs, ip)
 	}
 	if cfg.DKIM.KeyFile != "" {
-		in.Signer, in.DKIMErr = loadDKIM(cfg)
+		in.Signer, in.DKIMErr = app.LoadDKIM(cfg)
 	}
 	if cfg.Transport.Kind == "smtp" {
 		in.Probe = func(ctx context.Context) (string, error) { return probeRelay(ctx, d) }
@@ -121,7 +122,7 @@ func probeRelay(ctx context.Context, d *Deps) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t, _, err := plainTransport(cfg)
+	t, _, err := app.PlainTransport(cfg)
 	if err != nil {
 		return "", err
 	}

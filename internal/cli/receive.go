@@ -84,11 +84,11 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) (err error) {
 			err = fail(fault.Errorf(fault.Internal, "internal error (a bug; the MTA keeps the mail): %v", r))
 		}
 	}()
-	in, err := newHandler(ctx, d, log)
+	in, err := d.App(ctx, log)
 	if err != nil {
 		return fail(err)
 	}
-	h, db, cfg := in.h, in.db, in.cfg
+	h, db, cfg := in.Inbound, in.DB, in.Config
 	defer db.Close()
 	raw, err := io.ReadAll(io.LimitReader(d.In, int64(cfg.Inbound.MaxMessageBytes)+1))
 	if err != nil {

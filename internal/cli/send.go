@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/app"
 	"mailer/internal/fault"
 	"mailer/internal/sending"
 	"mailer/internal/store"
@@ -116,7 +117,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if job.Issue.Draft && len(opts.Test) == 0 {
 		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.Issue.Source)
 	}
-	tr, dkim, via, err := sendTransport(job.Config)
+	tr, dkim, via, err := app.SendTransport(job.Config)
 	if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err := confirm(d, opts.Yes); err != nil {
 		return err
 	}
-	if err := preflight(ctx, p.Transport, time.Duration(job.Config.SMTP.ConnectTimeout)); err != nil {
+	if err := app.Preflight(ctx, p.Transport, time.Duration(job.Config.SMTP.ConnectTimeout)); err != nil {
 		return err
 	}
 	return deliver(ctx, d, p, opts, jsonOut)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"mailer/internal/app"
 	"mailer/internal/delivery"
 	"mailer/internal/fault"
 	"mailer/internal/sending"
@@ -27,12 +28,12 @@ func deliver(ctx context.Context, d *Deps, p *sending.Plan, opts *SendOptions, j
 	defer func() { stopHelpers(); helpers.Wait() }()
 	// Refusals while sending go to the same bounce service as bounce mail,
 	// which tells the owners when it stops a member; it shares the send's store.
-	in, err := buildHandler(d, p.Job.Config, p.Job.DB, slog.New(slog.NewTextHandler(errOut, nil)))
+	in, err := app.Build(p.Job.Config, p.Job.DB, app.Options{Now: d.Now, Logger: slog.New(slog.NewTextHandler(errOut, nil))})
 	if err != nil {
 		return err
 	}
 	prog := &terminalProgress{d: d, out: errOut, say: d.Out}
-	out, runErr := p.Run(ctx, sending.RunOptions{Progress: prog, Refusals: in.bounces, ResendFailed: opts.ResendFailed, Now: d.Now, Join: opts.Join})
+	out, runErr := p.Run(ctx, sending.RunOptions{Progress: prog, Refusals: in.Bounces, ResendFailed: opts.ResendFailed, Now: d.Now, Join: opts.Join})
 	if out.Send == 0 {
 		return runErr // it never started
 	}
@@ -103,7 +104,7 @@ func (t *terminalProgress) seconds() float64 {
 
 // sendTests sends single copies outside the queue, for the editor to look at.
 func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) error {
-	if err := preflight(ctx, p.Transport, time.Duration(p.Job.Config.SMTP.ConnectTimeout)); err != nil {
+	if err := app.Preflight(ctx, p.Transport, time.Duration(p.Job.Config.SMTP.ConnectTimeout)); err != nil {
 		return err
 	}
 	sess, err := p.Transport.Dial(ctx)

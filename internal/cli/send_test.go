@@ -360,7 +360,11 @@ func TestKillAndResumeSkippingInFlight(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Kill it mid-send: once the first messages arrived, not after a fixed
+	// time, which on a loaded machine can pass before anything was queued.
+	for deadline := time.Now().Add(30 * time.Second); len(srv.Messages()) < concurrency && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	cmd = exec.Command(bin, "send", "issue-06", "--yes", "--concurrency", strconv.Itoa(concurrency))

@@ -4,24 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/spf13/cobra"
 
+	"mailer/internal/app"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
-	"mailer/internal/inbound"
+	"mailer/internal/mtaserver"
 	"mailer/internal/sending"
 	"mailer/internal/store"
-	"mailer/internal/web"
 	"mailer/templates"
 )
 
@@ -78,11 +76,11 @@ messages in flight are handed over and recorded.`,
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	d := opts.Deps
 	log := slog.New(slog.NewTextHandler(d.ErrOut, nil))
-	in, err := newHandler(ctx, d, log)
+	in, err := d.App(ctx, log)
 	if err != nil {
 		return err
 	}
-	h, db, cfg := in.h, in.db, in.cfg
+	h, db, cfg := in.Inbound, in.DB, in.Config
 	defer db.Close()
 	if err := checkListTemplates(ctx, db); err != nil {
 		return err
@@ -106,9 +104,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	errs := make(chan error, 3)
 	var httpSrv *http.Server
 	if httpAddr != "" {
-		pages, err := web.New(db, in.subs, in.signer, web.Options{Book: cfg.Book(), Contact: cfg.Contact,
-			Looks: cfg.Looks(), TrustedProxies: cfg.Web.Proxies(),
-			SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: log})
+		pages, err := in.Web()
 		if err != nil {
 			return err
 		}
@@ -133,12 +129,8 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		if err != nil {
 			return fault.Wrap(fault.Invalid, err, "listen on %s", spec.addr)
 		}
-		s := smtp.NewServer(&backend{h: h, log: log, lmtp: spec.lmtp})
-		s.LMTP = spec.lmtp
-		s.Domain = string(cfg.ListHost)
-		s.MaxMessageBytes = int64(cfg.Inbound.MaxMessageBytes)
-		s.MaxRecipients = 100
-		s.ReadTimeout, s.WriteTimeout = 5*time.Minute, time.Minute
+		s := mtaserver.New(h, mtaserver.Options{LMTP: spec.lmtp, Domain: string(cfg.ListHost),
+			MaxMessageBytes: int64(cfg.Inbound.MaxMessageBytes), Logger: log})
 		servers = append(servers, s)
 		addrs[i] = ln.Addr().String()
 		proto := map[bool]string{true: "LMTP", false: "SMTP"}[spec.lmtp]
@@ -174,96 +166,10 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 const daemonEvery = 5 * time.Second
 
 // newDaemon wires the delivery daemon to serve's store and bounce service.
-func newDaemon(d *Deps, cfg *config.Config, db *store.DB, in *inboundSetup, log *slog.Logger) *sending.Daemon {
-	return &sending.Daemon{Config: cfg, DB: db, Refusals: in.bounces, Now: d.Now, Log: log, WaitLimit: time.Minute,
-		Transport: func() (delivery.Transport, *dkimsign.Signer, string, error) { return sendTransport(cfg) }}
+func newDaemon(d *Deps, cfg *config.Config, db *store.DB, in *app.App, log *slog.Logger) *sending.Daemon {
+	return &sending.Daemon{Config: cfg, DB: db, Refusals: in.Bounces, Now: d.Now, Log: log, WaitLimit: time.Minute,
+		Transport: func() (delivery.Transport, *dkimsign.Signer, string, error) { return app.SendTransport(cfg) }}
 }
-
-// backend adapts the handler to go-smtp.
-type backend struct {
-	h    *inbound.Handler
-	log  *slog.Logger
-	lmtp bool
-}
-
-func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &mtaSession{b: b, ctx: context.Background()}, nil
-}
-
-type mtaSession struct {
-	b      *backend
-	ctx    context.Context
-	sender string
-	rcpts  []string
-}
-
-func (s *mtaSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.sender = from
-	return nil
-}
-
-// Rcpt refuses addresses that are not ours, and posts to announce-only
-// lists, before the message is sent.
-func (s *mtaSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if _, err := s.b.h.Accept(s.ctx, to); err != nil {
-		return smtpError(err)
-	}
-	s.rcpts = append(s.rcpts, to)
-	return nil
-}
-
-func (s *mtaSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	// Over SMTP one answer covers every recipient: a temporary failure for
-	// any makes the MTA send the whole message again.
-	for _, rcpt := range s.rcpts {
-		if err := s.handle(rcpt, raw); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// LMTPData answers for each recipient (RFC 2033).
-func (s *mtaSession) LMTPData(r io.Reader, status smtp.StatusCollector) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	for _, rcpt := range s.rcpts {
-		status.SetStatus(rcpt, s.handle(rcpt, raw))
-	}
-	return nil
-}
-
-func (s *mtaSession) handle(rcpt string, raw []byte) error {
-	res, err := s.b.h.Handle(s.ctx, inbound.Delivery{Recipient: rcpt, Sender: s.sender, SenderKnown: true, Raw: raw})
-	if err != nil {
-		s.b.log.Error("mail not handled", "rcpt", rcpt, "err", err)
-		return smtpError(err)
-	}
-	s.b.log.Info("mail handled", "rcpt", rcpt, "outcome", res.Outcome, "detail", res.Detail)
-	return nil
-}
-
-// smtpError maps handler errors to SMTP replies, at the edge.
-func smtpError(err error) *smtp.SMTPError {
-	msg := strings.Join(strings.Fields(fault.MessageOf(err)), " ")
-	switch {
-	case errors.Is(err, inbound.ErrAnnounceOnly):
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: msg}
-	case errors.Is(err, inbound.ErrUnknownRecipient):
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
-	}
-	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "temporary problem, try again later"}
-}
-
-func (s *mtaSession) Reset() { s.sender, s.rcpts = "", nil }
-
-func (s *mtaSession) Logout() error { return nil }
 
 // checkListTemplates refuses to start with a list's own templates missing
 // or broken: its pages and mail would quietly take the global look.

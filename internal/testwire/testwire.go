@@ -1,14 +1,16 @@
-// Package testwire wires the inbound handler, the opt-in workflow, the
-// bounce service and the mail they send on a real store for the tests of
-// the packages that use them (inbound, web), as `mailer receive` and
-// `mailer serve` wire them (internal/cli/inbound.go).
+// Package testwire builds the program's own service graph (internal/app)
+// for the tests of the packages it wires (inbound, web, optin), with the
+// test doubles they need: a transport that records, a clock they set, and
+// knobs a fresh configuration would otherwise fix.
 package testwire
 
 import (
 	"testing"
 	"time"
 
+	"mailer/internal/app"
 	"mailer/internal/bounces"
+	"mailer/internal/config"
 	"mailer/internal/inbound"
 	"mailer/internal/listaddr"
 	"mailer/internal/mailout"
@@ -27,7 +29,8 @@ const (
 // Book is the tests' address book.
 var Book = listaddr.New(Host, BaseURL, []string{"majordomo"})
 
-// Options tune the wiring; zero values take the defaults of a fresh config.
+// Options tune the wiring. Zero caps are no caps; zero durations and
+// threshold take a fresh config's defaults.
 type Options struct {
 	Owner                   string
 	PerAddressHour          int
@@ -40,6 +43,7 @@ type Options struct {
 
 // Wired is everything built.
 type Wired struct {
+	App     *app.App
 	Mail    *mailout.Mailer
 	Subs    *optin.Service
 	Bounces *bounces.Service
@@ -47,41 +51,33 @@ type Wired struct {
 	Signer  *token.Signer
 }
 
-// Build wires the services on db, sending through out.
+// Config is the configuration the tests' graph is built from.
+func Config(o Options) *config.Config {
+	cfg := config.Default()
+	cfg.ListHost, cfg.BaseURL, cfg.Inbound.Aliases = Host, BaseURL, []string{"majordomo"}
+	cfg.Secret = "0123456789abcdef0123456789abcdef"
+	cfg.Owner = config.Mailbox(o.Owner)
+	cfg.Inbound.RepliesPerSenderHour, cfg.Inbound.RepliesPerHour = o.PerAddressHour, o.MailPerHour
+	cfg.Web.ConfirmationsPerHour = o.WebPerHour
+	if o.ConfirmTTL != 0 {
+		cfg.Inbound.ConfirmTTL = config.Duration(o.ConfirmTTL)
+	}
+	if o.Interval != 0 {
+		cfg.Inbound.ConfirmInterval = config.Duration(o.Interval)
+	}
+	if o.BounceThreshold != 0 {
+		cfg.Bounce.Threshold = o.BounceThreshold
+	}
+	cfg.Bounce.NotifyOwner = o.NotifyOwner
+	return &cfg
+}
+
+// Build builds the graph on db, sending mailer's own mail through out.
 func Build(tb testing.TB, db *store.DB, out mailout.Transport, o Options) *Wired {
 	tb.Helper()
-	if o.ConfirmTTL == 0 {
-		o.ConfirmTTL = 7 * 24 * time.Hour
-	}
-	if o.Interval == 0 {
-		o.Interval = time.Hour
-	}
-	if o.BounceThreshold == 0 {
-		o.BounceThreshold = 5
-	}
-	signer, err := token.NewSigner("0123456789abcdef0123456789abcdef")
+	a, err := app.Build(Config(o), db, app.Options{Now: o.Now, Outbox: out, Templates: templates.FS})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	mail := mailout.New(db, out, mailout.Options{Book: Book, Now: o.Now, Caps: mailout.Caps{PerAddressHour: o.PerAddressHour,
-		PerHour: map[string]int{store.BudgetMail: o.MailPerHour, store.BudgetWeb: o.WebPerHour}}})
-	subs, err := optin.New(db, mail, optin.Options{TTL: o.ConfirmTTL, Interval: o.Interval, Looks: templates.Looks{}, Now: o.Now, Tokens: signer})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	policy := store.BouncePolicy{Threshold: o.BounceThreshold, Window: 7 * 24 * time.Hour}
-	svc := bounces.New(db, nil, policy, nil)
-	if o.NotifyOwner {
-		n, err := bounces.NewOwnerNotice(mail, o.Owner, policy, templates.FS)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		svc.Notify(n)
-	}
-	h, err := inbound.New(db, inbound.Parts{Mail: mail, Subs: subs, Tokens: signer, Bounces: svc}, inbound.Options{
-		Book: Book, Owner: o.Owner, MaxCommands: 50, MaxMessageBytes: 1 << 20, Templates: templates.FS, Now: o.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &Wired{Mail: mail, Subs: subs, Bounces: svc, Handler: h, Signer: signer}
+	return &Wired{App: a, Mail: a.Mail, Subs: a.Optin, Bounces: a.Bounces, Handler: a.Inbound, Signer: a.Tokens}
 }

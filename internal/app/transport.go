@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"context"
@@ -13,33 +13,33 @@ import (
 	"mailer/internal/smtpsend"
 )
 
-// newTransport builds the configured transport for single messages
+// Transport builds the configured transport for single messages
 // (confirmations, answers, notices), DKIM-signing when a key is configured.
-func newTransport(cfg *config.Config) (delivery.Transport, string, error) {
-	t, signer, via, err := sendTransport(cfg)
+func Transport(cfg *config.Config) (delivery.Transport, string, error) {
+	t, signer, via, err := SendTransport(cfg)
 	if err != nil || signer == nil {
 		return t, via, err
 	}
 	return dkimsign.Transport(t, signer), via, nil
 }
 
-// sendTransport builds the transport for sends and the DKIM signer (nil
+// SendTransport builds the transport for sends and the DKIM signer (nil
 // when none is configured): a send signs each message as it composes it,
 // ahead of the exchange and on every core.
-func sendTransport(cfg *config.Config) (delivery.Transport, *dkimsign.Signer, string, error) {
-	t, via, err := plainTransport(cfg)
+func SendTransport(cfg *config.Config) (delivery.Transport, *dkimsign.Signer, string, error) {
+	t, via, err := PlainTransport(cfg)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	signer, err := loadDKIM(cfg)
+	signer, err := LoadDKIM(cfg)
 	if err != nil || signer == nil {
 		return t, nil, via, err
 	}
 	return t, signer, via + ", DKIM-signed for " + cfg.DKIM.Domain, nil
 }
 
-// loadDKIM reads the configured keys; nil when there are none.
-func loadDKIM(cfg *config.Config) (*dkimsign.Signer, error) {
+// LoadDKIM reads the configured keys; nil when there are none.
+func LoadDKIM(cfg *config.Config) (*dkimsign.Signer, error) {
 	if cfg.DKIM.KeyFile == "" {
 		return nil, nil
 	}
@@ -55,7 +55,8 @@ func loadDKIM(cfg *config.Config) (*dkimsign.Signer, error) {
 	return signer, nil
 }
 
-func plainTransport(cfg *config.Config) (delivery.Transport, string, error) {
+// PlainTransport builds the configured transport without DKIM.
+func PlainTransport(cfg *config.Config) (delivery.Transport, string, error) {
 	if cfg.Transport.Kind == "maildir" {
 		dir := cfg.Resolve(cfg.Transport.Path)
 		return &maildir.Transport{Dir: dir}, "maildir " + dir, nil
@@ -71,9 +72,9 @@ func plainTransport(cfg *config.Config) (delivery.Transport, string, error) {
 	return t, fmt.Sprintf("smtp %s:%d (%s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS), nil
 }
 
-// preflight opens and closes one session, so that a wrong host, port or
+// Preflight opens and closes one session, so that a wrong host, port or
 // password is reported before anything is queued or marked.
-func preflight(ctx context.Context, t delivery.Transport, timeout time.Duration) error {
+func Preflight(ctx context.Context, t delivery.Transport, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s, err := t.Dial(ctx)
