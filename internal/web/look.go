@@ -17,7 +17,7 @@ type look struct {
 var pageNames = []string{"unsubscribe", "unsubscribed", "resubscribed", "confirm", "confirmed", "subscribe", "archive"}
 
 var messageNames = []string{"bad-token", "no-member", "confirm-invalid", "subscribe-sent", "subscribe-already", "subscribe-recent",
-	"subscribe-closed", "subscribe-blocked", "cannot-send", "rate-limited", "form-expired", "not-found", "unavailable"}
+	"subscribe-closed", "subscribe-blocked", "cannot-send", "rate-limited", "form-expired", "not-found", "unavailable", "invalid", "conflict", "internal"}
 
 // parseLook parses every page of a look, so a broken one is found before
 // a visitor meets it.
@@ -35,7 +35,7 @@ func parseLook(fsys fs.FS) (*look, error) {
 		lk.pages[p] = t
 	}
 	for _, m := range messageNames {
-		t, err := template.ParseFS(fsys, "web/layout.html", "web/messages.html")
+		t, err := template.ParseFS(fsys, "web/layout.html", "web/messages.html", "web/errors.html")
 		if err == nil {
 			_, err = t.New("content").Parse(`{{template "msg-` + m + `" .}}`)
 		}

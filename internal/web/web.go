@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"mailer/internal/address"
-	"mailer/internal/fault"
+	"mailer/internal/httperr"
 	"mailer/internal/listaddr"
 	"mailer/internal/optin"
 	"mailer/internal/store"
@@ -173,17 +173,28 @@ func (s *Server) message(w http.ResponseWriter, status int, kind string, d pageD
 	s.render(w, status, "msg-"+kind, d)
 }
 
-// fail shows the page for an error from the store: 4xx for what the
-// visitor got wrong, 503 for what will pass.
+// fail shows the page for an error: 4xx for what the visitor got wrong,
+// 503 (with Retry-After) for what will pass, 500 for a bug; the status
+// comes from the one table of every HTTP edge (package httperr). Only
+// what is ours to fix is logged.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch fault.CodeOf(err) {
-	case fault.NotFound:
-		s.message(w, http.StatusNotFound, "not-found", pageData{})
-	default:
+	status := httperr.Status(err)
+	if status >= 500 {
 		s.o.Logger.Error("page failed", "path", r.URL.Path, "err", err)
-		w.Header().Set("Retry-After", "60")
-		s.message(w, http.StatusServiceUnavailable, "unavailable", pageData{})
 	}
+	if ra := httperr.RetryAfter(status); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
+	s.message(w, status, failPages[status], pageData{})
+}
+
+// failPages names the message page for each status fail can answer.
+var failPages = map[int]string{
+	http.StatusBadRequest:          "invalid",
+	http.StatusNotFound:            "not-found",
+	http.StatusConflict:            "conflict",
+	http.StatusServiceUnavailable:  "unavailable",
+	http.StatusInternalServerError: "internal",
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
