@@ -15,6 +15,7 @@ import (
 	"mailer/internal/delivery"
 	"mailer/internal/fault"
 	"mailer/internal/sending"
+	"mailer/internal/termprogress"
 )
 
 // deliver runs the send in this terminal: the workflow is package
@@ -72,19 +73,21 @@ type terminalProgress struct {
 	d   *Deps
 	out io.Writer // shared with other goroutines: a syncWriter
 	say io.Writer
-	p   *progress
+	p   *termprogress.Progress
 }
 
-func (t *terminalProgress) Begin(c delivery.Counts) { t.p = newProgress(t.d, t.out, c) }
-func (t *terminalProgress) Result(j delivery.Job, r delivery.Result) {
-	t.p.result(j, r)
+func (t *terminalProgress) Begin(c delivery.Counts) {
+	t.p = termprogress.New(t.out, t.d.InteractiveErr(), c)
 }
-func (t *terminalProgress) Pause(until time.Time) { t.p.pause(until) }
-func (t *terminalProgress) Wait(next time.Time)   { t.p.wait(next) }
+func (t *terminalProgress) Result(j delivery.Job, r delivery.Result) {
+	t.p.Result(j, r)
+}
+func (t *terminalProgress) Pause(until time.Time) { t.p.Pause(until) }
+func (t *terminalProgress) Wait(next time.Time)   { t.p.Wait(next) }
 func (t *terminalProgress) Say(line string)       { fmt.Fprintln(t.say, line) }
 func (t *terminalProgress) End() {
 	if t.p != nil {
-		t.p.stop()
+		t.p.Stop()
 	}
 }
 
@@ -92,14 +95,14 @@ func (t *terminalProgress) elapsed() string {
 	if t.p == nil {
 		return "0s"
 	}
-	return t.p.elapsed()
+	return t.p.Elapsed()
 }
 
 func (t *terminalProgress) seconds() float64 {
 	if t.p == nil {
 		return 0
 	}
-	return time.Since(t.p.start).Seconds()
+	return t.p.Seconds()
 }
 
 // sendTests sends single copies outside the queue, for the editor to look at.

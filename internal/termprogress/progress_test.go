@@ -1,4 +1,4 @@
-package cli
+package termprogress
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 // limiter's burst of 10 at once; the rate shown never counts that burst.
 func TestShownRateNeverExceedsTheLimit(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	p := &progress{start: t0}
+	p := &Progress{start: t0}
 	for range 10 {
 		p.recent.add(t0) // the burst
 	}
@@ -42,12 +42,12 @@ func TestShownRateNeverExceedsTheLimit(t *testing.T) {
 // reads it once per pause.
 func TestPauseIsSaidOnce(t *testing.T) {
 	var out bytes.Buffer
-	p := &progress{out: &out}
+	p := &Progress{out: &out}
 	until := time.Now().Add(time.Hour)
 	for range 4 {
-		p.pause(until)
+		p.Pause(until)
 	}
-	p.pause(until.Add(time.Hour))
+	p.Pause(until.Add(time.Hour))
 	if n := strings.Count(out.String(), "Paused:"); n != 2 {
 		t.Fatalf("%d pause lines for 2 pauses:\n%s", n, out.String())
 	}
@@ -58,7 +58,7 @@ func TestPauseIsSaidOnce(t *testing.T) {
 func TestBarAndTextAgree(t *testing.T) {
 	var out bytes.Buffer
 	c := delivery.Counts{Sent: 10, Queued: 40}
-	p := &progress{out: &out, start: time.Now(), total: c.Total(), sent: c.Sent, sentAtStart: c.Sent, done: make(chan struct{})}
+	p := &Progress{out: &out, start: time.Now(), total: c.Total(), sent: c.Sent, sentAtStart: c.Sent, done: make(chan struct{})}
 	p.bar = progressbar.NewOptions(p.total, progressbar.OptionSetWriter(&out), progressbar.OptionSetWidth(10),
 		progressbar.OptionThrottle(0))
 	p.bar.Set(c.Sent)
@@ -67,9 +67,9 @@ func TestBarAndTextAgree(t *testing.T) {
 		if i == 3 {
 			outcome = delivery.Failed
 		}
-		p.result(delivery.Job{}, delivery.Result{Outcome: outcome})
+		p.Result(delivery.Job{}, delivery.Result{Outcome: outcome})
 	}
-	p.stop()
+	p.Stop()
 	frames := regexp.MustCompile(`(\d+)/50: sent (\d+), deferred \d+, failed (\d+)`).FindAllStringSubmatch(out.String(), -1)
 	if len(frames) == 0 {
 		t.Fatalf("no frame in %q", out.String())

@@ -1,4 +1,6 @@
-package cli
+// Package termprogress draws a running send for the person at the terminal:
+// a live bar on a terminal, log lines elsewhere.
+package termprogress
 
 import (
 	"fmt"
@@ -12,10 +14,10 @@ import (
 	"mailer/internal/delivery"
 )
 
-// progress reports a running send: a live bar on a terminal, otherwise a
+// Progress reports a running send: a live bar on a terminal, otherwise a
 // log line every interval, for cron jobs and systemd. The bar and the text
 // come from the same counts, taken under one lock, so they never disagree.
-type progress struct {
+type Progress struct {
 	out   io.Writer // shared with other goroutines: a syncWriter
 	start time.Time
 	total int
@@ -34,10 +36,13 @@ type progress struct {
 
 const progressLogEvery = 10 * time.Second
 
-func newProgress(d *Deps, out io.Writer, c delivery.Counts) *progress {
-	p := &progress{out: out, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
+// New starts showing a send whose counts so far are c: a bar when
+// interactive (standard error is a terminal), else a log line every
+// progressLogEvery.
+func New(out io.Writer, interactive bool, c delivery.Counts) *Progress {
+	p := &Progress{out: out, start: time.Now(), total: c.Total(), sent: c.Sent, failed: c.Failed, deferred: c.Deferred,
 		sentAtStart: c.Sent, done: make(chan struct{})}
-	if d.InteractiveErr() {
+	if interactive {
 		// The bar spans the whole send, resumed or not. Its own count is
 		// off: the bar draws when its text changes, before its count moves,
 		// so the numbers are all in the text, written at once from one set
@@ -67,7 +72,8 @@ func newProgress(d *Deps, out io.Writer, c delivery.Counts) *progress {
 	return p
 }
 
-func (p *progress) result(j delivery.Job, r delivery.Result) {
+// Result counts one delivery outcome.
+func (p *Progress) Result(j delivery.Job, r delivery.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	wasDeferred := j.Attempts > 0
@@ -95,9 +101,9 @@ func (p *progress) result(j delivery.Job, r delivery.Result) {
 	}
 }
 
-// pause says once that the caps hold sending back (every worker reports
+// Pause says once that the caps hold sending back (every worker reports
 // it; the person needs to read it once).
-func (p *progress) pause(until time.Time) {
+func (p *Progress) Pause(until time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if until.Equal(p.lastPause) {
@@ -107,7 +113,8 @@ func (p *progress) pause(until time.Time) {
 	fmt.Fprintf(p.out, "\nPaused: the per-hour or per-day cap is reached; sending resumes at %s.\n", until.Local().Format("15:04:05"))
 }
 
-func (p *progress) wait(next time.Time) {
+// Wait says that the deferred messages wait for their retry at next.
+func (p *Progress) Wait(next time.Time) {
 	p.mu.Lock()
 	n := p.deferred
 	p.mu.Unlock()
@@ -118,14 +125,14 @@ func (p *progress) wait(next time.Time) {
 // rateText is the sending rate over the last window, once a whole window
 // has passed: before that it would count the limiter's initial burst and
 // show more than the set rate.
-func (p *progress) rateText(now time.Time) string {
+func (p *Progress) rateText(now time.Time) string {
 	if now.Sub(p.start) < rateWindowSize {
 		return "rate: measuring"
 	}
 	return fmt.Sprintf("%.1f msg/s", p.recent.rate(now))
 }
 
-func (p *progress) logLine() {
+func (p *Progress) logLine() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
@@ -139,7 +146,8 @@ func (p *progress) logLine() {
 		"rate", p.rateText(now), "eta", eta)
 }
 
-func (p *progress) stop() {
+// Stop ends the bar or the log lines.
+func (p *Progress) Stop() {
 	p.once.Do(func() {
 		close(p.done)
 		if p.bar != nil {
@@ -157,9 +165,9 @@ func (p *progress) stop() {
 	})
 }
 
-// elapsed is the run's time and its average rate (this run's messages
+// Elapsed is the run's time and its average rate (this run's messages
 // over this run's time, burst included: a summary, not a gauge).
-func (p *progress) elapsed() string {
+func (p *Progress) Elapsed() string {
 	el := time.Since(p.start).Round(time.Millisecond)
 	p.mu.Lock()
 	n := p.sent - p.sentAtStart
@@ -204,3 +212,6 @@ func (w *rateWindow) rate(now time.Time) float64 {
 	}
 	return float64(n) / rateWindowSize.Seconds()
 }
+
+// Seconds is the run's time so far.
+func (p *Progress) Seconds() float64 { return time.Since(p.start).Seconds() }
