@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,19 +58,14 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return err
 	}
-	in := doctor.Input{Config: cfg, Resolver: resolver(opts.Resolver)}
+	in := app.DoctorInput(cfg)
+	in.Resolver = doctor.NameServer(opts.Resolver)
 	for _, s := range opts.SendingIPs {
 		ip := net.ParseIP(s)
 		if ip == nil {
 			return usageErrorf("--sending-ip %q is not an IP address", s)
 		}
 		in.SendingIPs = append(in.SendingIPs, ip)
-	}
-	if cfg.DKIM.KeyFile != "" {
-		in.Signer, in.DKIMErr = app.LoadDKIM(cfg)
-	}
-	if cfg.Transport.Kind == "smtp" {
-		in.Probe = func(ctx context.Context) (string, error) { return probeRelay(ctx, d) }
 	}
 	db, err := d.OpenStore(ctx)
 	if err != nil {
@@ -103,49 +96,4 @@ func printChecks(d *Deps, checks []doctor.Check) {
 			fmt.Fprintf(d.Out, "     publish: %s\n", c.Record)
 		}
 	}
-}
-
-// resolver is the system's, or one that asks the given server.
-func resolver(server string) *net.Resolver {
-	if server == "" {
-		return net.DefaultResolver
-	}
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var dl net.Dialer
-		return dl.DialContext(ctx, network, server)
-	}}
-}
-
-// probeRelay opens a session as a send would and says what it went through.
-func probeRelay(ctx context.Context, d *Deps) (string, error) {
-	cfg, err := d.Config()
-	if err != nil {
-		return "", err
-	}
-	t, _, err := app.PlainTransport(cfg)
-	if err != nil {
-		return "", err
-	}
-	timeout := time.Duration(cfg.SMTP.ConnectTimeout)
-	if timeout <= 0 || timeout > 15*time.Second {
-		timeout = 15 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	s, err := t.Dial(ctx)
-	if err != nil {
-		return "", err
-	}
-	s.Close()
-	steps := []string{"answered EHLO"}
-	if cfg.SMTP.TLS == "starttls" {
-		steps = append(steps, "STARTTLS")
-	}
-	if cfg.SMTP.TLS == "tls" {
-		steps = append(steps, "over TLS")
-	}
-	if cfg.SMTP.Username != "" {
-		steps = append(steps, "AUTH as "+cfg.SMTP.Username)
-	}
-	return strings.Join(steps, ", "), nil
 }

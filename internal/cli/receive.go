@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/mail"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -96,7 +94,7 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) (err error) {
 	}
 	dl := inbound.Delivery{Raw: raw, Recipient: opts.Recipient, Sender: opts.Sender, SenderKnown: opts.SenderSet || opts.Sender != ""}
 	if dl.Recipient == "" {
-		dl.Recipient = firstNonEmpty(d.Getenv("ORIGINAL_RECIPIENT"), d.Getenv("RECIPIENT"), recipientFromHeaders(raw, string(cfg.ListHost)))
+		dl.Recipient = firstNonEmpty(d.Getenv("ORIGINAL_RECIPIENT"), d.Getenv("RECIPIENT"), inbound.RecipientFromHeaders(raw, string(cfg.ListHost)))
 	}
 	if !dl.SenderKnown {
 		if s, ok := lookupEnv(d, "SENDER"); ok {
@@ -122,28 +120,6 @@ func lookupEnv(d *Deps, name string) (string, bool) {
 	}
 	v := d.Getenv(name)
 	return v, v != ""
-}
-
-// recipientFromHeaders finds one of our addresses in the delivery headers.
-func recipientFromHeaders(raw []byte, host string) string {
-	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
-	if err != nil {
-		return ""
-	}
-	for _, h := range []string{"Delivered-To", "X-Original-To", "To", "Cc"} {
-		for _, v := range m.Header[h] {
-			list, err := mail.ParseAddressList(v)
-			if err != nil {
-				continue
-			}
-			for _, a := range list {
-				if strings.HasSuffix(strings.ToLower(a.Address), "@"+strings.ToLower(host)) {
-					return a.Address
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // exitCodeOf unwraps a receive exit code.
