@@ -50,7 +50,7 @@ func (e *testEnv) daemon(t *testing.T) *testDaemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	td.Daemon = newDaemon(d, cfg, db, in, log)
+	td.Daemon = in.Daemon()
 	return td
 }
 

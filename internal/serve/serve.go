@@ -1,0 +1,93 @@
+// Package serve runs mailer's long-lived process: the web pages, the LMTP
+// and SMTP listeners the MTA hands mail to, and the delivery daemon, all on
+// one service graph, and stops them in order so that nothing in progress is
+// lost. `mailer serve` is a thin command over Run.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"mailer/internal/app"
+	"mailer/internal/fault"
+)
+
+// DaemonEvery is how often the delivery daemon looks for work.
+const DaemonEvery = 5 * time.Second
+
+// Options say what to serve. Empty addresses fall back to the
+// configuration's (web.listen, inbound.lmtp, inbound.smtp).
+type Options struct {
+	LMTP, SMTP, HTTP string
+	// NoDeliver turns the delivery daemon off.
+	NoDeliver bool
+	// Out is told what listens where, and when it stopped.
+	Out io.Writer
+	// Ready, when set, is told the listening addresses (for tests).
+	Ready func(lmtp, smtp, http string)
+}
+
+// Run serves until ctx ends or a listener fails, then shuts down gracefully:
+// the requests and sessions in progress finish, and the daemon hands over
+// and records the messages in flight before Run returns.
+func Run(ctx context.Context, a *app.App, o Options) error {
+	cfg := a.Config
+	if err := checkListTemplates(ctx, a.DB); err != nil {
+		return err
+	}
+	o.LMTP, o.SMTP, o.HTTP = orDefault(o.LMTP, cfg.Inbound.LMTP), orDefault(o.SMTP, cfg.Inbound.SMTP), orDefault(o.HTTP, cfg.Web.Listen)
+	if o.LMTP == "" && o.SMTP == "" && o.HTTP == "" && o.NoDeliver {
+		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
+	}
+	stopDaemon := startDaemon(ctx, a, o.NoDeliver)
+	defer stopDaemon()
+	ls := &listeners{app: a, out: o.Out, errs: make(chan error, 3)}
+	defer ls.shutdown()
+	if err := ls.start(o); err != nil {
+		return err
+	}
+	if o.Ready != nil {
+		o.Ready(ls.addrs[0], ls.addrs[1], ls.addrs[2])
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-ls.errs:
+		if err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
+			return fault.Wrap(fault.Unavailable, err, "serve")
+		}
+	}
+	ls.shutdown()
+	stopDaemon()
+	fmt.Fprintln(o.Out, "Stopped.")
+	return nil
+}
+
+// startDaemon runs the delivery daemon until the returned function is
+// called; that function returns once the daemon has stopped, and may be
+// called more than once.
+func startDaemon(ctx context.Context, a *app.App, off bool) (stop func()) {
+	if off {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	dm := a.Daemon()
+	go func() { defer close(done); dm.Loop(ctx, DaemonEvery) }()
+	return func() {
+		cancel()
+		<-done // the messages in flight are handed over and recorded
+	}
+}
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
