@@ -2,14 +2,14 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"mailer/internal/fault"
-	"mailer/internal/roster"
+	"mailer/internal/importing"
 	"mailer/internal/store"
 )
 
@@ -59,30 +59,20 @@ later add needs --force.`,
 	return cmd
 }
 
-// importResult is the report of `subscribers import --json`.
-type importResult struct {
-	File    string           `json:"file"`
-	Format  string           `json:"format"`
-	Invalid []roster.Problem `json:"invalid"`
-	Repeats []roster.Problem `json:"repeats"`
-	*store.ImportReport
-}
-
 func subscribersImportRun(ctx context.Context, opts *SubscribersImportOptions) error {
 	d := opts.Deps
-	f, err := readRoster(d.In, opts.File)
+	plan, err := readImport(d.In, opts)
+	var bad *importing.BadLinesError
+	if errors.As(err, &bad) {
+		if opts.JSON {
+			writeJSON(d.Out, bad.Report)
+		}
+		bad.Report.WriteInvalid(d.ErrOut)
+		return fault.Errorf(fault.Invalid, "%d bad line(s) in %s; nothing imported (fix them, or --skip-invalid to import the other %d)",
+			len(bad.Lines), opts.File, bad.Good)
+	}
 	if err != nil {
 		return err
-	}
-	res := importResult{File: opts.File, Format: f.Format, Invalid: append([]roster.Problem{}, f.Problems...),
-		Repeats: append([]roster.Problem{}, f.Repeats...)}
-	if len(f.Problems) > 0 && !opts.SkipInvalid {
-		if opts.JSON {
-			writeJSON(d.Out, res)
-		}
-		printProblems(d.ErrOut, opts.File, f.Problems)
-		return fault.Errorf(fault.Invalid, "%d bad line(s) in %s; nothing imported (fix them, or --skip-invalid to import the other %d)",
-			len(f.Problems), opts.File, len(f.Rows))
 	}
 	db, err := d.OpenStore(ctx)
 	if err != nil {
@@ -93,53 +83,30 @@ func subscribersImportRun(ctx context.Context, opts *SubscribersImportOptions) e
 	if err != nil {
 		return err
 	}
-	rep, err := db.ApplyImport(ctx, l, f.Rows, d.adminEvidence(store.SourceImport, "imported from "+opts.File), opts.DryRun)
+	rep, err := plan.Apply(ctx, db, l)
 	if err != nil {
 		return err
 	}
-	res.ImportReport = rep
 	if opts.JSON {
-		return writeJSON(d.Out, res)
+		return writeJSON(d.Out, rep)
 	}
-	printProblems(d.ErrOut, opts.File, f.Problems)
-	printImport(d.Out, opts, res)
+	rep.WriteInvalid(d.ErrOut)
+	rep.WriteSummary(d.Out, opts.List)
 	return nil
 }
 
-func readRoster(stdin io.Reader, name string) (*roster.File, error) {
+// readImport reads the file named on the command line ("-" is standard
+// input) into a plan.
+func readImport(stdin io.Reader, opts *SubscribersImportOptions) (*importing.Plan, error) {
 	in := stdin
-	if name != "-" {
-		fh, err := os.Open(name)
+	if opts.File != "-" {
+		fh, err := os.Open(opts.File)
 		if err != nil {
-			return nil, fault.Wrap(fault.Invalid, err, "cannot read %s", name)
+			return nil, fault.Wrap(fault.Invalid, err, "cannot read %s", opts.File)
 		}
 		defer fh.Close()
 		in = fh
 	}
-	f, err := roster.Read(in)
-	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "%s", name)
-	}
-	return f, nil
-}
-
-func printProblems(w io.Writer, file string, ps []roster.Problem) {
-	for _, p := range ps {
-		fmt.Fprintf(w, "%s:%d: %s\n", file, p.Line, p.Reason)
-	}
-}
-
-func printImport(w io.Writer, opts *SubscribersImportOptions, res importResult) {
-	verb := "Imported into"
-	if res.DryRun {
-		verb = "Dry run, nothing changed; importing would give"
-	}
-	fmt.Fprintf(w, "%s %s (%s, %s): %d added, %d already there, %d recorded as not to be mailed, %d skipped, %d bad line(s) left out\n",
-		verb, opts.List, opts.File, res.Format, res.Added, res.Already, res.Suppressed, len(res.Skipped), len(res.Invalid))
-	for _, p := range res.Skipped {
-		fmt.Fprintf(w, "  %s:%d: skipped: %s\n", opts.File, p.Line, p.Reason)
-	}
-	for _, p := range res.Repeats {
-		fmt.Fprintf(w, "  %s:%d: %s\n", opts.File, p.Line, p.Reason)
-	}
+	return importing.Read(in, importing.Options{Name: opts.File, SkipInvalid: opts.SkipInvalid, DryRun: opts.DryRun,
+		Evidence: opts.Deps.adminEvidence(store.SourceImport, "")})
 }

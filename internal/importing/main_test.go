@@ -1,0 +1,11 @@
+package importing_test
+
+import (
+	"os"
+	"testing"
+
+	"mailer/internal/pgtest"
+)
+
+// TestMain runs every test on SQLite, then again on PostgreSQL.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
