@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"mailer/internal/app"
@@ -33,19 +34,11 @@ type site struct {
 func newSite(t *testing.T) *site {
 	t.Helper()
 	dir := t.TempDir()
-	key, err := dkimsign.Generate("rsa")
+	key, err := rsaKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pem, err := dkimsign.PEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "dkim.key"), pem, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := dkimsign.TXTRecord(key)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "dkim.key"), key.pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	srv := smtptest.Start(t)
@@ -62,10 +55,30 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := &site{cfg: &cfg, db: db, srv: srv, record: rec}
+	s := &site{cfg: &cfg, db: db, srv: srv, record: key.record}
 	s.addList(t, "weekly", "Editor <editor@news.example.com>")
 	return s
 }
+
+// dkimKey is a DKIM key as its PEM file and the TXT record publishing it.
+type dkimKey struct {
+	pem    []byte
+	record string
+}
+
+// rsaKey is one RSA key for every site of the run: making one takes a while.
+var rsaKey = sync.OnceValues(func() (dkimKey, error) {
+	key, err := dkimsign.Generate("rsa")
+	if err != nil {
+		return dkimKey{}, err
+	}
+	pem, err := dkimsign.PEM(key)
+	if err != nil {
+		return dkimKey{}, err
+	}
+	rec, err := dkimsign.TXTRecord(key)
+	return dkimKey{pem: pem, record: rec}, err
+})
 
 // addList creates a list; an empty from leaves it without a From.
 func (s *site) addList(t *testing.T, name, from string) {
