@@ -48,7 +48,11 @@ func (c *dnsChecks) dkimRecord(ctx context.Context, name, want string) {
 // for the usual two-label case) publishes DMARC, and that the signature
 // aligns with it.
 func (c *dnsChecks) dmarc(ctx context.Context, dom string) {
-	rec, at := c.dmarcRecord(ctx, dom)
+	rec, at, err := c.dmarcRecord(ctx, dom)
+	if err != nil {
+		c.r.add("dmarc", Warn, fmt.Sprintf("DMARC of %s: lookup of %s failed: %v", dom, at, err), "")
+		return
+	}
 	owner := string(c.in.Config.Owner)
 	if i := strings.IndexByte(owner, '<'); i >= 0 {
 		owner = strings.Trim(owner[i:], "<>")
@@ -69,19 +73,27 @@ func (c *dnsChecks) dmarc(ctx context.Context, dom string) {
 	c.r.add("dmarc", OK, fmt.Sprintf("DMARC of %s at %s: %q", dom, at, rec), "")
 }
 
-func (c *dnsChecks) dmarcRecord(ctx context.Context, dom string) (string, string) {
+// dmarcRecord returns the record and where it was found. Only an answer
+// that there is no record moves on to the organizational domain: a failed
+// lookup (SERVFAIL, timeout) says nothing about the From domain, and RFC
+// 7489 section 6.6.3 keeps the two apart, so it is returned as an error
+// rather than read as "none here".
+func (c *dnsChecks) dmarcRecord(ctx context.Context, dom string) (rec, at string, err error) {
 	for _, d := range []string{dom, parentDomain(dom)} {
 		if d == "" {
 			continue
 		}
-		txts, _ := c.in.Resolver.LookupTXT(ctx, "_dmarc."+d)
+		txts, err := c.in.Resolver.LookupTXT(ctx, "_dmarc."+d)
+		if err != nil && !notFound(err) {
+			return "", "_dmarc." + d, err
+		}
 		for _, t := range txts {
 			if strings.HasPrefix(strings.ToUpper(t), "V=DMARC1") {
-				return t, "_dmarc." + d
+				return t, "_dmarc." + d, nil
 			}
 		}
 	}
-	return "", ""
+	return "", "", nil
 }
 
 func parentDomain(d string) string {
