@@ -28,6 +28,7 @@ import (
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	GetMember(ctx context.Context, l *store.List, addr string) (*store.Member, error)
+	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
 	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	PreviousStatus(ctx context.Context, l *store.List, addr string) (store.Status, error)
 	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
@@ -46,14 +47,16 @@ type Mailer interface {
 	ListFrom(l *store.List) string
 }
 
-// Tokens makes the signed unsubscribe tokens of the welcome's links.
+// Tokens makes the signed unsubscribe tokens of the welcome's links and
+// verifies those that come back (package token).
 type Tokens interface {
 	Make(m token.Membership) string
+	Verify(tok string) (token.Membership, error)
 }
 
 // Options configure the workflow.
 type Options struct {
-	Tokens   Tokens        // nil: the welcome has no one-click link
+	Tokens   Tokens        // nil: the welcome has no one-click link, and every token is refused
 	TTL      time.Duration // how long a confirmation code works
 	Interval time.Duration // least time between two confirmations to one address
 	Contact  string
