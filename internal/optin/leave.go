@@ -63,7 +63,8 @@ func (s *Service) Holder(ctx context.Context, k Link) (*store.List, *store.Membe
 	if k.List != "" && l.Name != k.List {
 		return nil, nil, &fault.Error{Code: fault.NotFound, Err: OtherList}
 	}
-	// Rules about what this link may still do for m go here.
+	// The mark: rules about what this link may still do for m go here
+	// (next: an old link must not undo an owner's removal).
 	return l, m, nil
 }
 

@@ -1,9 +1,11 @@
-// Package optin is the double opt-in workflow, for mail commands and the
-// web pages alike: a request to join or leave sends the address itself a
-// confirmation, and only its answer changes the membership. A request
-// counts as made only once its confirmation was handed over; answers about
-// an address other than the asker's own say the same whatever that
-// address's state.
+// Package optin is the one home of subscribing, confirming and leaving,
+// for mail commands, the web pages and the HTTP API alike. A request to
+// join or leave sends the address itself a confirmation, and only its
+// answer changes the membership. A request counts as made only once its
+// confirmation was handed over; answers about an address other than the
+// asker's own say the same whatever that address's state. Two paths need
+// no confirmation: a signed unsubscribe token (leave.go), which proves the
+// address, and an owner's changes (owners.go), under the consent rules.
 package optin
 
 import (
