@@ -15,15 +15,15 @@ import (
 // workflow's call), showing the right page itself when it cannot.
 func (s *Server) member(w http.ResponseWriter, r *http.Request) (*store.List, *store.Member, bool) {
 	l, m, err := s.subs.Holder(r.Context(), optin.Link{Token: r.PathValue("token")})
-	if !s.refused(w, r, err) {
+	if !s.usable(w, r, err) {
 		return nil, nil, false
 	}
 	return l, m, true
 }
 
-// refused shows the page for a token the workflow refused or could not
-// use, and says whether there was none to show.
-func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) bool {
+// usable says whether the workflow could use the token, and when it could
+// not shows the page that says why: a refusal, or a failure.
+func (s *Server) usable(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case err == nil:
 		return true
@@ -64,7 +64,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if fault.CodeOf(err) == fault.Conflict && left.Member != nil {
 		err = nil
 	}
-	if !s.refused(w, r, err) {
+	if !s.usable(w, r, err) {
 		return
 	}
 	if oneClick {
