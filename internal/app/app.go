@@ -125,7 +125,7 @@ func (a *App) bounces() (*bounces.Service, error) {
 
 func (a *App) inbound() (*inbound.Handler, error) {
 	in := a.Config.Inbound
-	return inbound.New(a.DB, inbound.Parts{Mail: a.Mail, Subs: a.Optin, Tokens: a.Tokens, Bounces: a.Bounces}, inbound.Options{
+	return inbound.New(a.DB, inbound.Parts{Mail: a.Mail, Subs: a.Optin, Bounces: a.Bounces}, inbound.Options{
 		Book: a.Book, Owner: string(a.Config.Owner), MaxCommands: in.MaxCommands, MaxMessageBytes: in.MaxMessageBytes,
 		Templates: a.Templates, Now: a.Now, Logger: a.Logger,
 	})

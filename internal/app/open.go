@@ -43,6 +43,6 @@ func (a *App) Close() error { return a.DB.Close() }
 // form and the archive.
 func (a *App) Web() (*web.Server, error) {
 	cfg := a.Config
-	return web.New(a.DB, a.Optin, a.Tokens, web.Options{Book: a.Book, Contact: cfg.Contact, Looks: cfg.Looks(),
+	return web.New(a.DB, a.Optin, web.Options{Book: a.Book, Contact: cfg.Contact, Looks: cfg.Looks(),
 		TrustedProxies: cfg.Web.Proxies(), SubscribePerMinute: cfg.Web.SubscribePerMinute, Logger: a.Logger})
 }

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/optin"
 	"mailer/internal/store"
 )
 
@@ -60,8 +60,10 @@ again needs --force, and the audit log says so.`,
 }
 
 func subscribersAddRun(ctx context.Context, opts *SubscribersAddOptions) error {
-	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, name: opts.Name, to: store.Active,
-		reason: "added by an owner", force: opts.Force, json: opts.JSON})
+	return changeEach(ctx, opts.Deps, opts.List, len(opts.Addresses), opts.JSON,
+		func(ctx context.Context, owners *optin.Owners, l *store.List) ([]optin.OwnerChange, error) {
+			return owners.Add(ctx, l, opts.Addresses, opts.Name, opts.Force, opts.Deps.adminEvidence(store.SourceAdmin, "added by an owner"))
+		})
 }
 
 // SubscribersRmOptions are the inputs of `mailer subscribers rm`.
@@ -97,18 +99,10 @@ add the person back.`,
 }
 
 func subscribersRmRun(ctx context.Context, opts *SubscribersRmOptions) error {
-	return changeEach(ctx, opts.Deps, change{list: opts.List, addrs: opts.Addresses, to: store.Unsubscribed, reason: opts.Reason, json: opts.JSON})
-}
-
-// change is a batch of membership changes asked for on the command line.
-type change struct {
-	list   string
-	addrs  []string
-	name   string
-	to     store.Status
-	reason string
-	force  bool // re-add people who unsubscribed
-	json   bool
+	return changeEach(ctx, opts.Deps, opts.List, len(opts.Addresses), opts.JSON,
+		func(ctx context.Context, owners *optin.Owners, l *store.List) ([]optin.OwnerChange, error) {
+			return owners.Remove(ctx, l, opts.Addresses, opts.Deps.adminEvidence(store.SourceAdmin, opts.Reason))
+		})
 }
 
 // changeResult is what became of one address, for --json.
@@ -121,99 +115,59 @@ type changeResult struct {
 	Error   string       `json:"error,omitempty"`
 }
 
-// changeEach moves every address to status, one line of output each (or
-// one JSON array), and goes on past bad addresses so that one typo does
-// not stop a batch.
-func changeEach(ctx context.Context, d *Deps, c change) error {
+// changeEach runs an owner's batch (package optin holds the rules) and
+// prints one line per address (or one JSON array); the workflow goes on
+// past bad addresses so that one typo does not stop a batch.
+func changeEach(ctx context.Context, d *Deps, list string, n int, asJSON bool,
+	run func(context.Context, *optin.Owners, *store.List) ([]optin.OwnerChange, error)) error {
 	db, err := d.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	l, err := db.GetList(ctx, c.list)
+	l, err := db.GetList(ctx, list)
 	if err != nil {
 		return err
 	}
+	changes, runErr := run(ctx, optin.NewOwners(db), l)
 	failed := 0
 	results := []changeResult{}
-	for _, raw := range c.addrs {
-		r, err := changeOne(ctx, d, db, l, c, raw)
-		if err != nil {
-			return err // the database itself failed: stop
-		}
+	for _, c := range changes {
+		r := changeResult{Input: c.Input, Address: c.Address, From: c.From, To: c.To, Changed: c.Changed, Error: changeError(c.Err)}
 		results = append(results, r)
 		switch {
 		case r.Error != "":
 			failed++
-			if !c.json {
+			if !asJSON {
 				fmt.Fprintln(d.ErrOut, r.Error)
 			}
-		case !c.json:
-			fmt.Fprintln(d.Out, describeChange(c.list, store.Change{Address: r.Address, From: r.From, To: r.To}))
+		case !asJSON:
+			fmt.Fprintln(d.Out, describeChange(list, store.Change{Address: r.Address, From: r.From, To: r.To}))
 		}
 	}
-	if c.json {
+	if runErr != nil {
+		return runErr // the database itself failed: stop
+	}
+	if asJSON {
 		if err := writeJSON(d.Out, results); err != nil {
 			return err
 		}
 	}
 	if failed > 0 {
-		return fault.Errorf(fault.Invalid, "%d of %d addresses not changed", failed, len(c.addrs))
+		return fault.Errorf(fault.Invalid, "%d of %d addresses not changed", failed, n)
 	}
 	return nil
 }
 
-// changeOne applies c to one address. Only store failures are returned;
-// everything else is the result's Error.
-func changeOne(ctx context.Context, d *Deps, db *store.DB, l *store.List, c change, raw string) (changeResult, error) {
-	res := changeResult{Input: raw, To: c.to}
-	a, err := address.Parse(raw)
-	if err == nil && c.name != "" {
-		a.Name, err = address.ParseName(c.name)
-	}
-	if err != nil {
-		res.Error = err.Error()
-		return res, nil
-	}
-	res.Address = a.String()
-	cur, err := db.GetMember(ctx, l, a.String())
+// changeError is the line for an address the workflow did not change.
+func changeError(err error) string {
 	switch {
-	case fault.CodeOf(err) == fault.NotFound && c.to == store.Unsubscribed:
-		// Removing someone who never joined would invent a membership.
-		res.Error = err.Error()
-		return res, nil
-	case err != nil && fault.CodeOf(err) != fault.NotFound:
-		return res, err
+	case err == nil:
+		return ""
+	case errors.Is(err, optin.ErrConsentWithdrawn):
+		return err.Error() + ". Add --force only if they asked you to subscribe them again."
 	}
-	reason := c.reason
-	if err == nil && cur.Status == store.Unsubscribed && c.to == store.Active {
-		res.From = cur.Status
-		if !c.force {
-			res.Error = fmt.Sprintf("%s unsubscribed from %s on %s: they withdrew their consent. Add --force only if they asked you to subscribe them again.",
-				cur.Address, l.Name, when(leftAt(cur)))
-			return res, nil
-		}
-		reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)", when(leftAt(cur)))
-	}
-	ch, err := db.SetStatus(ctx, l, a, c.to, d.adminEvidence(store.SourceAdmin, reason))
-	if fault.CodeOf(err) == fault.Conflict {
-		res.Error = err.Error()
-		return res, nil
-	}
-	if err != nil {
-		return res, err
-	}
-	res.Address, res.From, res.Changed = ch.Address, ch.From, ch.Changed()
-	return res, nil
-}
-
-// leftAt is when a member unsubscribed (older rows only know when they
-// last changed).
-func leftAt(m *store.Member) time.Time {
-	if m.UnsubscribedAt != nil {
-		return *m.UnsubscribedAt
-	}
-	return m.UpdatedAt
+	return err.Error()
 }
 
 func describeChange(list string, ch store.Change) string {

@@ -17,15 +17,12 @@ import (
 	"mailer/internal/mailout"
 	"mailer/internal/optin"
 	"mailer/internal/store"
-	"mailer/internal/token"
 )
 
 // Store is what the handler needs of the subscription store.
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
-	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
-	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	Members(ctx context.Context, l *store.List, status store.Status) iter.Seq2[*store.Member, error]
 	MembershipsOf(ctx context.Context, addr string) ([]store.Membership, error)
 }
@@ -40,24 +37,20 @@ type Mailer interface {
 	SiteFrom() string
 }
 
-// Subscriptions is the double opt-in workflow (package optin).
+// Subscriptions is the opt-in workflow (package optin): joining, leaving,
+// confirming, and the List-Unsubscribe mailto addresses' signed tokens.
 type Subscriptions interface {
 	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Unsubscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
+	Leave(ctx context.Context, k optin.Link, ev store.Evidence) (optin.Left, error)
 	Interval() time.Duration
-}
-
-// Tokens verifies the signed tokens of List-Unsubscribe mailto addresses.
-type Tokens interface {
-	Verify(tok string) (token.Membership, error)
 }
 
 // Parts are the services the handler hands work to.
 type Parts struct {
 	Mail    Mailer
 	Subs    Subscriptions
-	Tokens  Tokens
 	Bounces Bounces
 }
 
@@ -277,28 +270,19 @@ func headerValue(raw []byte, name string) string {
 // tokenUnsubscribe acts on the List-Unsubscribe mailto: the signed token
 // names the membership, so it unsubscribes at once and sends no answer.
 func (h *Handler) tokenUnsubscribe(ctx context.Context, route listaddr.Route, m *Message) (Result, error) {
-	mem, err := h.p.Tokens.Verify(route.Token)
-	if err != nil {
-		return Result{Outcome: Dropped, Detail: "invalid unsubscribe token"}, nil
-	}
-	l, member, err := h.store.MemberByID(ctx, mem.ListID, mem.SubscriberID)
-	if fault.CodeOf(err) == fault.NotFound || (err == nil && l.Name != route.List) {
-		return Result{Outcome: Dropped, Detail: "unsubscribe token for another list or member"}, nil
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	a, err := address.Parse(member.Address)
-	if err != nil {
-		return Result{}, err
-	}
-	if member.Status == store.Unsubscribed {
-		return Result{Outcome: Acted, Detail: a.String() + " was already unsubscribed"}, nil
-	}
-	_, err = h.store.SetStatus(ctx, l, a, store.Unsubscribed, store.Evidence{Source: store.SourceEmail,
+	left, err := h.p.Subs.Leave(ctx, optin.Link{Token: route.Token, List: route.List}, store.Evidence{Source: store.SourceEmail,
 		MessageID: m.MessageID, Reason: "List-Unsubscribe mailto (signed token), sent by " + m.From.String()})
-	if fault.CodeOf(err) == fault.Conflict {
+	switch {
+	case errors.Is(err, optin.BadToken):
+		return Result{Outcome: Dropped, Detail: "invalid unsubscribe token"}, nil
+	case errors.Is(err, optin.NoMember) || errors.Is(err, optin.OtherList):
+		return Result{Outcome: Dropped, Detail: "unsubscribe token for another list or member"}, nil
+	case left.Member == nil:
+		return Result{}, err
+	case left.Already:
+		return Result{Outcome: Acted, Detail: left.Address.String() + " was already unsubscribed"}, nil
+	case fault.CodeOf(err) == fault.Conflict:
 		return Result{Outcome: Acted, Detail: err.Error()}, nil
 	}
-	return Result{Outcome: Acted, Detail: "unsubscribed " + a.String() + " from " + l.Name}, err
+	return Result{Outcome: Acted, Detail: "unsubscribed " + left.Address.String() + " from " + left.List.Name}, err
 }

@@ -1,9 +1,11 @@
-// Package optin is the double opt-in workflow, for mail commands and the
-// web pages alike: a request to join or leave sends the address itself a
-// confirmation, and only its answer changes the membership. A request
-// counts as made only once its confirmation was handed over; answers about
-// an address other than the asker's own say the same whatever that
-// address's state.
+// Package optin is the one home of subscribing, confirming and leaving,
+// for mail commands, the web pages and the HTTP API alike. A request to
+// join or leave sends the address itself a confirmation, and only its
+// answer changes the membership. A request counts as made only once its
+// confirmation was handed over; answers about an address other than the
+// asker's own say the same whatever that address's state. Two paths need
+// no confirmation: a signed unsubscribe token (leave.go), which proves the
+// address, and an owner's changes (owners.go), under the consent rules.
 package optin
 
 import (
@@ -28,6 +30,7 @@ import (
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	GetMember(ctx context.Context, l *store.List, addr string) (*store.Member, error)
+	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
 	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	PreviousStatus(ctx context.Context, l *store.List, addr string) (store.Status, error)
 	CreateConfirmation(ctx context.Context, token string, c store.Confirmation) error
@@ -46,14 +49,16 @@ type Mailer interface {
 	ListFrom(l *store.List) string
 }
 
-// Tokens makes the signed unsubscribe tokens of the welcome's links.
+// Tokens makes the signed unsubscribe tokens of the welcome's links and
+// verifies those that come back (package token).
 type Tokens interface {
 	Make(m token.Membership) string
+	Verify(tok string) (token.Membership, error)
 }
 
 // Options configure the workflow.
 type Options struct {
-	Tokens   Tokens        // nil: the welcome has no one-click link
+	Tokens   Tokens        // nil: the welcome has no one-click link, and every token is refused
 	TTL      time.Duration // how long a confirmation code works
 	Interval time.Duration // least time between two confirmations to one address
 	Contact  string

@@ -22,6 +22,7 @@ type env struct {
 	ctx  context.Context
 	db   *store.DB
 	srv  *smtptest.Server
+	w    *testwire.Wired
 	subs *optin.Service
 	list *store.List
 	now  time.Time
@@ -47,7 +48,8 @@ func newEnv(t *testing.T, o testwire.Options) *env {
 	e := &env{t: t, ctx: ctx, db: db, srv: srv, list: l, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
 	db.Now = func() time.Time { return e.now }
 	o.Now = db.Now
-	e.subs = testwire.Build(t, db, delivery.Outbox{Transport: tr}, o).Subs
+	e.w = testwire.Build(t, db, delivery.Outbox{Transport: tr}, o)
+	e.subs = e.w.Subs
 	return e
 }
 

@@ -15,7 +15,7 @@ import (
 // Retry-After, anything else 500, each with its own page and none showing
 // the error's text to the visitor.
 func TestFailStatuses(t *testing.T) {
-	s, err := New(nil, nil, nil, Options{})
+	s, err := New(nil, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

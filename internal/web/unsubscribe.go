@@ -1,34 +1,40 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 
-	"mailer/internal/address"
 	"mailer/internal/fault"
 	"mailer/internal/optin"
 	"mailer/internal/store"
 )
 
-// member resolves an unsubscribe token to its list and member, showing the
-// right page itself when it cannot.
+// member resolves an unsubscribe token to its list and member (the opt-in
+// workflow's call), showing the right page itself when it cannot.
 func (s *Server) member(w http.ResponseWriter, r *http.Request) (*store.List, *store.Member, bool) {
-	m, err := s.tokens.Verify(r.PathValue("token"))
-	if err != nil {
+	l, m, err := s.subs.Holder(r.Context(), optin.Link{Token: r.PathValue("token")})
+	if !s.usable(w, r, err) {
+		return nil, nil, false
+	}
+	return l, m, true
+}
+
+// usable says whether the workflow could use the token, and when it could
+// not shows the page that says why: a refusal, or a failure.
+func (s *Server) usable(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, optin.BadToken):
 		s.message(w, http.StatusBadRequest, "bad-token", pageData{})
-		return nil, nil, false
-	}
-	l, member, err := s.store.MemberByID(r.Context(), m.ListID, m.SubscriberID)
-	if fault.CodeOf(err) == fault.NotFound {
+	case errors.Is(err, optin.NoMember):
 		s.message(w, http.StatusNotFound, "no-member", pageData{})
-		return nil, nil, false
-	}
-	if err != nil {
+	default:
 		s.fail(w, r, err)
-		return nil, nil, false
 	}
-	return l, member, true
+	return false
 }
 
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
@@ -46,31 +52,26 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 
 // unsubscribe acts at once. A POST whose body is List-Unsubscribe=One-Click
 // comes from a mail client's button (RFC 8058) and gets 200 and no page.
+// A move the store refuses (a Conflict) leaves the member as it is, and
+// the page says unsubscribed all the same.
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	l, m, ok := s.member(w, r)
-	if !ok {
-		return
-	}
 	oneClick := isOneClick(r)
-	if m.Status != store.Unsubscribed {
-		a, err := address.Parse(m.Address)
-		if err == nil {
-			reason := "unsubscribe page"
-			if oneClick {
-				reason = "one-click unsubscribe (RFC 8058)"
-			}
-			_, err = s.store.SetStatus(r.Context(), l, a, store.Unsubscribed, s.evidence(r, reason))
-		}
-		if err != nil && fault.CodeOf(err) != fault.Conflict {
-			s.fail(w, r, err)
-			return
-		}
+	reason := "unsubscribe page"
+	if oneClick {
+		reason = "one-click unsubscribe (RFC 8058)"
+	}
+	left, err := s.subs.Leave(r.Context(), optin.Link{Token: r.PathValue("token")}, s.evidence(r, reason))
+	if fault.CodeOf(err) == fault.Conflict && left.Member != nil {
+		err = nil
+	}
+	if !s.usable(w, r, err) {
+		return
 	}
 	if oneClick {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	s.render(w, http.StatusOK, "unsubscribed", withList(l, pageData{Address: m.Address, Token: r.PathValue("token")}))
+	s.render(w, http.StatusOK, "unsubscribed", withList(left.List, pageData{Address: left.Member.Address, Token: r.PathValue("token")}))
 }
 
 func isOneClick(r *http.Request) bool {

@@ -16,7 +16,6 @@ import (
 	"mailer/internal/listaddr"
 	"mailer/internal/optin"
 	"mailer/internal/store"
-	"mailer/internal/token"
 	"mailer/templates"
 )
 
@@ -24,8 +23,6 @@ import (
 type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	Lists(ctx context.Context) ([]*store.List, error)
-	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
-	SetStatus(ctx context.Context, l *store.List, addr address.Address, to store.Status, ev store.Evidence) (store.Change, error)
 	PeekConfirmation(ctx context.Context, token string) (*store.Confirmation, error)
 	Archive(ctx context.Context, l *store.List) ([]store.ArchivedIssue, error)
 	ArchiveIssue(ctx context.Context, l *store.List, slug string) (*store.ArchivedIssue, error)
@@ -33,17 +30,14 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// Subscriptions is the double opt-in workflow (package optin), as mail
-// commands use it.
+// Subscriptions is the opt-in workflow (package optin), as mail commands
+// use it: joining, confirming, and the unsubscribe links' tokens.
 type Subscriptions interface {
 	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
 	Resubscribe(ctx context.Context, l *store.List, m *store.Member, req optin.Request) (optin.Outcome, error)
-}
-
-// Tokens verifies unsubscribe tokens.
-type Tokens interface {
-	Verify(tok string) (token.Membership, error)
+	Holder(ctx context.Context, k optin.Link) (*store.List, *store.Member, error)
+	Leave(ctx context.Context, k optin.Link, ev store.Evidence) (optin.Left, error)
 }
 
 // Options configure the pages.
@@ -62,7 +56,6 @@ type Options struct {
 type Server struct {
 	store  Store
 	subs   Subscriptions
-	tokens Tokens
 	o      Options
 	looks  *templates.Sets[*look]
 	limits *ipLimiter
@@ -70,14 +63,14 @@ type Server struct {
 }
 
 // New parses the templates.
-func New(s Store, subs Subscriptions, tokens Tokens, o Options) (*Server, error) {
+func New(s Store, subs Subscriptions, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.SubscribePerMinute <= 0 {
 		o.SubscribePerMinute = 5
 	}
-	srv := &Server{store: s, subs: subs, tokens: tokens, o: o,
+	srv := &Server{store: s, subs: subs, o: o,
 		limits: newIPLimiter(o.SubscribePerMinute), secure: strings.HasPrefix(o.Book.BaseURL, "https://")}
 	var err error
 	if srv.looks, err = templates.NewSets(o.Looks, parseLook); err != nil {

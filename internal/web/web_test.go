@@ -58,7 +58,7 @@ func newEnvWith(t *testing.T, o testwire.Options, proxies ...netip.Prefix) *env 
 	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
 	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, o)
 	signer := w.Signer
-	pages, err := web.New(db, w.Subs, signer, web.Options{Book: testwire.Book, Looks: templates.Looks{},
+	pages, err := web.New(db, w.Subs, web.Options{Book: testwire.Book, Looks: templates.Looks{},
 		TrustedProxies: proxies, SubscribePerMinute: 5})
 	if err != nil {
 		t.Fatal(err)
