@@ -1,7 +1,8 @@
 // Package cli holds mailer's cobra commands. Each command has an options
 // struct, a newCmdX constructor that parses flags into it, and an xRun
 // function that does the work, so that tests can check parsing and running
-// apart. This is also the one package that wires the others together.
+// apart. Commands only parse flags, call one workflow and print; the
+// service graph they call is built by internal/app.
 package cli
 
 import (

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"strings"
 
 	"mailer/internal/bounces"
 	"mailer/internal/listaddr"
@@ -20,4 +21,13 @@ func (h *Handler) bounce(ctx context.Context, route listaddr.Route, rcpt string,
 		return Result{}, err
 	}
 	return Result{Outcome: BounceStored, Detail: detail}, nil
+}
+
+// headerValue finds a header in raw mail without parsing the rest, for
+// bounces that may not parse.
+func headerValue(raw []byte, name string) string {
+	if msg, err := readHeader(raw); err == nil {
+		return strings.TrimSpace(msg.header.Get(name))
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
+	"mailer/internal/mailout"
 	"mailer/internal/optin"
 	"mailer/internal/store"
 )
@@ -187,17 +188,6 @@ func (s *session) request(a address.Address, reason string) optin.Request {
 		Budget:   store.BudgetMail, Self: address.Key(a.String()) == address.Key(s.to.String())}
 }
 
-// answersFrom says whether the answer goes to the From address, which
-// "which" and "who" require: a From line can be forged, and an answer to
-// a Reply-To elsewhere would hand a stranger what only From may know.
-func (s *session) answersFrom(c Command) bool {
-	if address.Key(s.to.String()) == address.Key(s.m.From.String()) {
-		return true
-	}
-	s.add(c.Raw, "reply-to-elsewhere", resultData{Extra: s.to.String()})
-	return false
-}
-
 func (s *session) confirm(c Command) error {
 	conf, err := s.h.p.Subs.Confirm(s.ctx, c.Token, store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID,
 		Reason: "confirmed by mail from " + s.m.From.String()})
@@ -219,66 +209,49 @@ func (s *session) confirm(c Command) error {
 	return nil
 }
 
-func (s *session) which(c Command) error {
-	a := s.m.From
-	if c.Address != "" {
-		var ok bool
-		if a, ok = s.target(c); !ok {
-			return nil
-		}
-		// Who is on which list is the reader's own business.
-		if address.Key(a.String()) != address.Key(s.m.From.String()) {
-			s.add(c.Raw, "which-other", resultData{})
-			return nil
-		}
-	}
-	if !s.answersFrom(c) {
-		return nil
-	}
-	ms, err := s.h.store.MembershipsOf(s.ctx, a.String())
-	if err != nil {
-		return err
-	}
-	var items []string
-	for _, m := range ms {
-		items = append(items, fmt.Sprintf("%s (%s)", m.List, m.Status))
-	}
-	s.add(c.Raw, "which", resultData{Address: a.String(), Items: items})
-	return nil
+// replyData feeds templates/inbound/reply.txt.
+type replyData struct {
+	Results     []line
+	Stopped     bool
+	Host, Owner string
+	Date        string
 }
 
-// who lists the members, for owners only, and only to the owner's From.
-func (s *session) who(c Command, l *store.List) error {
-	if !l.IsOwner(s.m.From.String()) {
-		s.add(c.Raw, "who-refused", resultData{List: l.Name})
-		return nil
+// answer sends the transcript of a command mail to its sender. Mail to a
+// list's own addresses is answered from the list; mail to majordomo@ from
+// majordomo@. An answer past the caps is not sent, and not an error: the
+// caps are what stops two robots answering each other.
+func (h *Handler) answer(ctx context.Context, m *Message, list string, to address.Address, results []line, stopped bool) (bool, error) {
+	book := h.o.Book
+	owner := h.o.Owner
+	if owner == "" {
+		owner = book.Postmaster()
 	}
-	if !s.answersFrom(c) {
-		return nil
+	var body strings.Builder
+	if err := h.reply.Execute(&body, replyData{Results: results, Stopped: stopped, Host: book.Host, Owner: owner,
+		Date: m.Header.Get("Date")}); err != nil {
+		return false, fault.Wrap(fault.Internal, err, "template inbound/reply.txt")
 	}
-	var items []string
-	for m, err := range s.h.store.Members(s.ctx, l, store.Active) {
+	subject := "Majordomo results"
+	if m.Subject != "" {
+		subject = "Re: " + strings.TrimPrefix(m.Subject, "Re: ")
+	}
+	from, envelope := h.p.Mail.SiteFrom(), book.SiteBounces()
+	if list != "" {
+		l, err := h.store.GetList(ctx, list)
 		if err != nil {
-			return err
+			return false, err
 		}
-		items = append(items, m.Address)
+		from, envelope = h.p.Mail.ListFrom(l), book.Bounces(l.Name)
 	}
-	s.add(c.Raw, "who", resultData{List: l.Name, Items: items})
-	return nil
-}
-
-func (s *session) lists(c Command) error {
-	ls, err := s.h.store.Lists(s.ctx)
+	msg, err := h.p.Mail.Compose(mailout.Header{From: from, To: to.String(), Subject: subject, InReplyTo: m.MessageID,
+		References: m.References}, body.String())
 	if err != nil {
-		return err
+		return false, err
 	}
-	var items []string
-	for _, l := range ls {
-		if l.Policy == store.PolicyClosed {
-			continue
-		}
-		items = append(items, fmt.Sprintf("%-24s %s", l.Name, l.Title))
+	err = h.p.Mail.Send(ctx, store.BudgetMail, envelope, to.String(), msg)
+	if mailout.Capped(err) {
+		return false, nil
 	}
-	s.add(c.Raw, "lists", resultData{Items: items})
-	return nil
+	return err == nil, err
 }

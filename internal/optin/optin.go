@@ -10,15 +10,10 @@ package optin
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"io/fs"
 	"log/slog"
-	"text/template"
 	"time"
 
 	"mailer/internal/address"
-	"mailer/internal/fault"
 	"mailer/internal/listaddr"
 	"mailer/internal/mailout"
 	"mailer/internal/store"
@@ -75,31 +70,6 @@ type Service struct {
 	looks *templates.Sets[*wording]
 }
 
-// wording is one look's templates of the workflow's mail.
-type wording struct{ confirm, welcome, goodbye *template.Template }
-
-func parseWording(fsys fs.FS) (*wording, error) {
-	w := &wording{}
-	for name, dst := range map[string]**template.Template{"confirm": &w.confirm, "welcome": &w.welcome, "goodbye": &w.goodbye} {
-		t, err := template.ParseFS(fsys, "optin/"+name+".txt")
-		if err != nil {
-			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt", name)
-		}
-		*dst = t
-	}
-	return w, nil
-}
-
-// wordingOf is list l's wording; one whose directory broke after it was
-// checked is logged and the global wording used: a confirmation must go.
-func (s *Service) wordingOf(l *store.List) *wording {
-	w, err := s.looks.For(l.TemplatesDir)
-	if err != nil {
-		s.o.Logger.Error("list templates", "list", l.Name, "err", err)
-	}
-	return w
-}
-
 // New parses the confirmation template.
 func New(s Store, m Mailer, o Options) (*Service, error) {
 	if o.Now == nil {
@@ -132,18 +102,3 @@ type Request struct {
 	// learn its own state. Anyone else gets the same answer whatever it is.
 	Self bool
 }
-
-var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newCode returns 120 random bits as 24 lower-case base32 letters: short
-// enough for LIST-confirm+CODE@host and safe in URLs.
-func newCode() (string, error) {
-	b := make([]byte, 15)
-	if _, err := rand.Read(b); err != nil {
-		return "", fault.Wrap(fault.Internal, err, "random code")
-	}
-	return tokenEncoding.EncodeToString(b), nil
-}
-
-// Stamp is how times appear in confirmations and answers.
-func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

@@ -2,6 +2,11 @@ package optin
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"html/template"
+	"io/fs"
+	"strings"
 	"time"
 
 	"mailer/internal/address"
@@ -142,3 +147,104 @@ func (s *Service) recent(ctx context.Context, l *store.List, a address.Address, 
 	}
 	return last, nil
 }
+
+// confirmData feeds templates/optin/confirm.txt.
+type confirmData struct {
+	Action, Address, Title, List, RequestedBy, MessageID, Expires string
+	URL, ReplyTo, CommandAddress, Token, ListAddress, Contact     string
+}
+
+// sendConfirmation mails a a new code for action. The code is stored
+// first, marked unsent, so that it works the moment the mail arrives; it
+// counts as sent only once the transport took the mail, and is dropped if
+// the transport refused, leaving nothing behind for a retry to trip on. A
+// reached cap is the CannotSend outcome; any other failure is returned.
+func (s *Service) sendConfirmation(ctx context.Context, l *store.List, a address.Address, action string, req Request) (Outcome, error) {
+	code, err := newCode()
+	if err != nil {
+		return Outcome{}, err
+	}
+	msg, c, err := s.confirmation(l, a, action, code, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := s.store.CreateConfirmation(ctx, code, c); err != nil {
+		return Outcome{}, err
+	}
+	book := s.mail.Book()
+	if err := s.mail.Send(ctx, req.Budget, book.Bounces(l.Name), a.String(), msg); err != nil {
+		if derr := s.store.DropConfirmation(context.WithoutCancel(ctx), code); derr != nil {
+			s.o.Logger.Warn("unsent confirmation not dropped (it stays unsent and unused)", "err", derr)
+		}
+		if mailout.Capped(err) {
+			return Outcome{Kind: CannotSend, Detail: err.Error()}, nil
+		}
+		return Outcome{}, err
+	}
+	return Outcome{}, s.store.ConfirmationSent(context.WithoutCancel(ctx), code)
+}
+
+// confirmation composes the request and the row that stores it.
+func (s *Service) confirmation(l *store.List, a address.Address, action, code string, req Request) ([]byte, store.Confirmation, error) {
+	now := s.o.Now()
+	c := store.Confirmation{ListID: l.ID, Address: a.String(), Action: action, RequestedBy: req.Requester,
+		MessageID: req.MessageID, Source: req.Evidence.Source, CreatedAt: now, ExpiresAt: now.Add(s.o.TTL)}
+	book := s.mail.Book()
+	replyTo := book.Confirm(l.Name, code)
+	d := confirmData{Action: action, Address: a.String(), Title: l.Title, List: l.Name, RequestedBy: req.Requester,
+		MessageID: req.MessageID, Expires: Stamp(c.ExpiresAt), URL: book.ConfirmURL(code), ReplyTo: replyTo,
+		CommandAddress: book.Commands(), Token: code, ListAddress: book.Post(l.Name), Contact: s.o.Contact}
+	var body strings.Builder
+	if err := s.wordingOf(l).confirm.Execute(&body, d); err != nil {
+		return nil, c, fault.Wrap(fault.Internal, err, "template optin/confirm.txt")
+	}
+	// The address is in the body, not the Subject: filters score a
+	// recipient's address in the Subject (SpamAssassin's TO_IN_SUBJ).
+	subject := "Confirm: subscribe to " + l.Title + " (confirm " + code + ")"
+	if action == "unsubscribe" {
+		subject = "Confirm: unsubscribe from " + l.Title + " (confirm " + code + ")"
+	}
+	msg, err := s.mail.Compose(mailout.Header{From: s.mail.ListFrom(l), To: a.String(), Subject: subject, ReplyTo: replyTo,
+		InReplyTo: req.MessageID, References: req.References}, body.String())
+	return msg, c, err
+}
+
+// wording is one look's templates of the workflow's mail.
+type wording struct{ confirm, welcome, goodbye *template.Template }
+
+func parseWording(fsys fs.FS) (*wording, error) {
+	w := &wording{}
+	for name, dst := range map[string]**template.Template{"confirm": &w.confirm, "welcome": &w.welcome, "goodbye": &w.goodbye} {
+		t, err := template.ParseFS(fsys, "optin/"+name+".txt")
+		if err != nil {
+			return nil, fault.Wrap(fault.Internal, err, "template optin/%s.txt", name)
+		}
+		*dst = t
+	}
+	return w, nil
+}
+
+// wordingOf is list l's wording; one whose directory broke after it was
+// checked is logged and the global wording used: a confirmation must go.
+func (s *Service) wordingOf(l *store.List) *wording {
+	w, err := s.looks.For(l.TemplatesDir)
+	if err != nil {
+		s.o.Logger.Error("list templates", "list", l.Name, "err", err)
+	}
+	return w
+}
+
+var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newCode returns 120 random bits as 24 lower-case base32 letters: short
+// enough for LIST-confirm+CODE@host and safe in URLs.
+func newCode() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", fault.Wrap(fault.Internal, err, "random code")
+	}
+	return tokenEncoding.EncodeToString(b), nil
+}
+
+// Stamp is how times appear in confirmations and answers.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
