@@ -113,10 +113,5 @@ type Session interface {
 // Gate holds the end of a message; see Session.
 type Gate func() (next *Envelope, err error)
 
-// SendOne delivers a single message on s, without gate or pipelining.
-func SendOne(s Session, from, to string, msg []byte) error {
-	return s.Send(Envelope{From: from, To: to}, msg, nil)
-}
-
 // Composer builds the message for a job, appending it to buf.
 type Composer func(j Job, buf []byte) (msg []byte, envelopeFrom string, err error)

@@ -29,3 +29,8 @@ func (o Outbox) Send(ctx context.Context, from, to string, msg []byte) error {
 	defer s.Close()
 	return SendOne(s, from, to, msg)
 }
+
+// SendOne delivers a single message on s, without gate or pipelining.
+func SendOne(s Session, from, to string, msg []byte) error {
+	return s.Send(Envelope{From: from, To: to}, msg, nil)
+}
