@@ -76,7 +76,7 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 		return err
 	}
 	for _, s := range sends {
-		if s.State == "done" && !opts.All {
+		if s.State == store.SendDone && !opts.All {
 			continue
 		}
 		sv := sendView{Send: s, Status: describeSendState(s, d)}
@@ -95,7 +95,7 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 	tw := newTable(d)
 	fmt.Fprintln(tw, "ID\tISSUE\tLIST\tSTATUS\tWHEN\tPROGRESS")
 	for _, s := range v.Scheduled {
-		status := s.State
+		status := string(s.State)
 		if s.Reason != "" {
 			status += ": " + s.Reason
 		}
@@ -114,7 +114,7 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 // describeSendState says where a send stands, for people.
 func describeSendState(s *store.Send, d *Deps) string {
 	switch {
-	case s.State == "done":
+	case s.State == store.SendDone:
 		return "done"
 	case s.Paused:
 		return "paused"
@@ -208,7 +208,7 @@ func sendsCancelRun(ctx context.Context, opts *SendsCancelOptions) error {
 		if err != nil {
 			return usageErrorf("%q is not a schedule id", opts.ID)
 		}
-		if err := db.EndSchedule(ctx, id, "cancelled", 0, "cancelled by "+d.Operator()); err != nil {
+		if err := db.EndSchedule(ctx, id, store.ScheduleCancelled, 0, "cancelled by "+d.Operator()); err != nil {
 			return err
 		}
 		fmt.Fprintf(d.Out, "Cancelled scheduled send s%d.\n", id)

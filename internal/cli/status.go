@@ -83,7 +83,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	for _, s := range out {
 		state := "finished " + when(derefTime(s.FinishedAt))
-		if s.State != "done" {
+		if s.State != store.SendDone {
 			state = describeSendState(s.Send, d)
 			if state == "running" {
 				state += " (" + s.LeaseOwner + ")"

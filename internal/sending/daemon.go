@@ -81,7 +81,7 @@ func (d *Daemon) Tick(ctx context.Context) error {
 func (d *Daemon) startScheduled(ctx context.Context, s *store.Schedule) {
 	log := d.Log.With("schedule", s.ID, "issue", s.Issue, "list", s.ListName)
 	refuse := func(why string) {
-		if err := d.DB.EndSchedule(ctx, s.ID, "refused", 0, why); err == nil {
+		if err := d.DB.EndSchedule(ctx, s.ID, store.ScheduleRefused, 0, why); err == nil {
 			log.Warn("scheduled send refused", "why", why)
 		}
 	}
@@ -100,7 +100,7 @@ func (d *Daemon) startScheduled(ctx context.Context, s *store.Schedule) {
 		return
 	}
 	// Only one daemon wins a due schedule.
-	if err := d.DB.EndSchedule(ctx, s.ID, "started", 0, ""); err != nil {
+	if err := d.DB.EndSchedule(ctx, s.ID, store.ScheduleStarted, 0, ""); err != nil {
 		return
 	}
 	log.Info("scheduled send starting", "recipients", p.Recipients)

@@ -164,7 +164,7 @@ func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr e
 // joinable is the running send a joining worker delivers with the others.
 func (p *Plan) joinable(ctx context.Context) (*store.Send, error) {
 	s := p.Existing
-	if s == nil || s.State != "sending" {
+	if s == nil || s.State != store.SendSending {
 		return nil, fault.Errorf(fault.Invalid, "%s to %s is not being sent: nothing to join (start it with mailer send %s)",
 			p.Job.Issue.Slug, p.Job.List.Name, p.Job.Issue.Slug)
 	}
