@@ -9,7 +9,6 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/delivery"
-	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/store"
 )
@@ -24,7 +23,7 @@ import (
 type Daemon struct {
 	Config    *config.Config
 	DB        *store.DB
-	Transport func() (delivery.Transport, *dkimsign.Signer, string, error)
+	Transport Transports
 	Refusals  Refusals
 	Now       func() time.Time
 	Log       *slog.Logger
