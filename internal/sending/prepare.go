@@ -114,4 +114,3 @@ func (p *Plan) testCopy(ctx context.Context, sess delivery.Session, addr string)
 	}
 	return TestCopy{To: rcpt.Address, Err: err}
 }
-
