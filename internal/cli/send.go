@@ -11,9 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"mailer/internal/app"
+	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/sending"
-	"mailer/internal/store"
 )
 
 // SendOptions are the inputs of `mailer send`.
@@ -65,17 +66,11 @@ dies go to the others when its claims lapse.`,
 		Args: exactArgs(1, "one issue"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Issue = args[0]
-			if opts.Join && (opts.Force || opts.ResendFailed || opts.At != "" || len(opts.Test) > 0) {
-				return usageErrorf("--join delivers a running send: it goes with none of --force, --resend-failed, --at, --test")
-			}
-			if opts.Force && opts.ResendFailed {
-				return usageErrorf("--force and --resend-failed do not go together")
-			}
-			if opts.Concurrency < 0 || opts.Concurrency > 256 {
-				return usageErrorf("--concurrency must be between 1 and 256")
-			}
 			if !cmd.Flags().Changed("rate") {
 				opts.Rate = -1
+			}
+			if err := opts.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -98,6 +93,20 @@ dies go to the others when its claims lapse.`,
 	return cmd
 }
 
+// check refuses flags that do not go together.
+func (o *SendOptions) check() error {
+	if o.Join && (o.Force || o.ResendFailed || o.At != "" || len(o.Test) > 0) {
+		return usageErrorf("--join delivers a running send: it goes with none of --force, --resend-failed, --at, --test")
+	}
+	if o.Force && o.ResendFailed {
+		return usageErrorf("--force and --resend-failed do not go together")
+	}
+	if o.Concurrency < 0 || o.Concurrency > 256 {
+		return usageErrorf("--concurrency must be between 1 and 256")
+	}
+	return nil
+}
+
 func sendRun(ctx context.Context, opts *SendOptions) error {
 	d := opts.Deps
 	var jsonOut io.Writer
@@ -113,27 +122,16 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		return err
 	}
 	defer job.close()
-	// A draft is for test copies: only a send to the list is refused.
-	if job.Issue.Draft && len(opts.Test) == 0 {
-		return fault.Errorf(fault.Invalid, "%s is a draft (draft: true in its front matter); send --test ADDR to look at it, remove that line to send it", job.Issue.Source)
-	}
-	tr, dkim, via, err := app.SendTransport(job.Config)
-	if err != nil {
+	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed}
+	p, err := job.Prepare(ctx, po, len(opts.Test) > 0, func() (delivery.Transport, *dkimsign.Signer, string, error) {
+		return app.SendTransport(job.Config)
+	})
+	switch {
+	case err != nil:
 		return err
-	}
-	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed,
-		Transport: tr, DKIM: dkim, Via: via}
-	p, err := job.NewPlan(ctx, po)
-	if err != nil {
-		return err
-	}
-	if len(opts.Test) > 0 {
+	case len(opts.Test) > 0:
 		return sendTests(ctx, d, p, opts.Test)
-	}
-	if err := p.FindExisting(ctx, po); err != nil {
-		return err
-	}
-	if opts.At != "" {
+	case opts.At != "":
 		return schedule(ctx, d, p, opts.At)
 	}
 	fmt.Fprintln(d.Out, p.Describe())
@@ -148,21 +146,19 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err := confirm(d, opts.Yes); err != nil {
 		return err
 	}
-	if err := app.Preflight(ctx, p.Transport, time.Duration(job.Config.SMTP.ConnectTimeout)); err != nil {
+	if err := p.Preflight(ctx); err != nil {
 		return err
 	}
 	return deliver(ctx, d, p, opts, jsonOut)
 }
 
-// schedule stores the send for later: the issue is rendered and checked
-// now, and its content hash kept, so that the daemon refuses it if it is
-// edited before its time.
+// schedule stores the send for later (sending.Plan.Schedule).
 func schedule(ctx context.Context, d *Deps, p *sending.Plan, at string) error {
 	due, err := parseAt(at, d.Now())
 	if err != nil {
 		return err
 	}
-	s, err := p.Job.DB.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due})
+	s, err := p.Schedule(ctx, due)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"mailer/internal/app"
 	"mailer/internal/delivery"
-	"mailer/internal/fault"
 	"mailer/internal/sending"
 	"mailer/internal/termprogress"
 )
@@ -105,45 +104,21 @@ func (t *terminalProgress) seconds() float64 {
 	return t.p.Seconds()
 }
 
-// sendTests sends single copies outside the queue, for the editor to look at.
+// sendTests sends single copies outside the queue (sending.Plan.SendTests)
+// and says what became of each.
 func sendTests(ctx context.Context, d *Deps, p *sending.Plan, addrs []string) error {
-	if err := app.Preflight(ctx, p.Transport, time.Duration(p.Job.Config.SMTP.ConnectTimeout)); err != nil {
-		return err
-	}
-	sess, err := p.Transport.Dial(ctx)
-	if err != nil {
-		return fault.Coded(fault.Unavailable, err)
-	}
-	defer sess.Close()
-	if err := p.Publish(ctx); err != nil {
-		return err
-	}
-	failed := 0
-	for _, a := range addrs {
-		rcpt, _, err := p.Job.RecipientFor(ctx, a)
-		if err != nil {
-			fmt.Fprintln(d.ErrOut, err)
-			failed++
-			continue
+	copies, err := p.SendTests(ctx, addrs)
+	for _, c := range copies {
+		switch {
+		case c.To == "":
+			fmt.Fprintln(d.ErrOut, c.Err)
+		case c.Err != nil:
+			fmt.Fprintf(d.ErrOut, "test copy to %s: %v\n", c.To, c.Err)
+		default:
+			fmt.Fprintf(d.Out, "Sent a test copy of %s to %s via %s\n", p.Job.Issue.Slug, c.To, p.Via)
 		}
-		msg, err := p.Rendered.Message.Personalise(nil, rcpt)
-		if err == nil {
-			msg, err = p.Sign(msg)
-		}
-		if err == nil {
-			err = delivery.SendOne(sess, p.Job.Config.Book().VERP(p.Job.List.Name, rcpt.Address), rcpt.Address, msg)
-		}
-		if err != nil {
-			fmt.Fprintf(d.ErrOut, "test copy to %s: %v\n", rcpt.Address, err)
-			failed++
-			continue
-		}
-		fmt.Fprintf(d.Out, "Sent a test copy of %s to %s via %s\n", p.Job.Issue.Slug, rcpt.Address, p.Via)
 	}
-	if failed > 0 {
-		return fault.Errorf(fault.Invalid, "%d of %d test copies not sent", failed, len(addrs))
-	}
-	return nil
+	return err
 }
 
 // announceStop tells the person that Ctrl-C was heard, and makes a second

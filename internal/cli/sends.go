@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"mailer/internal/store"
+	"mailer/internal/sending"
 )
 
 func newCmdSends(d *Deps) *cobra.Command {
@@ -22,18 +22,6 @@ type SendsLsOptions struct {
 	Deps *Deps
 	All  bool
 	JSON bool
-}
-
-// sendsView is `sends ls --json`'s value.
-type sendsView struct {
-	Scheduled []*store.Schedule `json:"scheduled"`
-	Sends     []sendView        `json:"sends"`
-}
-
-type sendView struct {
-	*store.Send
-	Status    string `json:"status"` // running, waiting for retry, paused, stopped, done
-	NextRetry string `json:"next_retry,omitempty"`
 }
 
 func newCmdSendsLs(d *Deps, runF func(context.Context, *SendsLsOptions) error) *cobra.Command {
@@ -67,23 +55,9 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 		return err
 	}
 	defer db.Close()
-	v := sendsView{Scheduled: []*store.Schedule{}, Sends: []sendView{}}
-	if v.Scheduled, err = db.Schedules(ctx, opts.All); err != nil {
-		return err
-	}
-	sends, err := db.Sends(ctx, "")
+	v, err := sending.Sends(ctx, db, opts.All)
 	if err != nil {
 		return err
-	}
-	for _, s := range sends {
-		if s.State == "done" && !opts.All {
-			continue
-		}
-		sv := sendView{Send: s, Status: describeSendState(s, d)}
-		if next, pending, err := db.Queue(s.ID).NextDue(ctx); err == nil && pending && s.Counts.Queued == 0 && s.Counts.Sending == 0 {
-			sv.NextRetry = next.UTC().Format("2006-01-02T15:04:05Z")
-		}
-		v.Sends = append(v.Sends, sv)
 	}
 	if opts.JSON {
 		return writeJSON(d.Out, v)
@@ -95,7 +69,7 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 	tw := newTable(d)
 	fmt.Fprintln(tw, "ID\tISSUE\tLIST\tSTATUS\tWHEN\tPROGRESS")
 	for _, s := range v.Scheduled {
-		status := s.State
+		status := string(s.State)
 		if s.Reason != "" {
 			status += ": " + s.Reason
 		}
@@ -109,21 +83,6 @@ func sendsLsRun(ctx context.Context, opts *SendsLsOptions) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d sent\n", s.ID, s.Issue, s.ListName, s.Status, at, s.Counts.Sent, s.Total)
 	}
 	return tw.Flush()
-}
-
-// describeSendState says where a send stands, for people.
-func describeSendState(s *store.Send, d *Deps) string {
-	switch {
-	case s.State == "done":
-		return "done"
-	case s.Paused:
-		return "paused"
-	case s.LeaseOwner != "" && s.LeaseUntil.After(d.Now()):
-		return "running"
-	case s.Counts.Queued == 0 && s.Counts.Sending == 0 && s.Counts.Deferred > 0:
-		return "waiting for retry"
-	}
-	return "stopped (mailer serve takes it over)"
 }
 
 // SendsPauseOptions are the inputs of `mailer sends pause|resume`.
@@ -163,7 +122,11 @@ func sendsPauseRun(ctx context.Context, opts *SendsPauseOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.SetPaused(ctx, opts.ID, opts.Pause); err != nil {
+	pause := sending.ResumeSend
+	if opts.Pause {
+		pause = sending.PauseSend
+	}
+	if err := pause(ctx, db, opts.ID); err != nil {
 		return err
 	}
 	if opts.Pause {
@@ -208,7 +171,7 @@ func sendsCancelRun(ctx context.Context, opts *SendsCancelOptions) error {
 		if err != nil {
 			return usageErrorf("%q is not a schedule id", opts.ID)
 		}
-		if err := db.EndSchedule(ctx, id, "cancelled", 0, "cancelled by "+d.Operator()); err != nil {
+		if err := sending.CancelSchedule(ctx, db, id, d.Operator()); err != nil {
 			return err
 		}
 		fmt.Fprintf(d.Out, "Cancelled scheduled send s%d.\n", id)
@@ -218,7 +181,7 @@ func sendsCancelRun(ctx context.Context, opts *SendsCancelOptions) error {
 	if err != nil {
 		return usageErrorf("%q is not a send id (mailer sends ls shows them)", opts.ID)
 	}
-	n, err := db.CancelSend(ctx, id, "send cancelled by "+d.Operator())
+	n, err := sending.CancelSend(ctx, db, id, d.Operator())
 	if err != nil {
 		return err
 	}

@@ -38,12 +38,6 @@ func newCmdStatus(d *Deps, runF func(context.Context, *StatusOptions) error) *co
 	return cmd
 }
 
-// sendStatus is a send with its latest problems.
-type sendStatus struct {
-	*store.Send
-	Problems []store.DeliveryProblem `json:"latest_problems"`
-}
-
 func statusRun(ctx context.Context, opts *StatusOptions) error {
 	d := opts.Deps
 	db, err := d.OpenStore(ctx)
@@ -51,49 +45,25 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return err
 	}
 	defer db.Close()
-	sends, err := db.Sends(ctx, opts.Issue)
+	ov, err := sending.Status(ctx, db, opts.Issue)
 	if err != nil {
 		return err
-	}
-	out := []sendStatus{}
-	for _, s := range sends {
-		probs, err := db.Problems(ctx, s.ID, 5)
-		if err != nil {
-			return err
-		}
-		out = append(out, sendStatus{Send: s, Problems: probs})
 	}
 	if opts.JSON {
-		return writeJSON(d.Out, out)
+		return writeJSON(d.Out, ov.Sends)
 	}
-	scheduled, err := db.Schedules(ctx, false)
-	if err != nil {
-		return err
+	for _, sc := range ov.Scheduled {
+		fmt.Fprintf(d.Out, "s%d %s to %s: scheduled for %s\n", sc.ID, sc.Issue, sc.ListName, when(sc.DueAt))
 	}
-	for _, sc := range scheduled {
-		if opts.Issue == "" || sc.Issue == opts.Issue {
-			fmt.Fprintf(d.Out, "s%d %s to %s: scheduled for %s\n", sc.ID, sc.Issue, sc.ListName, when(sc.DueAt))
-		}
-	}
-	if len(out) == 0 {
-		if len(scheduled) == 0 {
+	if len(ov.Sends) == 0 {
+		if ov.ScheduledAll == 0 {
 			fmt.Fprintln(d.Out, "No sends yet.")
 		}
 		return nil
 	}
-	for _, s := range out {
-		state := "finished " + when(derefTime(s.FinishedAt))
-		if s.State != "done" {
-			state = describeSendState(s.Send, d)
-			if state == "running" {
-				state += " (" + s.LeaseOwner + ")"
-			}
-			if next, pending, err := db.Queue(s.ID).NextDue(ctx); err == nil && pending && state == "waiting for retry" {
-				state += ", next at " + when(next)
-			}
-		}
+	for _, s := range ov.Sends {
 		c := s.Counts
-		fmt.Fprintf(d.Out, "#%d %s to %s, started %s, %s\n", s.ID, s.Issue, s.ListName, when(s.CreatedAt), state)
+		fmt.Fprintf(d.Out, "#%d %s to %s, started %s, %s\n", s.ID, s.Issue, s.ListName, when(s.CreatedAt), standing(s))
 		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight\n",
 			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending))
 		for _, p := range s.Problems {
@@ -101,4 +71,19 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		}
 	}
 	return nil
+}
+
+// standing is a send's state for its status line.
+func standing(s sending.SendStatus) string {
+	if s.State == store.SendDone {
+		return "finished " + when(derefTime(s.FinishedAt))
+	}
+	state := s.Standing
+	if state == "running" {
+		state += " (" + s.LeaseOwner + ")"
+	}
+	if !s.NextRetry.IsZero() {
+		state += ", next at " + when(s.NextRetry)
+	}
+	return state
 }

@@ -9,7 +9,6 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/delivery"
-	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/store"
 )
@@ -24,7 +23,7 @@ import (
 type Daemon struct {
 	Config    *config.Config
 	DB        *store.DB
-	Transport func() (delivery.Transport, *dkimsign.Signer, string, error)
+	Transport Transports
 	Refusals  Refusals
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -81,7 +80,7 @@ func (d *Daemon) Tick(ctx context.Context) error {
 func (d *Daemon) startScheduled(ctx context.Context, s *store.Schedule) {
 	log := d.Log.With("schedule", s.ID, "issue", s.Issue, "list", s.ListName)
 	refuse := func(why string) {
-		if err := d.DB.EndSchedule(ctx, s.ID, "refused", 0, why); err == nil {
+		if err := d.DB.EndSchedule(ctx, s.ID, store.ScheduleRefused, 0, why); err == nil {
 			log.Warn("scheduled send refused", "why", why)
 		}
 	}
@@ -100,7 +99,7 @@ func (d *Daemon) startScheduled(ctx context.Context, s *store.Schedule) {
 		return
 	}
 	// Only one daemon wins a due schedule.
-	if err := d.DB.EndSchedule(ctx, s.ID, "started", 0, ""); err != nil {
+	if err := d.DB.EndSchedule(ctx, s.ID, store.ScheduleStarted, 0, ""); err != nil {
 		return
 	}
 	log.Info("scheduled send starting", "recipients", p.Recipients)

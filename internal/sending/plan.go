@@ -79,7 +79,7 @@ func ContentHash(rd *render.Rendered) string {
 func (p *Plan) FindExisting(ctx context.Context, o PlanOptions) error {
 	db, l, slug := p.Job.DB, p.Job.List, p.Job.Issue.Slug
 	last, err := db.LatestSend(ctx, slug, l.ID)
-	if fault.CodeOf(err) == fault.NotFound || (err == nil && o.Force && last.State == "done") {
+	if fault.CodeOf(err) == fault.NotFound || (err == nil && o.Force && last.State == store.SendDone) {
 		p.Recipients = l.Counts[store.Active]
 		return nil
 	}
@@ -87,11 +87,11 @@ func (p *Plan) FindExisting(ctx context.Context, o PlanOptions) error {
 		return err
 	}
 	switch {
-	case last.State == "done" && o.ResendFailed:
+	case last.State == store.SendDone && o.ResendFailed:
 		if last.Counts.Failed == 0 {
 			return fault.Errorf(fault.Conflict, "%s went to %s on %s with no failures: nothing to resend", slug, l.Name, when(*last.FinishedAt))
 		}
-	case last.State == "done":
+	case last.State == store.SendDone:
 		return fault.Errorf(fault.Conflict, "%s went to %s on %s: %s sent, %s failed (--resend-failed retries the failed ones, --force sends to everyone again)",
 			slug, l.Name, when(*last.FinishedAt), Thousands(last.Counts.Sent), Thousands(last.Counts.Failed))
 	case last.ContentHash != p.Hash && !o.Force:

@@ -9,20 +9,15 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
 
-	"mailer/internal/address"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
-	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
-	"mailer/internal/render"
 	"mailer/internal/store"
-	"mailer/internal/token"
 )
 
 // Progress is told what a run does. The terminal's bar and the daemon's
@@ -164,7 +159,7 @@ func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr e
 // joinable is the running send a joining worker delivers with the others.
 func (p *Plan) joinable(ctx context.Context) (*store.Send, error) {
 	s := p.Existing
-	if s == nil || s.State != "sending" {
+	if s == nil || s.State != store.SendSending {
 		return nil, fault.Errorf(fault.Invalid, "%s to %s is not being sent: nothing to join (start it with mailer send %s)",
 			p.Job.Issue.Slug, p.Job.List.Name, p.Job.Issue.Slug)
 	}
@@ -257,75 +252,6 @@ func (p *Plan) onResult(ctx context.Context, o RunOptions) func(delivery.Job, de
 			o.Progress.Say(fmt.Sprintf("%s bounced too often: no more mail to it on %s", j.Address, list.Name))
 		}
 	}
-}
-
-// archive puts the sent issue in the list's public archive: the web
-// version, without personal links, and its content for the feed.
-func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
-	iss := p.Job.Issue
-	if iss.NoArchive {
-		return nil // archive: false
-	}
-	page, err := p.Job.Renderer.WebPage(iss, RenderList(p.Job.List))
-	if err != nil {
-		return err
-	}
-	content, err := p.Job.Renderer.Content(iss, RenderList(p.Job.List))
-	if err != nil {
-		return err
-	}
-	date := iss.Date
-	if date.IsZero() {
-		date = now()
-	}
-	return p.Job.DB.SaveArchive(ctx, p.Job.List.ID, store.ArchivedIssue{Slug: iss.Slug, Title: iss.Title, Summary: iss.Summary,
-		Date: date, HTML: page, Content: content})
-}
-
-// composer personalises the prepared message for each job and, with
-// DKIM, signs it there: in the worker's goroutine, ahead of the SMTP
-// exchange, with the body's shared start hashed once for the whole send.
-// The message is personalised behind room for the signature fields, which
-// all take the same size in a send, so that they go in front without
-// copying the message.
-func (p *Plan) composer() delivery.Composer {
-	list, book := p.Job.List, p.Job.Config.Book()
-	tokens, msg := p.Job.Signer, p.Rendered.Message
-	var dkim *dkimsign.Body
-	if p.DKIM != nil {
-		dkim = p.DKIM.ForBody(msg.SharedBody())
-	}
-	var room atomic.Int64 // the size of the signature fields, learnt from the first message
-	return func(j delivery.Job, buf []byte) ([]byte, string, error) {
-		tok := tokens.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
-		// The address goes out with its domain in A-labels (RFC 5890), so
-		// that headers and envelope work where SMTPUTF8 is not offered.
-		r := render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID}
-		from := book.VERP(list.Name, j.Address)
-		if dkim == nil {
-			out, err := msg.Personalise(buf, r)
-			return out, from, err
-		}
-		at := int(room.Load())
-		out, err := msg.Personalise(append(buf, make([]byte, at)...), r)
-		if err != nil {
-			return buf, from, err
-		}
-		signed, n, err := dkim.SignInPlace(out, at)
-		if n != at {
-			room.Store(int64(n))
-		}
-		return signed, from, err
-	}
-}
-
-// Sign signs a message composed outside the queue (a test copy) as the
-// send's messages are; without DKIM it is returned as it is.
-func (p *Plan) Sign(msg []byte) ([]byte, error) {
-	if p.DKIM == nil {
-		return msg, nil
-	}
-	return p.DKIM.Sign(msg)
 }
 
 // renew keeps the lease (when held) and the claims on the rows in flight

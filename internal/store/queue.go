@@ -397,18 +397,18 @@ func (q *SendQueue) Counts(ctx context.Context) (delivery.Counts, error) {
 		if err := rows.Scan(&state, &n); err != nil {
 			return c, q.db.wrap(err, "count deliveries")
 		}
-		switch state {
-		case "queued":
+		switch DeliveryState(state) {
+		case DeliveryQueued:
 			c.Queued = n
-		case "sending":
+		case DeliverySending:
 			c.Sending = n
-		case "sent":
+		case DeliverySent:
 			c.Sent = n
-		case "deferred":
+		case DeliveryDeferred:
 			c.Deferred = n
-		case "failed":
+		case DeliveryFailed:
 			c.Failed = n
-		case "skipped":
+		case DeliverySkipped:
 			c.Skipped = n
 		}
 	}

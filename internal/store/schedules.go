@@ -11,16 +11,16 @@ import (
 
 // Schedule is an issue to send to a list at a time.
 type Schedule struct {
-	ID          int64     `json:"id"`
-	Issue       string    `json:"issue"`
-	ListID      int64     `json:"-"`
-	ListName    string    `json:"list"`
-	ContentHash string    `json:"content_hash"`
-	DueAt       time.Time `json:"due_at"`
-	State       string    `json:"state"` // scheduled | started | cancelled | refused
-	SendID      int64     `json:"send,omitempty"`
-	Reason      string    `json:"reason,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64         `json:"id"`
+	Issue       string        `json:"issue"`
+	ListID      int64         `json:"-"`
+	ListName    string        `json:"list"`
+	ContentHash string        `json:"content_hash"`
+	DueAt       time.Time     `json:"due_at"`
+	State       ScheduleState `json:"state"`
+	SendID      int64         `json:"send,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	CreatedAt   time.Time     `json:"created_at"`
 }
 
 // ScheduleSend stores a schedule. A schedule of the same issue to the same
@@ -99,13 +99,16 @@ func (db *DB) schedules(ctx context.Context, q string, args ...any) ([]*Schedule
 // EndSchedule moves a schedule that has not started on: to started (with
 // its send), cancelled or refused (with the reason). Only one process wins
 // a due schedule: the move is conditional on it still being scheduled.
-func (db *DB) EndSchedule(ctx context.Context, id int64, state string, sendID int64, reason string) error {
+func (db *DB) EndSchedule(ctx context.Context, id int64, state ScheduleState, sendID int64, reason string) error {
+	if !ScheduleScheduled.CanBecome(state) {
+		return fault.Errorf(fault.Internal, "a scheduled send cannot become %q", state)
+	}
 	var send any
 	if sendID > 0 {
 		send = sendID
 	}
 	res, err := db.sql.ExecContext(ctx, `UPDATE schedules SET state = ?, send_id = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'scheduled'`,
-		state, send, reason, db.now(), id)
+		string(state), send, reason, db.now(), id)
 	if err != nil {
 		return db.wrap(err, "update schedule")
 	}

@@ -19,7 +19,7 @@ type Send struct {
 	Subject     string          `json:"subject"`
 	ContentHash string          `json:"content_hash"`
 	MsgIDNonce  string          `json:"-"`
-	State       string          `json:"state"` // sending | done
+	State       SendState       `json:"state"`
 	Total       int             `json:"total"`
 	CreatedAt   time.Time       `json:"created_at"`
 	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
@@ -235,11 +235,11 @@ func (db *DB) SentSince(ctx context.Context, t time.Time) ([]time.Time, error) {
 
 // DeliveryProblem is a recent deferral or failure, for status reports.
 type DeliveryProblem struct {
-	Address  string    `json:"address"`
-	State    string    `json:"state"`
-	Attempts int       `json:"attempts"`
-	Reply    string    `json:"reply"`
-	At       time.Time `json:"at"`
+	Address  string        `json:"address"`
+	State    DeliveryState `json:"state"`
+	Attempts int           `json:"attempts"`
+	Reply    string        `json:"reply"`
+	At       time.Time     `json:"at"`
 }
 
 // Problems returns the latest deferred, failed and skipped deliveries of a send.

@@ -31,7 +31,7 @@ func TestStartSendSnapshotsActiveMembers(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	s := startTestSend(t, db, 3)
-	if s.Total != 3 || s.Counts.Queued != 3 || s.State != "sending" {
+	if s.Total != 3 || s.Counts.Queued != 3 || s.State != store.SendSending {
 		t.Fatalf("send %+v", s)
 	}
 	// Someone who joins later is not in this send.
@@ -164,7 +164,7 @@ func TestClaimSkipsReadersWhoLeft(t *testing.T) {
 		t.Fatal("skipped rows still pending")
 	}
 	probs, _ := db.Problems(ctx, s.ID, 10)
-	if len(probs) != 2 || probs[0].State != "skipped" || !strings.Contains(probs[0].Reply, "unsubscribed") {
+	if len(probs) != 2 || probs[0].State != store.DeliverySkipped || !strings.Contains(probs[0].Reply, "unsubscribed") {
 		t.Fatalf("problems %+v", probs)
 	}
 }

@@ -153,7 +153,7 @@ func (q *SendQueue) claimBatches(ctx context.Context, tx *txn, jobs *[]delivery.
 			}
 			got++
 			*cursor = max(*cursor, j.ID)
-			if state == "sending" {
+			if DeliveryState(state) == DeliverySending {
 				j.QueuedAt = parseTime(queued)
 				*jobs = append(*jobs, j)
 			}
