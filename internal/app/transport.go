@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -70,16 +69,4 @@ func PlainTransport(cfg *config.Config) (delivery.Transport, string, error) {
 		return nil, "", fault.Wrap(fault.Invalid, err, "%s: smtp", cfg.Path)
 	}
 	return t, fmt.Sprintf("smtp %s:%d (%s)", cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS), nil
-}
-
-// Preflight opens and closes one session, so that a wrong host, port or
-// password is reported before anything is queued or marked.
-func Preflight(ctx context.Context, t delivery.Transport, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	s, err := t.Dial(ctx)
-	if err != nil {
-		return fault.Coded(fault.Unavailable, err)
-	}
-	return s.Close()
 }
