@@ -38,7 +38,7 @@ func NewOwnerNotice(m Mailer, siteOwner string, p store.BouncePolicy, templates 
 	return &OwnerNotice{mail: m, siteOwner: siteOwner, threshold: p.Threshold, notice: t}, nil
 }
 
-// NotifyBounced tells the owners. A reached answer cap is not an error:
+// NotifyBounced tells every owner. A reached answer cap is not an error:
 // `mailer bounces ls` shows the member either way.
 func (n *OwnerNotice) NotifyBounced(ctx context.Context, l *store.List, addr string, score float64, reason string) error {
 	owners := l.Owners
@@ -51,15 +51,26 @@ func (n *OwnerNotice) NotifyBounced(ctx context.Context, l *store.List, addr str
 		"Threshold": n.threshold, "Reason": reason, "Host": book.Host}); err != nil {
 		return fault.Wrap(fault.Internal, err, "template bounces/notice.txt")
 	}
+	// Every owner is told even when mail to one of them fails: one full
+	// mailbox must not keep the others from knowing. The first failure is
+	// returned.
+	var first error
 	for _, o := range owners {
-		msg, err := n.mail.Compose(mailout.Header{From: n.mail.ListFrom(l), To: o,
-			Subject: "Bounces stopped mail to " + addr + " on " + l.Name}, body.String())
-		if err != nil {
-			return err
+		if err := n.send(ctx, l, o, addr, body.String()); err != nil && first == nil {
+			first = err
 		}
-		if err := n.mail.Send(ctx, store.BudgetMail, book.Bounces(l.Name), o, msg); err != nil && !mailout.Capped(err) {
-			return err
-		}
+	}
+	return first
+}
+
+func (n *OwnerNotice) send(ctx context.Context, l *store.List, owner, addr, body string) error {
+	msg, err := n.mail.Compose(mailout.Header{From: n.mail.ListFrom(l), To: owner,
+		Subject: "Bounces stopped mail to " + addr + " on " + l.Name}, body)
+	if err != nil {
+		return err
+	}
+	if err := n.mail.Send(ctx, store.BudgetMail, n.mail.Book().Bounces(l.Name), owner, msg); err != nil && !mailout.Capped(err) {
+		return err
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func bouncesLsRun(ctx context.Context, opts *BouncesLsOptions) error {
 	if err != nil {
 		return err
 	}
-	bs, err := db.Bounces(ctx, l)
+	bs, err := bounces.Listing(ctx, db, l)
 	if err != nil {
 		return err
 	}
