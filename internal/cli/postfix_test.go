@@ -222,6 +222,9 @@ func TestPostfixPipeRecipe(t *testing.T) {
 		"lists.example.org mailer:\n")
 	p.swaks(t, "zoe@example.com", "majordomo@lists.example.org", "subscribe bpf-updates")
 	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 2 })
+	// Postfix logs the pipe's status once the pipe has exited, which can be
+	// after the confirmation it sent has arrived.
+	waitFor(t, "the pipe's status line", p, func() bool { return strings.Contains(p.log(), "status=sent") })
 	if !strings.Contains(p.log(), "relay=mailer") || !strings.Contains(p.log(), "status=sent (delivered via mailer service") {
 		t.Fatalf("not delivered through the pipe transport:\n%s", p.log())
 	}

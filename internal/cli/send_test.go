@@ -326,17 +326,19 @@ func TestKillAndResume(t *testing.T) {
 	}
 	got := srv.ByRecipient()
 	dups := 0
+	// alice is a member like the readers (only not slowed down): she too may
+	// be in flight at a kill and get a second copy, within the same bound.
+	everyone := []string{"alice@example.org"}
 	for i := range members - 1 {
-		a := fmt.Sprintf("reader%04d@example.org", i)
+		everyone = append(everyone, fmt.Sprintf("reader%04d@example.org", i))
+	}
+	for _, a := range everyone {
 		switch n := got[a]; {
 		case n == 0:
 			t.Errorf("%s never received the issue", a)
 		case n > 1:
 			dups += n - 1
 		}
-	}
-	if got["alice@example.org"] != 1 {
-		t.Errorf("alice received %d copies", got["alice@example.org"])
 	}
 	// Two kills, each with at most `concurrency` messages in flight.
 	if dups > 2*concurrency {
