@@ -10,7 +10,6 @@ import (
 	"html/template"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"mailer/internal/fault"
@@ -96,10 +95,9 @@ func (s *Server) render(ctx context.Context) (*rendered, error) {
 	}
 	// The issue's own files are published when it is sent; until then the
 	// preview serves them from beside the issue.
-	base := job.Renderer.AssetBase(job.List.Name, job.Issue.Slug)
 	local := "/archive/" + job.List.Name + "/" + job.Issue.Slug + "/"
 	return &rendered{
 		page: page{Subject: rd.Subject, From: from, To: rcpt.Address, List: job.List.Name, Source: job.Issue.Source, Text: t},
-		html: rd.ShowInlined(strings.ReplaceAll(h, base, local), local), eml: eml,
+		html: job.Renderer.ShowFrom(rd, h, local), eml: eml,
 	}, nil
 }
