@@ -304,6 +304,25 @@ func (c *Config) Resolve(p string) string {
 	return filepath.Join(c.Dir, p)
 }
 
+// PathSetting is the value of a path key that finds p from a config file
+// in configDir: a relative value is resolved against that directory (see
+// Resolve), not the current one, so it is relative to configDir when p is
+// inside it, else absolute.
+func PathSetting(configDir, p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	cdir, err := filepath.Abs(configDir)
+	if err != nil {
+		return abs
+	}
+	if rel, err := filepath.Rel(cdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return abs
+}
+
 // Looks is where each list's templates come from: templates_dir over the
 // embedded set, and a list's own directory over both.
 func (c *Config) Looks() templates.Looks { return templates.Looks{Global: c.Resolve(c.TemplatesDir)} }
