@@ -241,6 +241,9 @@ func TestPostfixPipeRecipe(t *testing.T) {
 		"lists.example.org mailer:\n")
 	p.swaks(t, "zoe@example.com", "majordomo@lists.example.org", "subscribe bpf-updates")
 	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 2 })
+	// The confirmation goes out while `mailer receive` runs; Postfix logs
+	// the delivery once the pipe command has exited, a moment later.
+	waitFor(t, "Postfix's log of the delivery", p, func() bool { return strings.Contains(p.log(), "status=") })
 	if !strings.Contains(p.log(), "relay=mailer") || !strings.Contains(p.log(), "status=sent (delivered via mailer service") {
 		t.Fatalf("not delivered through the pipe transport:\n%s", p.log())
 	}
@@ -276,6 +279,9 @@ func TestPostfixLMTPRecipe(t *testing.T) {
 	p := startPostfix(t, "recipient_delimiter = +", "", "lists.example.org lmtp:inet:"+lmtpAddr+"\n")
 	p.swaks(t, "zoe@example.com", "bpf-updates-request@lists.example.org", "subscribe")
 	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 2 })
+	// As for the pipe: the confirmation may go out before Postfix logs the
+	// LMTP delivery.
+	waitFor(t, "Postfix's log of the delivery", p, func() bool { return strings.Contains(p.log(), "status=") })
 	host, port, _ := net.SplitHostPort(lmtpAddr)
 	if !strings.Contains(p.log(), "relay="+host+"["+host+"]:"+port) || !strings.Contains(p.log(), "status=sent") {
 		t.Fatalf("not delivered over LMTP:\n%s", p.log())
