@@ -3,15 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/config"
 	"mailer/internal/dkimsign"
 	"mailer/internal/doctor"
-	"mailer/internal/fault"
 )
 
 func newCmdDKIM(d *Deps) *cobra.Command {
@@ -86,50 +84,17 @@ func dkimKeygenRun(_ context.Context, opts *DKIMKeygenOptions) error {
 	if out == "" {
 		out = filepath.Join(dir, "dkim-"+opts.Selector+".key")
 	}
-	if _, err := os.Stat(out); err == nil {
-		return fault.Errorf(fault.Conflict, "%s exists; not overwritten (its public key may be published)", out)
-	}
-	k, err := dkimsign.Generate(opts.Algorithm)
+	rec, err := dkimsign.NewKeyFile(out, opts.Algorithm)
 	if err != nil {
 		return err
 	}
-	pemBytes, err := dkimsign.PEM(k)
-	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode key")
-	}
-	if err := os.WriteFile(out, pemBytes, 0o600); err != nil {
-		return fault.Wrap(fault.Invalid, err, "write %s", out)
-	}
-	rec, err := dkimsign.TXTRecord(k)
-	if err != nil {
-		return fault.Coded(fault.Internal, err)
-	}
 	if opts.JSON {
-		return writeJSON(d.Out, keygenResult{KeyFile: keyFileSetting(dir, out), Written: out, Domain: domain, Selector: opts.Selector,
-			RecordName: opts.Selector + "._domainkey." + domain, TXT: rec, ZoneTXT: doctor.QuoteTXT(rec)})
+		return writeJSON(d.Out, keygenResult{KeyFile: config.PathSetting(dir, out), Written: out, Domain: domain, Selector: opts.Selector,
+			RecordName: dkimsign.RecordName(opts.Selector, domain), TXT: rec, ZoneTXT: doctor.QuoteTXT(rec)})
 	}
-	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s._domainkey.%s. IN TXT %s\n\n", out, opts.Selector, domain,
+	fmt.Fprintf(d.Out, "Wrote %s (keep it private).\n\nPublish this DNS record:\n\n  %s. IN TXT %s\n\n", out, dkimsign.RecordName(opts.Selector, domain),
 		doctor.QuoteTXT(rec))
 	fmt.Fprintf(d.Out, "Then set in mailer.toml:\n\n  [dkim]\n  domain = %q\n  selector = %q\n  key_file = %q\n", domain, opts.Selector,
-		keyFileSetting(dir, out))
+		config.PathSetting(dir, out))
 	return nil
-}
-
-// keyFileSetting is the key_file value that finds out: the config resolves
-// a relative path against its own directory, not the current one, so the
-// path is relative to that directory when the key is inside it, else
-// absolute.
-func keyFileSetting(configDir, out string) string {
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return out
-	}
-	cdir, err := filepath.Abs(configDir)
-	if err != nil {
-		return abs
-	}
-	if rel, err := filepath.Rel(cdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
-	}
-	return abs
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mailer/internal/browsertest"
+	"mailer/internal/smtptest"
 	"mailer/templates"
 )
 
@@ -47,7 +48,15 @@ func TestListLook(t *testing.T) {
 	if out := e.mustRun("lists", "show", "bpf-updates"); !strings.Contains(out, own) {
 		t.Fatalf("lists show does not name the list's templates:\n%s", out)
 	}
+	checkIssueLooks(t, e)
+	checkOptinLooks(t, e, srv)
+	checkPageLooks(t, e)
+}
 
+// checkIssueLooks: bpf-updates' issue is in its own look, the other list's
+// in the global one.
+func checkIssueLooks(t *testing.T, e *testEnv) {
+	t.Helper()
 	bpf := e.mustRun("render", "issue-06", "--format", "text")
 	other := e.mustRun("render", "issue-06", "--format", "text", "--list", "other")
 	if !strings.Contains(bpf, "BPF-FOOTER") || strings.Contains(bpf, "GLOBAL-FOOTER") {
@@ -59,9 +68,12 @@ func TestListLook(t *testing.T) {
 	if html := e.mustRun("render", "issue-06", "--format", "html"); !strings.Contains(html, "Netdev 2.1") {
 		t.Error("the issue's HTML, which the list does not override, is missing")
 	}
+}
 
-	// Subscribe by mail, confirm: the confirmation is the list's, the
-	// welcome the global templates_dir's.
+// checkOptinLooks subscribes by mail and confirms: the confirmation is the
+// list's, the welcome the global templates_dir's.
+func checkOptinLooks(t *testing.T, e *testEnv, srv *smtptest.Server) {
+	t.Helper()
 	e.env["RECIPIENT"], e.env["SENDER"] = "majordomo@lists.example.org", "zoe@example.com"
 	if _, errOut, code := e.runIn("From: zoe@example.com\r\nSubject: x\r\n\r\nsubscribe bpf-updates\r\n", "receive"); code != 0 {
 		t.Fatalf("receive: %d %s", code, errOut)
@@ -91,9 +103,12 @@ func TestListLook(t *testing.T) {
 	if !welcomed {
 		t.Error("the welcome does not fall back to templates_dir")
 	}
+}
 
-	// The pages: the list's stylesheet, applied in a browser; the global
-	// one elsewhere.
+// checkPageLooks: the pages have the list's stylesheet, applied in a
+// browser; the global one elsewhere.
+func checkPageLooks(t *testing.T, e *testEnv) {
+	t.Helper()
 	addrs := startServeAll(t, e, "127.0.0.1:0")
 	base := "http://" + addrs[2]
 	if _, _, css := get(t, base+"/static/bpf-updates/site.css"); !strings.Contains(string(css), "#123456") {

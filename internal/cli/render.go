@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -93,7 +91,7 @@ func renderRun(ctx context.Context, opts *RenderOptions) error {
 		out = []byte(t)
 		if opts.Format == "html" {
 			if local != "" {
-				h = rd.ShowInlined(strings.ReplaceAll(h, job.Renderer.AssetBase(job.List.Name, job.Issue.Slug), local), local)
+				h = job.Renderer.ShowFrom(rd, h, local)
 			}
 			out = []byte(h)
 		}
@@ -129,11 +127,10 @@ func assetNote(d *Deps, job *issueJob, rd *render.Rendered, opts *RenderOptions)
 		fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are published at %s when it is sent\n", strings.Join(rd.Assets, ", "), base)
 		return ""
 	}
-	dir, err := filepath.Abs(filepath.Dir(job.Issue.Source))
+	local, err := render.FileBase(job.Issue.Source)
 	if err != nil {
 		return ""
 	}
-	local := (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String()
 	fmt.Fprintf(d.ErrOut, "note: the issue's files (%s) are linked from %s in this copy; mail links to %s, where they are published when it is sent (--as-sent keeps those)\n",
 		strings.Join(rd.Assets, ", "), local, base)
 	return local
@@ -145,14 +142,7 @@ func inlineNote(d *Deps, job *issueJob, rd *render.Rendered) {
 	if job.Issue.Images != "inline" {
 		return
 	}
-	var in, linked []string
-	for _, p := range rd.Images {
-		if _, ok := rd.Inlined[p]; ok {
-			in = append(in, p)
-		} else {
-			linked = append(linked, p)
-		}
-	}
+	in, linked := rd.InlineSplit()
 	if len(in) > 0 {
 		fmt.Fprintf(d.ErrOut, "note: images in the message (images: inline): %s\n", strings.Join(in, ", "))
 	}

@@ -4,14 +4,11 @@ package config
 
 import (
 	"bytes"
-	"encoding"
 	"errors"
-	"fmt"
 	"mailer/internal/listaddr"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"time"
 
@@ -307,6 +304,25 @@ func (c *Config) Resolve(p string) string {
 	return filepath.Join(c.Dir, p)
 }
 
+// PathSetting is the value of a path key that finds p from a config file
+// in configDir: a relative value is resolved against that directory (see
+// Resolve), not the current one, so it is relative to configDir when p is
+// inside it, else absolute.
+func PathSetting(configDir, p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	cdir, err := filepath.Abs(configDir)
+	if err != nil {
+		return abs
+	}
+	if rel, err := filepath.Rel(cdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return abs
+}
+
 // Looks is where each list's templates come from: templates_dir over the
 // embedded set, and a list's own directory over both.
 func (c *Config) Looks() templates.Looks { return templates.Looks{Global: c.Resolve(c.TemplatesDir)} }
@@ -318,72 +334,6 @@ func (c *Config) DatabasePath() string {
 		return c.Database
 	}
 	return c.Resolve(c.Database)
-}
-
-func (c *Config) validate(path string, data []byte, getenv func(string) string) error {
-	bad := func(key, format string, args ...any) error {
-		return fault.Errorf(fault.Invalid, "%s: %s: %s", where(path, data, key, getenv), key, fmt.Sprintf(format, args...))
-	}
-	for _, p := range c.Web.TrustedProxies {
-		if _, err := parsePrefix(p); err != nil {
-			return bad("web.trusted_proxies", "%q is not an IP address or CIDR prefix", p)
-		}
-	}
-	// go-toml stores TOML strings straight into string-kinded fields without
-	// calling their UnmarshalText, so those checks run here.
-	for _, f := range fields(reflect.ValueOf(c).Elem(), "") {
-		if f.value.Kind() != reflect.String || !implementsText(f.value) {
-			continue
-		}
-		if err := f.value.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(f.value.String())); err != nil {
-			return bad(f.key, "%s", strings.TrimPrefix(err.Error(), "invalid address "))
-		}
-	}
-	switch {
-	case c.Database == "":
-		return bad("database", "must name a file")
-	case c.Secret != "" && len(c.Secret) < MinSecretLen:
-		return bad("secret", "is %d characters; use at least %d (mailer init generates one)", len(c.Secret), MinSecretLen)
-	case c.Concurrency < 1 || c.Concurrency > 256:
-		return bad("concurrency", "must be between 1 and 256, got %d", c.Concurrency)
-	case c.SMTP.Port < 1 || c.SMTP.Port > 65535:
-		return bad("smtp.port", "must be between 1 and 65535, got %d", c.SMTP.Port)
-	case c.Transport.Kind == "smtp" && c.SMTP.Host == "":
-		return bad("smtp.host", "must be set when transport is smtp")
-	case c.SMTP.Password != "" && c.SMTP.Username == "":
-		return bad("smtp.username", "must be set when smtp.password is")
-	case c.Rate.PerSecond < 0:
-		return bad("rate.per_second", "must not be negative (0 turns the limit off)")
-	case c.Rate.PerSecond > 0 && c.Rate.Burst < 1:
-		return bad("rate.burst", "must be at least 1 when rate.per_second is set")
-	case c.Rate.PerHour < 0:
-		return bad("rate.per_hour", "must not be negative (0 means no cap)")
-	case c.Rate.PerDay < 0:
-		return bad("rate.per_day", "must not be negative (0 means no cap)")
-	case len(c.Send.Retry) == 0:
-		return bad("send.retry", "needs at least one duration")
-	case c.Send.MaxAge <= 0:
-		return bad("send.max_age", "must be a positive duration")
-	case c.DKIM.KeyFile != "" && (c.DKIM.Selector == "" || c.DKIM.Domain == ""):
-		return bad("dkim.selector", "dkim.selector and dkim.domain must be set with dkim.key_file")
-	case (c.DKIM.DualKeyFile == "") != (c.DKIM.DualSelector == "") || c.DKIM.DualKeyFile != "" && c.DKIM.KeyFile == "":
-		return bad("dkim.dual_key_file", "dkim.dual_key_file and dkim.dual_selector go together, beside dkim.key_file")
-	case c.Bounce.Threshold <= 0:
-		return bad("bounce.threshold", "must be above 0")
-	case c.Web.SubscribePerMinute < 1:
-		return bad("web.subscribe_per_minute", "must be at least 1")
-	case c.Web.ConfirmationsPerHour < 0:
-		return bad("web.confirmations_per_hour", "must not be negative (0 means no cap)")
-	case c.Inbound.MaxMessageBytes < 1024:
-		return bad("inbound.max_message_bytes", "must be at least 1024")
-	case c.Inbound.ConfirmTTL <= 0:
-		return bad("inbound.confirm_ttl", "must be a positive duration")
-	case c.Inbound.MaxCommands < 1:
-		return bad("inbound.max_commands", "must be at least 1")
-	case c.Send.MessagesPerConnection < 0:
-		return bad("send.messages_per_connection", "must not be negative (0 means no limit)")
-	}
-	return nil
 }
 
 // Book builds the list addresses and public URLs this configuration names.

@@ -150,7 +150,7 @@ func (s *Signer) Records() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[k.selector+"._domainkey."+s.Domain] = v
+		out[RecordName(k.selector, s.Domain)] = v
 	}
 	return out, nil
 }
