@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/roster"
 	"mailer/internal/store"
 )
 
@@ -141,28 +141,5 @@ func subscribersExportRun(ctx context.Context, opts *SubscribersExportOptions) e
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(opts.Deps.Out)
-	w.Write([]string{"email", "name", "status", "source", "subscribed_at", "updated_at"})
-	for m, err := range db.Members(ctx, l, opts.Status) {
-		if err != nil {
-			return err
-		}
-		confirmed := ""
-		if m.ConfirmedAt != nil {
-			confirmed = m.ConfirmedAt.UTC().Format("2006-01-02T15:04:05Z")
-		}
-		w.Write([]string{csvSafe(m.Address), csvSafe(m.Name), string(m.Status), string(m.Source), confirmed,
-			m.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")})
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// csvSafe defuses spreadsheet formulas: a name such as =HYPERLINK(...)
-// typed into a subscribe form must not run when an owner opens the export.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
+	return roster.WriteExport(opts.Deps.Out, db.Members(ctx, l, opts.Status))
 }
