@@ -16,6 +16,7 @@ import (
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
 	"mailer/internal/store"
+	"mailer/internal/testwire"
 	"mailer/templates"
 )
 
@@ -73,16 +74,8 @@ func newEnv(t *testing.T, p store.BouncePolicy) *env {
 	return e
 }
 
-// listOf resolves a list by name for the member-level calls, which take
-// the list itself.
-func listOf(tb testing.TB, db *store.DB, name string) *store.List {
-	tb.Helper()
-	l, err := db.GetList(context.Background(), name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return l
-}
+// listOf resolves a list by name (testwire.ListOf).
+var listOf = testwire.ListOf
 
 func (e *env) join(list, addr string, st store.Status) {
 	e.t.Helper()

@@ -1,19 +1,6 @@
 package cli
 
-import (
-	"context"
-	"testing"
+import "mailer/internal/testwire"
 
-	"mailer/internal/store"
-)
-
-// listOf resolves a list by name for the store's member-level methods,
-// which take the list itself.
-func listOf(tb testing.TB, db *store.DB, name string) *store.List {
-	tb.Helper()
-	l, err := db.GetList(context.Background(), name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return l
-}
+// listOf resolves a list by name (testwire.ListOf).
+var listOf = testwire.ListOf

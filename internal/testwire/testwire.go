@@ -5,6 +5,7 @@
 package testwire
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -80,4 +81,15 @@ func Build(tb testing.TB, db *store.DB, out mailout.Transport, o Options) *Wired
 		tb.Fatal(err)
 	}
 	return &Wired{App: a, Mail: a.Mail, Subs: a.Optin, Bounces: a.Bounces, Handler: a.Inbound, Signer: a.Tokens}
+}
+
+// ListOf resolves a list by name for the store's member-level methods,
+// which take the list itself.
+func ListOf(tb testing.TB, db *store.DB, name string) *store.List {
+	tb.Helper()
+	l, err := db.GetList(context.Background(), name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
 }
