@@ -89,3 +89,31 @@ func TestWelcomeAndGoodbye(t *testing.T) {
 		t.Fatalf("welcome off: %d mails, want only the confirmation", n)
 	}
 }
+
+// TestConfirmationIsPlainText: the confirmation request is plain text as
+// written: the asking mail's Message-ID and the reply address appear as
+// they are, not escaped for HTML (the wording is a text template).
+func TestConfirmationIsPlainText(t *testing.T) {
+	e := newEnv(t, testwire.Options{})
+	a, _ := address.Parse("zoe@example.com")
+	req := self(store.BudgetMail)
+	req.MessageID = "<ask-1@example.com>"
+	if _, err := e.subs.Subscribe(e.ctx, e.list, a, req); err != nil {
+		t.Fatal(err)
+	}
+	got := e.mails("zoe@example.com")
+	if len(got) != 1 {
+		t.Fatalf("%d mails, want the confirmation", len(got))
+	}
+	body := bodyOf(t, got[0])
+	code := e.codeSentTo("zoe@example.com")
+	for _, want := range []string{"in the mail <ask-1@example.com>", "bpf-updates-confirm+" + code + "@lists.example.org",
+		"BPF updates <bpf-updates@lists.example.org>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "&lt;") || strings.Contains(body, "&#") {
+		t.Errorf("confirmation is HTML-escaped:\n%s", body)
+	}
+}

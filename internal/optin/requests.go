@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"html/template"
 	"io/fs"
 	"strings"
+	"text/template"
 	"time"
 
 	"mailer/internal/address"
