@@ -129,10 +129,26 @@ func recipientField(v string) string {
 	}
 	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>\"' "))
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleRecipientField(addr[:at]) {
+	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleRecipientField(addr[:at]) || !plausibleDomain(addr[at+1:]) {
 		return ""
 	}
 	return addr
+}
+
+// plausibleDomain: a host name of letters, digits, hyphens and dots
+// (RFC 5321 §4.1.2), or an internationalised one, with a dot. A DSN that
+// names "recipient@#example.net" reports an address that was never
+// deliverable, so nobody we could have sent to.
+func plausibleDomain(d string) bool {
+	if !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return false
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r >= 0x80) {
+			return false
+		}
+	}
+	return true
 }
 
 // plausibleRecipientField is plausibleLocal for a DSN's recipient fields:
