@@ -12,6 +12,8 @@ package bounce
 
 import (
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // Kind is what a report says about a recipient.
@@ -28,7 +30,12 @@ const (
 
 // Failure is one recipient named by a report.
 type Failure struct {
-	Recipient  string // lower-cased address
+	Recipient string // the address mailed, in canonical form (Canonical)
+	// Also are the other forms the report gives the same recipient: the
+	// Final-Recipient when Original-Recipient is Recipient (RFC 3464
+	// §2.3.1-2), where an alias led. The caller takes whichever form it
+	// sent to.
+	Also       []string
 	Kind       Kind
 	Status     string // RFC 3463 status, e.g. 5.1.1, when known
 	Diagnostic string // one line for people
@@ -44,6 +51,51 @@ type Report struct {
 	Diagnostic string // for the whole message, when no recipient is named
 }
 
+// Forms are Recipient and Also: every form of the failed recipient.
+func (f Failure) Forms() []string { return append([]string{f.Recipient}, f.Also...) }
+
+// Names says whether addr is one of the failure's forms, compared in
+// canonical form.
+func (f Failure) Names(addr string) bool {
+	addr = Canonical(addr)
+	for _, a := range f.Forms() {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// Canonical is the form in which addresses are compared: lower case, the
+// domain in IDNA A-label form (RFC 5890), so that neko@xn--cesupi09d.jp
+// and its Unicode spelling are one address. What does not convert is only
+// lower-cased.
+func Canonical(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || isASCII(addr[at+1:]) {
+		return addr
+	}
+	d, err := idnaProfile.ToASCII(addr[at+1:])
+	if err != nil {
+		return addr
+	}
+	return addr[:at+1] + d
+}
+
+// idnaProfile maps domains as mail systems look them up (IDNA2008 with
+// the UTS #46 mapping), as package address does.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // Failed reports whether the message reports a failure (hard or soft),
 // whether or not it names the recipient.
 func (r Report) Failed() bool { return r.Kind == Hard || r.Kind == Soft }
@@ -51,9 +103,9 @@ func (r Report) Failed() bool { return r.Kind == Hard || r.Kind == Soft }
 // For returns the report's word on one address: its failure if the report
 // names it, else the report's overall kind without a recipient.
 func (r Report) For(addr string) Failure {
-	addr = strings.ToLower(addr)
+	addr = Canonical(addr)
 	for _, f := range r.Failures {
-		if f.Recipient == addr {
+		if f.Names(addr) {
 			return f
 		}
 	}
@@ -121,11 +173,17 @@ func worst(fs []Failure) Kind {
 	return k
 }
 
-// add appends f unless its recipient is already there.
+// add appends f unless one of its forms is already there.
 func add(fs []Failure, f Failure) []Failure {
+	f.Recipient = Canonical(f.Recipient)
+	for i, a := range f.Also {
+		f.Also[i] = Canonical(a)
+	}
 	for _, g := range fs {
-		if g.Recipient == f.Recipient {
-			return fs
+		for _, a := range f.Forms() {
+			if g.Names(a) {
+				return fs
+			}
 		}
 	}
 	return append(fs, f)

@@ -15,7 +15,11 @@ import (
 type corpusCase struct {
 	dir, file string
 	expect    string // failed, delay or none
-	addrs     []string
+	// addrs are the failed recipients; "a|b" is one recipient the report
+	// names in two forms (Original- and Final-Recipient, an alias and
+	// where it led), either of which counts.
+	addrs []string
+	kind  string // the kind of MTA, for the per-kind table
 }
 
 func loadCorpus(t testing.TB, dirs ...string) []corpusCase {
@@ -32,10 +36,14 @@ func loadCorpus(t testing.TB, dirs ...string) []corpusCase {
 				continue
 			}
 			cols := strings.Split(line, "\t")
-			if len(cols) != 3 {
+			if len(cols) != 3 && len(cols) != 4 {
 				t.Fatalf("%s: bad line %q", dir, line)
 			}
-			cases = append(cases, corpusCase{dir, cols[0], cols[1], strings.Fields(strings.ToLower(cols[2]))})
+			c := corpusCase{dir, cols[0], cols[1], strings.Fields(strings.ToLower(cols[2])), kindOfServer(cols[0])}
+			if len(cols) == 4 {
+				c.kind = cols[3]
+			}
+			cases = append(cases, c)
 		}
 		f.Close()
 	}
@@ -53,16 +61,28 @@ func kindOfServer(file string) string {
 
 type tally struct{ want, found, wrong, files, scoredDelays int }
 
+// The sets measured: dev is what the parser was fixed against; heldout
+// are real reports labelled first and only measured after (README).
+var (
+	devSets     = []string{"flufl", "sisimai", "bounceparser"}
+	heldoutSets = []string{"bounceparser-heldout"}
+)
+
 // TestRealBounces measures the parser on real bounces published by
 // others: at least 95% of failed addresses found, no wrong address, no
 // warning scored as a failure, no non-bounce read as one.
-func TestRealBounces(t *testing.T) {
+func TestRealBounces(t *testing.T) { measure(t, devSets...) }
+
+// TestHeldOutBounces is the same measure on the held-out sets.
+func TestHeldOutBounces(t *testing.T) { measure(t, heldoutSets...) }
+
+func measure(t *testing.T, sets ...string) {
 	per := map[string]*tally{}
-	for _, c := range loadCorpus(t, "flufl", "sisimai") {
-		k := per[kindOfServer(c.file)]
+	for _, c := range loadCorpus(t, sets...) {
+		k := per[c.kind]
 		if k == nil {
 			k = &tally{}
-			per[kindOfServer(c.file)] = k
+			per[c.kind] = k
 		}
 		scoreCase(t, c, k)
 	}
@@ -72,6 +92,29 @@ func TestRealBounces(t *testing.T) {
 	if recall < 0.95 {
 		t.Errorf("recall %.1f%% < 95%%", 100*recall)
 	}
+}
+
+// wanted maps each form of each expected recipient to its group, so that
+// a failure naming either form of "a|b" counts once.
+func wanted(addrs []string) map[string]int {
+	want := map[string]int{}
+	for i, a := range addrs {
+		for _, form := range strings.Split(a, "|") {
+			want[form] = i
+		}
+	}
+	return want
+}
+
+// group is the expected recipient a failure stands for, by any of its
+// forms, or -1.
+func group(want map[string]int, f Failure) int {
+	for _, a := range f.Forms() {
+		if g, ok := want[a]; ok {
+			return g
+		}
+	}
+	return -1
 }
 
 // scoreCase parses one message of the corpus and counts what the parser
@@ -85,32 +128,32 @@ func scoreCase(t *testing.T, c corpusCase, k *tally) {
 	}
 	r := Parse(raw)
 	k.files++
-	want := map[string]bool{}
-	for _, a := range c.addrs {
-		want[a] = true
-	}
+	want, found := wanted(c.addrs), map[int]bool{}
 	for _, f := range r.Failures {
+		g := group(want, f)
 		switch {
-		case !want[f.Recipient]:
+		case g < 0 && f.Kind != Hard && f.Kind != Soft:
+			// A delay or an auto-reply for someone else scores nobody.
+		case g < 0:
 			k.wrong++
 			t.Errorf("%s/%s: wrong address %q (%s: %s)", c.dir, c.file, f.Recipient, f.Kind, f.Diagnostic)
-		case c.expect == "delay" && f.Kind != Delay:
+		case c.expect != "failed" && f.Kind != Delay && f.Kind != AutoReply:
 			k.scoredDelays++
-			t.Errorf("%s/%s: a delay warning read as %s for %s", c.dir, c.file, f.Kind, f.Recipient)
+			t.Errorf("%s/%s: a %s read as %s for %s", c.dir, c.file, c.expect, f.Kind, f.Recipient)
 		case c.expect == "failed" && f.Kind != Hard && f.Kind != Soft:
 			t.Errorf("%s/%s: %s read as %s, want a failure", c.dir, c.file, f.Recipient, f.Kind)
 		default:
-			k.found++
-			delete(want, f.Recipient)
+			found[g] = true
 		}
 	}
 	if c.expect == "failed" {
 		k.want += len(c.addrs)
-		if len(want) > 0 {
-			t.Logf("%s/%s: missed %v (report kind %q: %s)", c.dir, c.file, keys(want), r.Kind, r.Diagnostic)
+		k.found += len(found)
+		if len(found) < len(c.addrs) {
+			t.Logf("%s/%s: found %d of %v (report kind %q: %s)", c.dir, c.file, len(found), c.addrs, r.Kind, r.Diagnostic)
 		}
-	} else {
-		k.found -= len(c.addrs) - len(want) // only failed rows count towards recall
+	} else if c.expect != "none" && r.Failed() {
+		t.Errorf("%s/%s: a %s read as a failure (%s)", c.dir, c.file, c.expect, r.Kind)
 	}
 }
 

@@ -84,9 +84,15 @@ var dsnStatusRe = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
 func groupFailure(g []field) (Failure, bool) {
 	// The original recipient is the address we sent to; the final one may
 	// be where an alias led.
-	rcpt := recipientField(get(g, "original-recipient"))
-	if rcpt == "" {
-		rcpt = recipientField(get(g, "final-recipient"))
+	rcpt, final := recipientField(get(g, "original-recipient")), recipientField(get(g, "final-recipient"))
+	var also []string
+	switch {
+	case rcpt == "":
+		rcpt = final
+	case final != "" && Canonical(final) != Canonical(rcpt):
+		// Both named and different (an alias rewritten, a subdomain
+		// dropped): the caller takes the one it sent to.
+		also = []string{final}
 	}
 	if rcpt == "" {
 		return Failure{}, false
@@ -96,7 +102,7 @@ func groupFailure(g []field) (Failure, bool) {
 	if _, d, ok := strings.Cut(diag, ";"); ok && !strings.Contains(strings.SplitN(diag, ";", 2)[0], " ") {
 		diag = strings.TrimSpace(d)
 	}
-	f := Failure{Recipient: rcpt, Status: status, Diagnostic: firstNonEmpty(diag, statusWords(status))}
+	f := Failure{Recipient: rcpt, Also: also, Status: status, Diagnostic: firstNonEmpty(diag, statusWords(status))}
 	action := strings.ToLower(get(g, "action"))
 	switch {
 	case strings.HasPrefix(action, "fail"):
@@ -129,10 +135,26 @@ func recipientField(v string) string {
 	}
 	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>\"' "))
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleRecipientField(addr[:at]) {
+	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " ;,") || !plausibleRecipientField(addr[:at]) || !plausibleDomain(addr[at+1:]) {
 		return ""
 	}
 	return addr
+}
+
+// plausibleDomain: a host name of letters, digits, hyphens and dots
+// (RFC 5321 §4.1.2), or an internationalised one, with a dot. A DSN that
+// names "recipient@#example.net" reports an address that was never
+// deliverable, so nobody we could have sent to.
+func plausibleDomain(d string) bool {
+	if !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return false
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r >= 0x80) {
+			return false
+		}
+	}
+	return true
 }
 
 // plausibleRecipientField is plausibleLocal for a DSN's recipient fields:

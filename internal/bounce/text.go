@@ -89,8 +89,10 @@ func fromText(m *message) Report {
 		}
 	}
 	if len(fs) == 0 {
-		for _, c := range candidates(text, own) {
-			fs = add(fs, describe(text, lower, c, kind))
+		for _, forms := range candidates(text, own) {
+			f := describe(text, lower, forms[len(forms)-1], kind)
+			f.Recipient, f.Also = forms[0], forms[1:]
+			fs = add(fs, f)
 		}
 	}
 	if len(fs) == 0 {
@@ -131,20 +133,29 @@ func cutOriginal(text string) string {
 
 // candidates are the addresses of the report's text that may be failed
 // recipients, in order: not on a quoted header line, not introduced as a
-// contact or a sender, not a robot's, a list's or the report's own.
-func candidates(text string, own map[string]bool) []string {
-	var out []string
+// contact or a sender, not a robot's, a list's or the report's own. An
+// address the report gives as the one an alias was "expanded from" or
+// "generated from" (Sendmail, Exim) joins the address before it as its
+// first form: it is the one that was mailed.
+func candidates(text string, own map[string]bool) [][]string {
+	var out [][]string
 	for _, line := range strings.Split(text, "\n") {
 		if headerLineRe.MatchString(line) {
 			continue
 		}
 		for _, loc := range addressRe.FindAllStringIndex(line, -1) {
 			before := line[:loc[0]]
-			if notRecipientRe.MatchString(before) && !expandedFromRe.MatchString(before) || strings.HasSuffix(strings.TrimRight(before, " "), "<") && strings.Contains(asciiLower(before), "id") {
+			alias := expandedFromRe.MatchString(before)
+			if notRecipientRe.MatchString(before) && !alias || strings.HasSuffix(strings.TrimRight(before, " "), "<") && strings.Contains(asciiLower(before), "id") {
 				continue
 			}
-			if c, ok := cleanCandidate(line[loc[0]:loc[1]]); ok && !own[c] {
-				out = append(out, c)
+			c, ok := cleanCandidate(line[loc[0]:loc[1]])
+			switch {
+			case !ok || own[c]:
+			case alias && len(out) > 0:
+				out[len(out)-1] = append([]string{c}, out[len(out)-1]...)
+			default:
+				out = append(out, []string{c})
 			}
 		}
 	}

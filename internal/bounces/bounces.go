@@ -89,11 +89,11 @@ func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, erro
 	var out []Scored
 	for _, f := range targets {
 		reason := strings.TrimSpace(string(f.Kind) + " bounce: " + f.Diagnostic)
-		up, err := s.score(ctx, l, f.Recipient, f.Kind == bounce.Hard, reason)
+		addr, up, err := s.scoreForms(ctx, l, f, reason)
 		if err != nil {
 			return out, "", err
 		}
-		out = append(out, Scored{Address: f.Recipient, Kind: f.Kind, Update: up})
+		out = append(out, Scored{Address: addr, Kind: f.Kind, Update: up})
 	}
 	return out, describe(m.List, out), nil
 }
@@ -124,6 +124,22 @@ func (s *Service) targets(r bounce.Report, verp string) []bounce.Failure {
 // as a hard bounce of addr, as a bounce message would.
 func (s *Service) Refusal(ctx context.Context, l *store.List, addr, reply string) (store.BounceUpdate, error) {
 	return s.score(ctx, l, addr, true, "refused when sending: "+reply)
+}
+
+// scoreForms scores the first form of the failed recipient that is a
+// member: a report may name it as mailed (Original-Recipient) and as
+// rewritten (Final-Recipient, an alias's target), and only the list knows
+// which one it sent to. The store compares addresses by address.Key, so
+// an A-label domain finds the member stored in Unicode.
+func (s *Service) scoreForms(ctx context.Context, l *store.List, f bounce.Failure, reason string) (string, store.BounceUpdate, error) {
+	forms := f.Forms()
+	for _, addr := range forms {
+		up, err := s.score(ctx, l, addr, f.Kind == bounce.Hard, reason)
+		if err != nil || up.Member {
+			return addr, up, err
+		}
+	}
+	return forms[0], store.BounceUpdate{}, nil
 }
 
 func (s *Service) score(ctx context.Context, l *store.List, addr string, hard bool, reason string) (store.BounceUpdate, error) {

@@ -288,3 +288,75 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestComplainedMigrationKeepsMemberships: the rebuild of memberships that
+// lets SQLite store "complained" (0015) keeps every row, its bounce score
+// and the indexes' order, and the new status is stored and read back.
+func TestComplainedMigrationKeepsMemberships(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old := fstest.MapFS{}
+	entries, err := fs.ReadDir(migrations.SQLite, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() < "0015" {
+			data, _ := fs.ReadFile(migrations.SQLite, e.Name())
+			old[e.Name()] = &fstest.MapFile{Data: data}
+		}
+	}
+	db, err := store.Open(ctx, path, store.Options{Create: true, Migrations: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateList(ctx, "old", store.ListSettings{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"ann@example.org", "bob@example.org"} {
+		if _, err := db.SetStatus(ctx, listOf(t, db, "old"), mustAddr(t, a), store.Active, admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	rawExec(t, path, `UPDATE memberships SET bounce_score = 1.5, bounce_last_reason = 'mailbox full'`)
+
+	db, err = store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer db.Close()
+	l := listOf(t, db, "old")
+	if _, err := db.SetStatus(ctx, l, mustAddr(t, "bob@example.org"), store.Complained, admin); err != nil {
+		t.Fatalf("complained after the upgrade: %v", err)
+	}
+	ann, err := db.GetMember(ctx, l, "ann@example.org")
+	if err != nil || ann.Status != store.Active {
+		t.Fatalf("ann after the upgrade: %+v %v", ann, err)
+	}
+	bob, err := db.GetMember(ctx, l, "bob@example.org")
+	if err != nil || bob.Status != store.Complained {
+		t.Fatalf("bob: %+v %v", bob, err)
+	}
+	var score float64
+	var reason string
+	raw, _ := sql.Open("sqlite3", path)
+	defer raw.Close()
+	if err := raw.QueryRow(`SELECT bounce_score, bounce_last_reason FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+		WHERE s.address = 'ann@example.org'`).Scan(&score, &reason); err != nil || score != 1.5 || reason != "mailbox full" {
+		t.Fatalf("bounce bookkeeping lost: %v %v %v", score, reason, err)
+	}
+	n := 0
+	for m, err := range db.Members(ctx, l, store.Active) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Address != "ann@example.org" {
+			t.Errorf("active member %s", m.Address)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d active members, want ann only", n)
+	}
+}

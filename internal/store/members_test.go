@@ -163,3 +163,30 @@ func mustDBWithList(tb testing.TB, name string) *store.DB {
 	mustList(tb, db, name)
 	return db
 }
+
+// TestComplainedIsStoredAndFinal: on either database a complaint is
+// stored, is not an active member, and nothing but an owner's re-add
+// (Active) moves a complainer.
+func TestComplainedIsStoredAndFinal(t *testing.T) {
+	ctx := context.Background()
+	db := mustDBWithList(t, "news")
+	l := listOf(t, db, "news")
+	a := mustAddr(t, "carol@example.org")
+	if _, err := db.SetStatus(ctx, l, a, store.Active, admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetStatus(ctx, l, a, store.Complained, admin); err != nil {
+		t.Fatalf("complained: %v", err)
+	}
+	for _, to := range []store.Status{store.Unsubscribed, store.Bounced, store.Disabled, store.Pending} {
+		if _, err := db.SetStatus(ctx, l, a, to, admin); fault.CodeOf(err) != fault.Conflict {
+			t.Errorf("complained → %s: err = %v, want conflict", to, err)
+		}
+	}
+	if l, _ := db.GetList(ctx, "news"); l.Counts[store.Complained] != 1 || l.Counts[store.Active] != 0 {
+		t.Fatalf("counts: %v", l.Counts)
+	}
+	if _, err := db.SetStatus(ctx, l, a, store.Active, admin); err != nil {
+		t.Fatalf("owner re-add: %v", err)
+	}
+}

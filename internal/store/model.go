@@ -16,10 +16,15 @@ const (
 	Unsubscribed Status = "unsubscribed" // left, or was removed; kept as proof
 	Bounced      Status = "bounced"      // too many bounces; no more mail
 	Disabled     Status = "disabled"     // stopped by an owner
+	// Complained: reported the list's mail as spam (an ARF report, RFC 5965,
+	// or an ESP's complaint event). Never mailed again; only an owner may
+	// add them back, and only with --force (Gmail's and Yahoo's 2024
+	// bulk-sender rules: a complaint rate over 0.3% blocks the sender).
+	Complained Status = "complained"
 )
 
 // Statuses lists every status in display order.
-var Statuses = []Status{Active, Pending, Unsubscribed, Bounced, Disabled}
+var Statuses = []Status{Active, Pending, Unsubscribed, Bounced, Disabled, Complained}
 
 // ParseStatus validates a status given by a person.
 func ParseStatus(s string) (Status, error) {
@@ -28,7 +33,7 @@ func ParseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", fault.Errorf(fault.Invalid, "unknown status %q (want one of active, pending, unsubscribed, bounced, disabled)", s)
+	return "", fault.Errorf(fault.Invalid, "unknown status %q (want one of active, pending, unsubscribed, bounced, disabled, complained)", s)
 }
 
 // transitions says which status changes are allowed. The empty status is a
@@ -36,11 +41,14 @@ func ParseStatus(s string) (Status, error) {
 // error: it is reported as "no change".
 var transitions = map[Status][]Status{
 	"":           {Pending, Active},
-	Pending:      {Active, Unsubscribed},
-	Active:       {Unsubscribed, Bounced, Disabled},
-	Unsubscribed: {Pending, Active},
-	Bounced:      {Active, Unsubscribed, Disabled},
-	Disabled:     {Active, Unsubscribed},
+	Pending:      {Active, Unsubscribed, Complained},
+	Active:       {Unsubscribed, Bounced, Disabled, Complained},
+	Unsubscribed: {Pending, Active, Complained},
+	Bounced:      {Active, Unsubscribed, Disabled, Complained},
+	Disabled:     {Active, Unsubscribed, Complained},
+	// A complaint outranks every later wish but an owner's: leaving again
+	// or bouncing changes nothing, re-adding needs --force.
+	Complained: {Active},
 }
 
 // CanMove reports whether a membership may go from one status to another.

@@ -36,11 +36,12 @@ func TestStateMoves(t *testing.T) {
 		"scheduled>started", "scheduled>cancelled", "scheduled>refused")
 	// Membership statuses: staying put is allowed ("no change").
 	pairs(t, "membership", Statuses, CanMove, ">pending", ">active",
-		"pending>pending", "pending>active", "pending>unsubscribed",
-		"active>active", "active>unsubscribed", "active>bounced", "active>disabled",
-		"unsubscribed>unsubscribed", "unsubscribed>pending", "unsubscribed>active",
-		"bounced>bounced", "bounced>active", "bounced>unsubscribed", "bounced>disabled",
-		"disabled>disabled", "disabled>active", "disabled>unsubscribed")
+		"pending>pending", "pending>active", "pending>unsubscribed", "pending>complained",
+		"active>active", "active>unsubscribed", "active>bounced", "active>disabled", "active>complained",
+		"unsubscribed>unsubscribed", "unsubscribed>pending", "unsubscribed>active", "unsubscribed>complained",
+		"bounced>bounced", "bounced>active", "bounced>unsubscribed", "bounced>disabled", "bounced>complained",
+		"disabled>disabled", "disabled>active", "disabled>unsubscribed", "disabled>complained",
+		"complained>complained", "complained>active")
 }
 
 // Every outcome the sender records is a delivery state a row being sent
