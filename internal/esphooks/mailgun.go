@@ -129,7 +129,11 @@ func parseMailgun(data json.RawMessage) ([]Event, error) {
 	case "failed":
 		ev.Kind = SoftBounce
 		if e.Severity == "permanent" {
-			ev.Kind = HardBounce
+			// Mailgun's suppression lists: it did not send, and says why.
+			ev.Kind = map[string]Kind{"suppress-complaint": Complaint, "suppress-unsubscribe": Unsubscribe}[e.Reason]
+			if ev.Kind == 0 {
+				ev.Kind = HardBounce
+			}
 		}
 		ds := e.DeliveryStatus
 		ev.Diagnostic = strings.TrimSpace(strings.Join(strings.Fields(firstOf(ds.Message, ds.Description)), " "))

@@ -82,9 +82,6 @@ func snsHost(topic string) string {
 	return "sns." + m[2] + ".amazonaws.com"
 }
 
-// ValidTopicARN reports whether s is an SNS topic ARN (for the config).
-func ValidTopicARN(s string) bool { return topicARN.MatchString(s) }
-
 // snsURL checks that raw is https on the topic's SNS host.
 func snsURL(raw, topic string) (*url.URL, bool) {
 	u, err := url.Parse(raw)
