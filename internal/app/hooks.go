@@ -46,4 +46,3 @@ type unwiredSink struct{}
 func (unwiredSink) Apply(context.Context, esphooks.Event) error {
 	return fault.Errorf(fault.Unavailable, "webhook events are not wired to the bounce service yet")
 }
-
