@@ -28,7 +28,9 @@ func Locate(b listaddr.Book, ev Event) Origin {
 		if mail, ok := strings.CutPrefix(v, "mailto:"); ok {
 			mail, _, _ = strings.Cut(mail, "?")
 			if rt, err := b.Parse(mail); err == nil && rt.Kind == listaddr.KindTokenUnsubscribe {
-				o.Token = rt.Token
+				if o.Token == "" {
+					o.Token = rt.Token
+				}
 				if o.List == "" {
 					o.List = rt.List
 				}
