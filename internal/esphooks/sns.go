@@ -132,9 +132,12 @@ func (c *certCache) fetch(ctx context.Context, u *url.URL, now time.Time) (*rsa.
 		return nil, fault.Wrap(fault.Unavailable, err, "fetch the SNS signing certificate")
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	if err != nil || res.StatusCode != http.StatusOK {
+	if res.StatusCode != http.StatusOK {
 		return nil, fault.Errorf(fault.Unavailable, "fetch the SNS signing certificate: status %d", res.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if err != nil {
+		return nil, fault.Wrap(fault.Unavailable, err, "read the SNS signing certificate")
 	}
 	blk, _ := pem.Decode(data)
 	if blk == nil || blk.Type != "CERTIFICATE" {
