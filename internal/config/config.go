@@ -47,6 +47,7 @@ type Config struct {
 	Web          Web       `toml:"web"`
 	DKIM         DKIM      `toml:"dkim"`
 	Bounce       Bounce    `toml:"bounce"`
+	Webhooks     Webhooks  `toml:"webhooks"`
 
 	// Path is the file the config was read from; Dir its directory.
 	Path string `toml:"-"`

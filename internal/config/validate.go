@@ -26,7 +26,7 @@ func (c *Config) validate(path string, data []byte, getenv func(string) string) 
 	for _, check := range []func(badFunc) error{
 		c.Web.validateProxies, c.validateText, c.validateTop, c.validateSMTP, c.Rate.validate,
 		c.Send.validate, c.DKIM.validate, c.Bounce.validate, c.Web.validate, c.Inbound.validate,
-		c.Send.validateConnections,
+		c.Send.validateConnections, c.Webhooks.validate,
 	} {
 		if err := check(bad); err != nil {
 			return err
@@ -152,6 +152,31 @@ func (in *Inbound) validate(bad badFunc) error {
 		return bad("inbound.confirm_ttl", "must be a positive duration")
 	case in.MaxCommands < 1:
 		return bad("inbound.max_commands", "must be at least 1")
+	}
+	return nil
+}
+
+// validate checks [webhooks]: a topic is an SNS topic ARN, Postmark's
+// credentials go together, SendGrid's key parses, Mailgun's is long enough
+// to be the real one.
+func (w *Webhooks) validate(bad badFunc) error {
+	for _, t := range w.SESTopicARNs {
+		if !snsTopic.MatchString(t) {
+			return bad("webhooks.ses_topic_arns", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)", t)
+		}
+	}
+	switch {
+	case (w.PostmarkUsername == "") != (w.PostmarkPassword == ""):
+		return bad("webhooks.postmark_username", "webhooks.postmark_username and webhooks.postmark_password go together")
+	case w.PostmarkPassword != "" && len(w.PostmarkPassword) < 16:
+		return bad("webhooks.postmark_password", "is %d characters; use at least 16", len(w.PostmarkPassword))
+	case w.MailgunSigningKey != "" && len(w.MailgunSigningKey) < 16:
+		return bad("webhooks.mailgun_signing_key", "is %d characters; copy the whole HTTP webhook signing key", len(w.MailgunSigningKey))
+	}
+	if w.SendGridPublicKey != "" {
+		if _, err := w.SendGridKey(); err != nil {
+			return bad("webhooks.sendgrid_public_key", "%v", err)
+		}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"mailer/internal/app"
+	"mailer/internal/esphooks"
 	"mailer/internal/fault"
 	"mailer/internal/mtaserver"
 )
@@ -51,12 +52,20 @@ func (ls *listeners) startWeb(addr string) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := ls.app.Hooks(nil)
+	if err != nil {
+		return err
+	}
+	// The relays' webhooks (/hooks/NAME) beside the pages.
+	mux := http.NewServeMux()
+	mux.Handle(esphooks.Prefix, hooks)
+	mux.Handle("/", pages.Handler())
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fault.Wrap(fault.Invalid, err, "listen on %s", addr)
 	}
 	// The timeouts: a slow or stalled client cannot hold a connection for ever.
-	ls.web = &http.Server{Handler: pages.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	ls.web = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	ls.addrs[2] = ln.Addr().String()
 	fmt.Fprintf(ls.out, "Serving the web pages on http://%s/ (public address %s)\n", ls.addrs[2], ls.app.Config.BaseURL)
