@@ -32,7 +32,8 @@ func (e *ReplyError) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
 // or a 4xx worded the way relays word a rate limit (Amazon SES's "454
 // Throttling failure: Maximum sending rate exceeded", Gmail's "unusual
 // rate", "too many ..."). Greylisting, which wants the same message again
-// minutes later, is not a throttle.
+// minutes later, is not a throttle, nor is a quota (SES's "Daily message
+// quota exceeded", a full mailbox): those wait on the retry schedule.
 func (e *ReplyError) Throttle() bool {
 	if !e.Temporary() {
 		return false
@@ -41,6 +42,8 @@ func (e *ReplyError) Throttle() bool {
 	switch {
 	case strings.Contains(text, "greylist") || strings.Contains(text, "graylist"):
 		return false
+	case strings.Contains(text, "quota"):
+		return false // a daily quota or a full mailbox: slowing down does not help
 	case e.Code == 421:
 		return true
 	case (e.Code == 450 || e.Code == 451 || e.Code == 454) && strings.HasPrefix(e.Enhanced, "4.7."):
