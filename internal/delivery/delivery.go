@@ -37,10 +37,18 @@ const (
 
 // Result records one attempt.
 type Result struct {
-	JobID       int64
-	Outcome     Outcome
-	Reply       string    // the server's reply or the error, for status and bounce bookkeeping
-	Permanent   bool      // a 5xx: the address is bad, which counts against the member
+	JobID     int64
+	Outcome   Outcome
+	Reply     string // the server's reply or the error, for status and bounce bookkeeping
+	Permanent bool   // a 5xx: the address is bad, which counts against the member
+	// Throttled: the relay asked us to slow down (ReplyError.Throttle). It
+	// says nothing about the address or the message, so it never counts as
+	// a failure or a bounce; the message is back in line (Requeue).
+	Throttled bool
+	// Pace is the rate the relay's throttles taught the sender, in
+	// messages a second, when the result was recorded; 0 while the sender
+	// holds nothing back beyond the configured rate.
+	Pace        float64
 	NextAttempt time.Time // for Deferred
 	At          time.Time
 }

@@ -50,6 +50,7 @@ type Sender struct {
 	compose   Composer
 	opts      Options
 
+	gov          *governor // the pace learned from the relay's throttle replies
 	dialFailures atomic.Int32
 	fatalOnce    sync.Once
 	fatal        chan error
@@ -72,7 +73,7 @@ func New(q Queue, t Transport, compose Composer, opts Options) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{queue: q, transport: t, compose: compose, opts: opts, fatal: make(chan error, 1)}
+	return &Sender{queue: q, transport: t, compose: compose, opts: opts, gov: newGovernor(opts.Limiter), fatal: make(chan error, 1)}
 }
 
 // Run delivers until the queue has nothing left to send, or ctx is
@@ -91,6 +92,15 @@ func (s *Sender) Run(ctx context.Context) error {
 	err := newLedger(ctx, s, reqs).run()
 	wg.Wait()
 	return err
+}
+
+// Throttled is how many throttle replies the relay gave so far, and the
+// pace they taught (messages a second; 0 while not holding back).
+func (s *Sender) Throttled() (replies int, pace float64) {
+	pace = s.gov.learned()
+	s.gov.mu.Lock()
+	defer s.gov.mu.Unlock()
+	return s.gov.throttled, pace
 }
 
 // fail stops the whole send with err.

@@ -26,6 +26,7 @@ type worker struct {
 	announced int64 // the job whose envelope the session announced, 0 for none
 	announce  int64 // the job whose envelope the gate returned for the message being sent
 	backoff   time.Duration
+	calm      time.Duration // the wait before reopening a session a throttle closed
 
 	cur, ahead composed // the message being sent and the next one, composed ahead
 }
@@ -124,10 +125,22 @@ func (w *worker) attempt(ctx context.Context, job *Job) Result {
 	if w.stopping || ctx.Err() != nil {
 		return w.skip(job, "not attempted: the send was stopped")
 	}
+	if w.session == nil && w.calm > 0 {
+		// The relay closed the last session to slow us down: reopening it
+		// at once would be the next thing it refuses.
+		select {
+		case <-time.After(w.calm):
+		case <-ctx.Done():
+		}
+	}
 	if s.opts.Limiter != nil {
 		if err := s.opts.Limiter.Wait(ctx); err != nil {
 			return w.skip(job, "not attempted: the send was stopped")
 		}
+	}
+	start, err := s.gov.wait(ctx)
+	if err != nil {
+		return w.skip(job, "not attempted: the send was stopped")
 	}
 	m := w.compose(job)
 	if m.err != nil {
@@ -142,11 +155,11 @@ func (w *worker) attempt(ctx context.Context, job *Job) Result {
 		}
 	}
 	w.announced, w.announce = 0, 0
-	err := w.session.Send(Envelope{From: m.from, To: job.Address}, m.msg, w.gate)
+	err = w.session.Send(Envelope{From: m.from, To: job.Address}, m.msg, w.gate)
 	if err == nil || isReply(err) {
 		w.announced = w.announce
 	}
-	return w.result(job, m.from, err)
+	return w.result(job, m.from, start, err)
 }
 
 // skip gives a job back unattempted, dropping a session that announced it.
@@ -192,14 +205,15 @@ func (w *worker) composeNext() *Envelope {
 	return &Envelope{From: w.ahead.from, To: job.Address}
 }
 
-// result classifies the outcome of a Send and keeps the session or drops it.
-func (w *worker) result(job *Job, from string, err error) Result {
+// result classifies the outcome of a Send, started at start, and keeps
+// the session or drops it.
+func (w *worker) result(job *Job, from string, start time.Time, err error) Result {
 	s := w.s
 	if errors.Is(err, errStopped) {
 		w.closeSession() // the server never got the end of the message
 		return requeue(s, job, "not sent: the send was stopped")
 	}
-	c := classify(err)
+	c := w.pace(job, start, classify(err))
 	now := s.opts.Now()
 	w.onConn++
 	if c.reconnect || (s.opts.PerConnection > 0 && w.onConn >= s.opts.PerConnection) {
@@ -208,7 +222,8 @@ func (w *worker) result(job *Job, from string, err error) Result {
 	if c.senderBad {
 		s.fail(fmt.Errorf("the mail server refused the envelope sender %s: %s", from, c.reply))
 	}
-	res := Result{JobID: job.ID, Outcome: c.outcome, Reply: c.reply, Permanent: c.permanent, At: now}
+	res := Result{JobID: job.ID, Outcome: c.outcome, Reply: c.reply, Permanent: c.permanent, Throttled: c.throttle,
+		Pace: s.gov.learned(), At: now}
 	if c.outcome == Deferred {
 		res.NextAttempt = now.Add(backoff(s.opts.Retry, job.Attempts+1))
 		if s.opts.MaxAge > 0 && !job.QueuedAt.IsZero() && res.NextAttempt.Sub(job.QueuedAt) > s.opts.MaxAge {
@@ -217,6 +232,30 @@ func (w *worker) result(job *Job, from string, err error) Result {
 		}
 	}
 	return res
+}
+
+// pace tells the governor what became of the attempt. A throttled message
+// goes back in line, to be sent again as soon as the slower pace allows,
+// unless it was throttled maxStreak times in a row: then it waits on the
+// retry schedule like any 4xx. A session the relay closed to slow us down
+// is reopened after a growing wait.
+func (w *worker) pace(job *Job, start time.Time, c classification) classification {
+	gov := w.s.gov
+	if !c.throttle {
+		gov.done(job.ID)
+		if c.outcome == Sent {
+			w.calm = 0
+		}
+		return c
+	}
+	if gov.throttle(job.ID, start) {
+		c.outcome = Deferred
+		c.reply = fmt.Sprintf("throttled %d times in a row: %s", maxStreak, c.reply)
+	}
+	if c.reconnect {
+		w.calm = min(max(2*w.calm, 250*time.Millisecond), 10*time.Second)
+	}
+	return c
 }
 
 func isReply(err error) bool {

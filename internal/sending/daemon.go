@@ -151,7 +151,8 @@ func (d *Daemon) run(ctx context.Context, p *Plan, log *slog.Logger) {
 	case fault.CodeOf(err) == fault.Conflict:
 		log.Debug("send held by another process", "err", err)
 	case out.Finished:
-		log.Info("send finished", "send", out.Send, "sent", out.Counts.Sent, "failed", out.Counts.Failed, "skipped", out.Counts.Skipped)
+		log.Info("send finished", "send", out.Send, "sent", out.Counts.Sent, "failed", out.Counts.Failed, "skipped", out.Counts.Skipped,
+			"throttled", prog.throttled)
 	case prog.waiting:
 		log.Info("send waiting for retries", "send", out.Send, "deferred", out.Counts.Deferred, "next", prog.next)
 	case err != nil:
@@ -169,7 +170,12 @@ type logProgress struct {
 	waiting   bool
 	next      time.Time
 	sent      int
+	throttled int       // throttle replies (see delivery.Result.Throttled)
+	saidPace  time.Time // when the learned pace was last logged
 }
+
+// paceEvery is how often the daemon logs the pace a throttling relay taught.
+const paceEvery = 10 * time.Second
 
 func (l *logProgress) Begin(c delivery.Counts) {
 	l.log.Info("send running", "queued", c.Queued, "deferred", c.Deferred, "sent", c.Sent)
@@ -178,6 +184,14 @@ func (l *logProgress) Begin(c delivery.Counts) {
 func (l *logProgress) Result(_ delivery.Job, r delivery.Result) {
 	if r.Outcome == delivery.Sent {
 		l.sent++
+	}
+	if !r.Throttled {
+		return
+	}
+	l.throttled++
+	if now := l.now(); l.saidPace.IsZero() || now.Sub(l.saidPace) >= paceEvery {
+		l.saidPace = now
+		l.log.Info("the relay throttles: sending slower", "throttled", l.throttled, "pace_per_second", fmt.Sprintf("%.1f", r.Pace))
 	}
 }
 

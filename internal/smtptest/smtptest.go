@@ -1,6 +1,7 @@
 // Package smtptest runs a real SMTP (or LMTP) server on 127.0.0.1 for tests,
 // built on github.com/emersion/go-smtp: it records what it accepts and can
-// refuse, drop or stall messages for chosen recipients or at random.
+// refuse, drop or stall messages for chosen recipients or at random, or
+// throttle them over a sending rate (RateLimit).
 package smtptest
 
 import (
@@ -57,6 +58,10 @@ type Server struct {
 	Resets   atomic.Int64 // RSETs (and implicit resets) seen
 	Chunked  atomic.Int64 // BDAT commands seen (RFC 3030)
 	DataCmds atomic.Int64 // DATA commands seen
+	// Throttled counts the messages a RateLimit refused.
+	Throttled atomic.Int64
+
+	limit *limiter
 }
 
 // Options choose what the server speaks and how far away it is.
@@ -67,6 +72,8 @@ type Options struct {
 	// slowing its throughput: a receiver on the other side of the world,
 	// as far as the client can tell (the round-trip time).
 	Latency time.Duration
+	// RateLimit, when set, refuses messages over a sending rate.
+	RateLimit *RateLimit
 }
 
 // Start starts an SMTP server on 127.0.0.1:0, stopped when the test ends.
@@ -79,6 +86,7 @@ func StartSMTPUTF8(tb testing.TB) *Server { return StartWith(tb, Options{SMTPUTF
 func StartWith(tb testing.TB, o Options) *Server {
 	tb.Helper()
 	s := &Server{faults: map[string][]*Fault{}}
+	s.limit = newLimiter(o.RateLimit, &s.Throttled)
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
 	s.srv.LMTP = o.LMTP
@@ -200,11 +208,17 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.Username != "" && !ss.authed {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
+	if err := ss.s.limit.check(ss, "MAIL"); err != nil {
+		return err
+	}
 	ss.from = from
 	return nil
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := ss.s.limit.check(ss, "RCPT"); err != nil {
+		return err
+	}
 	if f := ss.s.fault(to, "RCPT"); f != nil {
 		if err := ss.apply(f); err != nil {
 			return err
@@ -243,6 +257,9 @@ func (ss *session) Data(r io.Reader) error {
 		if err := ss.apply(f); err != nil {
 			return err
 		}
+	}
+	if err := ss.s.limit.check(ss, "DATA"); err != nil {
+		return err
 	}
 	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()})

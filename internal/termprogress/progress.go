@@ -25,6 +25,8 @@ type Progress struct {
 	mu                     sync.Mutex
 	sent, failed, deferred int
 	sentAtStart            int
+	throttled              int     // throttle replies: messages put back in line
+	pace                   float64 // the rate the relay's throttles taught, 0 for none
 	recent                 rateWindow
 	lastPause              time.Time
 
@@ -77,6 +79,10 @@ func (p *Progress) Result(j delivery.Job, r delivery.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	wasDeferred := j.Attempts > 0
+	if r.Throttled {
+		p.throttled++
+	}
+	p.pace = r.Pace
 	switch r.Outcome {
 	case delivery.Sent:
 		p.sent++
@@ -96,8 +102,8 @@ func (p *Progress) Result(j delivery.Job, r delivery.Result) {
 	}
 	if p.bar != nil {
 		p.bar.Set(p.sent + p.failed)
-		p.bar.Describe(fmt.Sprintf("%d/%d: sent %d, deferred %d, failed %d, %s", p.sent+p.failed, p.total, p.sent, p.deferred,
-			p.failed, p.rateText(time.Now())))
+		p.bar.Describe(fmt.Sprintf("%d/%d: sent %d, deferred %d, failed %d, %s%s", p.sent+p.failed, p.total, p.sent, p.deferred,
+			p.failed, p.rateText(time.Now()), p.paceText()))
 	}
 }
 
@@ -132,6 +138,18 @@ func (p *Progress) rateText(now time.Time) string {
 	return fmt.Sprintf("%.1f msg/s", p.recent.rate(now))
 }
 
+// paceText says that the relay throttled the send and what rate that
+// taught; nothing while it never did.
+func (p *Progress) paceText() string {
+	switch {
+	case p.throttled == 0:
+		return ""
+	case p.pace > 0:
+		return fmt.Sprintf(", relay throttled %d: paced at %.0f msg/s", p.throttled, p.pace)
+	}
+	return fmt.Sprintf(", relay throttled %d", p.throttled)
+}
+
 func (p *Progress) logLine() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -142,8 +160,19 @@ func (p *Progress) logLine() {
 	if rate > 0 && now.Sub(p.start) >= rateWindowSize {
 		eta = time.Duration(float64(left) / rate * float64(time.Second)).Round(time.Second).String()
 	}
-	p.log.Info("sending", "sent", p.sent, "deferred", p.deferred, "failed", p.failed, "left", left,
-		"rate", p.rateText(now), "eta", eta)
+	args := []any{"sent", p.sent, "deferred", p.deferred, "failed", p.failed, "left", left, "rate", p.rateText(now), "eta", eta}
+	if p.throttled > 0 {
+		args = append(args, "throttled", p.throttled, "pace", paceValue(p.pace))
+	}
+	p.log.Info("sending", args...)
+}
+
+// paceValue is a learned pace for a log line: "none" when not holding back.
+func paceValue(pace float64) string {
+	if pace <= 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%.0f msg/s", pace)
 }
 
 // Stop ends the bar or the log lines.

@@ -2,6 +2,7 @@ package termprogress
 
 import (
 	"bytes"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,5 +86,31 @@ func TestBarAndTextAgree(t *testing.T) {
 	last := frames[len(frames)-1]
 	if last[2] != "16" || last[3] != "1" || strings.Count(out.String(), "/50") != len(frames) {
 		t.Fatalf("last frame %q, want sent 16 failed 1", last[0])
+	}
+}
+
+// TestThrottleShowsTheLearnedPace: after the relay throttles, the bar's
+// text and the log line say so and show the pace it taught; before, they
+// say nothing of it.
+func TestThrottleShowsTheLearnedPace(t *testing.T) {
+	var out bytes.Buffer
+	p := &Progress{out: &out, start: time.Now(), total: 3, done: make(chan struct{}),
+		log: slog.New(slog.NewTextHandler(&out, nil))}
+	p.bar = progressbar.NewOptions(p.total, progressbar.OptionSetWriter(&out), progressbar.OptionThrottle(0))
+	p.Result(delivery.Job{}, delivery.Result{Outcome: delivery.Sent})
+	p.logLine()
+	if strings.Contains(out.String(), "throttled") {
+		t.Fatalf("throttling shown before any throttle: %q", out.String())
+	}
+	p.Result(delivery.Job{}, delivery.Result{Outcome: delivery.Requeue, Throttled: true, Pace: 75})
+	p.Result(delivery.Job{}, delivery.Result{Outcome: delivery.Sent, Pace: 75.4})
+	p.logLine()
+	p.Stop()
+	s := out.String()
+	if !strings.Contains(s, "relay throttled 1: paced at 75 msg/s") {
+		t.Errorf("bar text without the pace: %q", s)
+	}
+	if !strings.Contains(s, `throttled=1 pace="75 msg/s"`) {
+		t.Errorf("log line without the pace: %q", s)
 	}
 }
