@@ -1,0 +1,129 @@
+package sending_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"mailer/internal/address"
+	"mailer/internal/app"
+	"mailer/internal/fault"
+	"mailer/internal/sending"
+	"mailer/internal/smtptest"
+	"mailer/internal/store"
+)
+
+const owner = "owner@example.org"
+
+// staleEnv is an env whose list has n more members, member0..member{n-1},
+// of whom the server refuses those stale says with 550 at RCPT, as a
+// receiver refuses an address that no longer exists. The list's owner is
+// owner, told of a paused send through the same relay.
+func staleEnv(t *testing.T, n int, stale func(i int) bool) *env {
+	e := newEnv(t, 0)
+	ctx := context.Background()
+	refused := map[string]bool{}
+	rows := make([]store.ImportRow, n)
+	for i := range rows {
+		a, err := address.Parse(member(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows[i] = store.ImportRow{Line: i + 1, Address: a, Status: store.Active}
+		refused[member(i)] = stale(i)
+	}
+	if _, err := e.db.ApplyImport(ctx, e.list(), rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.UpdateList(ctx, "news", store.ListSettings{Owners: &[]string{owner}}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Random = func(rcpt string) *smtptest.Fault {
+		if refused[strings.ToLower(rcpt)] {
+			return &smtptest.Fault{Stage: "RCPT", Code: 550}
+		}
+		return nil
+	}
+	return e
+}
+
+func member(i int) string { return fmt.Sprintf("member%d@example.org", i) }
+
+// runBreaking runs p as `mailer send` does: refusals to the bounce
+// service, the breaker's notice through mailer's own mail (the relay).
+func (e *env) runBreaking(p *sending.Plan) (sending.Outcome, *said, error) {
+	a, err := app.Build(e.cfg, e.db, app.Options{Now: e.clock})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s := &said{}
+	out, err := p.Run(context.Background(), sending.RunOptions{Progress: s, Refusals: a.Bounces, Breaker: a.BreakerHooks(), Now: e.clock})
+	return out, s, err
+}
+
+// notices are the messages the relay took for the owner.
+func (e *env) notices() []string {
+	var out []string
+	for _, m := range e.srv.Messages() {
+		if len(m.To) == 1 && m.To[0] == owner {
+			out = append(out, string(m.Data))
+		}
+	}
+	return out
+}
+
+// TestStaleListSendPausesItself: 2,000 members of whom 40% are refused
+// 550. The send pauses itself near the 100th attempt (the minimum sample)
+// instead of making all 2,000; the pause names the rate and the reason in
+// the run's error, sends ls, status and the owner's notice; the daemon
+// leaves it alone; a resume without --force is refused with the reason.
+func TestStaleListSendPausesItself(t *testing.T) {
+	e := staleEnv(t, 2000, func(i int) bool { return i%5 == 1 || i%5 == 3 })
+	out, s, err := e.runBreaking(e.mustPlan(sending.PlanOptions{}))
+	if fault.CodeOf(err) != fault.Unavailable || !strings.Contains(err.Error(), "paused itself (circuit breaker:") ||
+		!strings.Contains(err.Error(), "mailer sends resume 1 --force") {
+		t.Fatalf("run: %v, want the breaker's pause", err)
+	}
+	attempts := out.Counts.Sent + out.Counts.Failed
+	t.Logf("tripped: %d attempts made (%d sent, %d refused) of 2,000; said %q", attempts, out.Counts.Sent, out.Counts.Failed, s.lines)
+	if attempts < 100 || attempts > 100+4*e.cfg.Concurrency || out.Finished {
+		t.Fatalf("%d attempts before the pause, want the minimum sample of 100 and the messages in flight", attempts)
+	}
+	ctx := context.Background()
+	send, err := e.db.GetSend(ctx, out.Send)
+	if err != nil || !send.Paused || !strings.Contains(send.PauseReason, "of the last 100 attempts were refused for good") {
+		t.Fatalf("send: %+v, %v", send, err)
+	}
+	rate := send.PauseReason[strings.Index(send.PauseReason, "(")+1:]
+	if !strings.HasPrefix(rate, "3") && !strings.HasPrefix(rate, "4") || !strings.Contains(rate, "% hard bounces, over the limit of 10%") {
+		t.Fatalf("reason %q names no rate near 40%%", send.PauseReason)
+	}
+	ls, err := sending.Sends(ctx, e.db, false)
+	if err != nil || len(ls.Sends) != 1 || ls.Sends[0].Status != "paused by the "+send.PauseReason {
+		t.Fatalf("sends ls: %+v, %v", ls, err)
+	}
+	ov, err := sending.Status(ctx, e.db, "issue-06")
+	if err != nil || len(ov.Sends) != 1 || !strings.Contains(ov.Sends[0].Standing, send.PauseReason) {
+		t.Fatalf("status: %+v, %v", ov, err)
+	}
+	notes := e.notices()
+	if len(notes) != 1 || !strings.Contains(notes[0], "Subject: Send #1 of issue-06 to news paused itself") ||
+		!strings.Contains(notes[0], "mailer sends resume 1 --force") || !strings.Contains(notes[0], "The rate is ") {
+		t.Fatalf("the owner was told %d times:\n%s", len(notes), strings.Join(notes, "\n---\n"))
+	}
+	before := len(e.srv.Messages())
+	e.setClock(e.clock().Add(time.Hour))
+	if err := e.daemon(&lockedWriter{w: new(bytes.Buffer)}).Tick(ctx); err != nil || len(e.srv.Messages()) != before {
+		t.Fatalf("the daemon delivered a paused send: %v, %d -> %d messages", err, before, len(e.srv.Messages()))
+	}
+	err = sending.ResumeSend(ctx, e.db, out.Send, false)
+	if fault.CodeOf(err) != fault.Conflict || !strings.Contains(err.Error(), send.PauseReason) || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("resume without --force: %v, want a refusal naming the reason", err)
+	}
+	if s, _ := e.db.GetSend(ctx, out.Send); !s.Paused {
+		t.Fatal("the refused resume unpaused the send")
+	}
+}
