@@ -46,18 +46,22 @@ type guard struct {
 	stop  func() // ends the run; set by deliver
 
 	once      sync.Once
+	delivered int         // the send's deliveries: before this run and in it
 	sinceLast int         // deliveries since complaints were last counted
 	paused    atomic.Bool // this run paused the send
 }
 
 func (p *Plan) newGuard(send *store.Send, o RunOptions) *guard {
 	return &guard{b: NewBreaker(BreakerPolicyOf(p.Job.Config.Send)), db: p.Job.DB, send: send.ID,
-		hooks: o.Breaker, say: o.Progress.Say, stop: func() {}}
+		hooks: o.Breaker, say: o.Progress.Say, stop: func() {}, delivered: send.Counts.Sent}
 }
 
 // record judges r; it is called from the sender's one result goroutine.
 func (g *guard) record(ctx context.Context, r delivery.Result) {
 	tripped := g.b.Record(r)
+	if r.Outcome == delivery.Sent {
+		g.delivered++
+	}
 	if !tripped && r.Outcome == delivery.Sent && g.hooks.Complaints != nil {
 		if g.sinceLast++; g.sinceLast >= complaintEvery {
 			g.sinceLast = 0
@@ -75,12 +79,14 @@ func (g *guard) countComplaints(ctx context.Context) bool {
 		g.say(fmt.Sprintf("could not count the complaints against send #%d: %v", g.send, err))
 		return false
 	}
+	// The store's count lags this run's by the results not yet recorded;
+	// it is ahead when other workers deliver the send too.
 	c, err := g.db.Queue(g.send).Counts(ctx)
 	if err != nil {
 		g.say(fmt.Sprintf("could not count the messages of send #%d: %v", g.send, err))
 		return false
 	}
-	return g.b.Complaints(n, c.Sent)
+	return g.b.Complaints(n, max(c.Sent, g.delivered))
 }
 
 // trip pauses the send with the reason, then stops the run: other

@@ -127,3 +127,82 @@ func TestStaleListSendPausesItself(t *testing.T) {
 		t.Fatal("the refused resume unpaused the send")
 	}
 }
+
+// TestEarlyBurstDoesNotStopASendForGood: 600 members, the first 40 refused
+// (one bad minute at the start). The breaker trips on that burst; resumed
+// with --force the send is judged afresh from the resume (the window is of
+// recent attempts, not a running total, which would trip again at once)
+// and delivers every other member exactly once.
+func TestEarlyBurstDoesNotStopASendForGood(t *testing.T) {
+	e := staleEnv(t, 600, func(i int) bool { return i < 40 })
+	out, _, err := e.runBreaking(e.mustPlan(sending.PlanOptions{}))
+	if fault.CodeOf(err) != fault.Unavailable || !strings.Contains(err.Error(), "paused itself") {
+		t.Fatalf("first run: %+v, %v; want the burst to trip the breaker", out, err)
+	}
+	ctx := context.Background()
+	if err := sending.ResumeSend(ctx, e.db, out.Send, false); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("resume without --force: %v", err)
+	}
+	if err := sending.ResumeSend(ctx, e.db, out.Send, true); err != nil {
+		t.Fatalf("resume --force: %v", err)
+	}
+	send, err := e.db.GetSend(ctx, out.Send)
+	if err != nil || send.Paused || send.PauseReason != "" {
+		t.Fatalf("after resume --force: %+v, %v", send, err)
+	}
+	out, s, err := e.runBreaking(e.mustPlan(sending.PlanOptions{}))
+	if err != nil || !out.Finished || out.Counts.Sent != 560 || out.Counts.Failed != 40 {
+		t.Fatalf("resumed run: %+v, %v, said %q", out, err, s.lines)
+	}
+	got := e.srv.ByRecipient()
+	for i := 40; i < 600; i++ {
+		if got[member(i)] != 1 {
+			t.Fatalf("%s got %d copies, want 1", member(i), got[member(i)])
+		}
+	}
+	if n := len(e.notices()); n != 1 {
+		t.Fatalf("the owner was told %d times, want once (the one trip)", n)
+	}
+}
+
+// TestBreakerOffDeliversEverything: with breaker_bounce_rate = 0 the stale
+// list is sent to the end, as before the breaker: every attempt is made.
+func TestBreakerOffDeliversEverything(t *testing.T) {
+	e := staleEnv(t, 2000, func(i int) bool { return i%5 == 1 || i%5 == 3 })
+	e.cfg.Send.BreakerBounceRate = 0
+	out, s, err := e.runBreaking(e.mustPlan(sending.PlanOptions{}))
+	if err != nil || !out.Finished || out.Counts.Sent != 1200 || out.Counts.Failed != 800 {
+		t.Fatalf("run: %+v, %v, said %q", out, err, s.lines)
+	}
+	if n := len(e.notices()); n != 0 {
+		t.Fatalf("the owner was told %d times of a breaker that is off", n)
+	}
+}
+
+// TestComplaintsTripTheBreaker: the complaints counted against the send
+// (the hook a store method fills) pass 0.3% of the messages delivered:
+// the send pauses itself, naming the complaint rate.
+func TestComplaintsTripTheBreaker(t *testing.T) {
+	e := staleEnv(t, 1000, func(int) bool { return false })
+	a, err := app.Build(e.cfg, e.db, app.Options{Now: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := a.BreakerHooks()
+	var asked int64
+	hooks.Complaints = func(_ context.Context, id int64) (int, error) { asked = id; return 2, nil }
+	s := &said{}
+	out, err := e.mustPlan(sending.PlanOptions{}).Run(context.Background(), sending.RunOptions{Progress: s, Breaker: hooks, Now: e.clock})
+	if fault.CodeOf(err) != fault.Unavailable || asked != out.Send || out.Finished {
+		t.Fatalf("run: %+v, %v (asked for send %d)", out, err, asked)
+	}
+	send, _ := e.db.GetSend(context.Background(), out.Send)
+	if !strings.Contains(send.PauseReason, "2 spam complaint(s) for") || !strings.Contains(send.PauseReason, "over the limit of 0.3%") {
+		t.Fatalf("reason %q", send.PauseReason)
+	}
+	// 2 complaints are over 0.3% of anything under 667 delivered; they
+	// are first counted at the 100th delivery, which trips it.
+	if out.Counts.Sent < 100 || out.Counts.Sent > 100+4*e.cfg.Concurrency {
+		t.Fatalf("%d delivered before the pause", out.Counts.Sent)
+	}
+}
