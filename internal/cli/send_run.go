@@ -33,7 +33,7 @@ func deliver(ctx context.Context, d *Deps, p *sending.Plan, opts *SendOptions, j
 		return err
 	}
 	prog := &terminalProgress{d: d, out: errOut, say: d.Out}
-	out, runErr := p.Run(ctx, sending.RunOptions{Progress: prog, Refusals: in.Bounces, ResendFailed: opts.ResendFailed, Now: d.Now, Join: opts.Join})
+	out, runErr := p.Run(ctx, sending.RunOptions{Progress: prog, Refusals: in.Bounces, Breaker: in.BreakerHooks(), ResendFailed: opts.ResendFailed, Now: d.Now, Join: opts.Join})
 	if out.Send == 0 {
 		return runErr // it never started
 	}

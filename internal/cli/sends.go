@@ -90,6 +90,7 @@ type SendsPauseOptions struct {
 	Deps  *Deps
 	ID    int64
 	Pause bool
+	Force bool // resume past the circuit breaker
 }
 
 func newCmdSendsPause(d *Deps, runF func(context.Context, *SendsPauseOptions) error, pause bool) *cobra.Command {
@@ -98,7 +99,7 @@ func newCmdSendsPause(d *Deps, runF func(context.Context, *SendsPauseOptions) er
 	if !pause {
 		use, short = "resume ID", "Let a paused send go on (mailer serve, or mailer send ISSUE, delivers it)"
 	}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  exactArgs(1, "a send's id (mailer sends ls)"),
@@ -114,6 +115,10 @@ func newCmdSendsPause(d *Deps, runF func(context.Context, *SendsPauseOptions) er
 			return sendsPauseRun(cmd.Context(), opts)
 		},
 	}
+	if !pause {
+		cmd.Flags().BoolVar(&opts.Force, "force", false, "resume a send its circuit breaker paused (too many bounces or complaints)")
+	}
+	return cmd
 }
 
 func sendsPauseRun(ctx context.Context, opts *SendsPauseOptions) error {
@@ -122,11 +127,12 @@ func sendsPauseRun(ctx context.Context, opts *SendsPauseOptions) error {
 		return err
 	}
 	defer db.Close()
-	pause := sending.ResumeSend
 	if opts.Pause {
-		pause = sending.PauseSend
+		err = sending.PauseSend(ctx, db, opts.ID)
+	} else {
+		err = sending.ResumeSend(ctx, db, opts.ID, opts.Force)
 	}
-	if err := pause(ctx, db, opts.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	if opts.Pause {

@@ -88,6 +88,15 @@ type Send struct {
 	// MessagesPerConnection makes a worker reconnect after this many
 	// messages; 0 keeps a connection as long as it works.
 	MessagesPerConnection int `toml:"messages_per_connection"`
+	// The circuit breaker pauses a send that harms the list (README "The
+	// circuit breaker"): hard bounces over BreakerBounceRate percent of the
+	// last BreakerWindow attempts, judged once BreakerMinAttempts are in
+	// the window, or complaints over BreakerComplaintRate percent of the
+	// messages delivered. A rate of 0 turns its check off.
+	BreakerBounceRate    float64 `toml:"breaker_bounce_rate"`
+	BreakerMinAttempts   int     `toml:"breaker_min_attempts"`
+	BreakerWindow        int     `toml:"breaker_window"`
+	BreakerComplaintRate float64 `toml:"breaker_complaint_rate"`
 }
 
 // Inbound tunes the mail command handler.
@@ -205,6 +214,7 @@ func Default() Config {
 				Duration(time.Hour), Duration(4 * time.Hour)},
 			MaxAge:                Duration(72 * time.Hour),
 			MessagesPerConnection: 1000,
+			BreakerBounceRate:     10, BreakerMinAttempts: 100, BreakerWindow: 500, BreakerComplaintRate: 0.3,
 		},
 		Inbound: Inbound{
 			Aliases: []string{"majordomo"}, LMTP: "127.0.0.1:2424", MaxMessageBytes: 1 << 20,

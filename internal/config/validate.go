@@ -105,6 +105,23 @@ func (s *Send) validateConnections(bad badFunc) error {
 	if s.MessagesPerConnection < 0 {
 		return bad("send.messages_per_connection", "must not be negative (0 means no limit)")
 	}
+	return s.validateBreaker(bad)
+}
+
+// validateBreaker checks the circuit breaker's thresholds: rates are
+// percentages, and the window must hold the minimum sample, or the
+// breaker could never judge.
+func (s *Send) validateBreaker(bad badFunc) error {
+	switch {
+	case s.BreakerBounceRate < 0 || s.BreakerBounceRate > 100:
+		return bad("send.breaker_bounce_rate", "is a percentage from 0 to 100 (10 is 10%; 0 turns the check off)")
+	case s.BreakerComplaintRate < 0 || s.BreakerComplaintRate > 100:
+		return bad("send.breaker_complaint_rate", "is a percentage from 0 to 100 (0.3 is 0.3%; 0 turns the check off)")
+	case s.BreakerMinAttempts < 1:
+		return bad("send.breaker_min_attempts", "must be at least 1")
+	case s.BreakerWindow < s.BreakerMinAttempts:
+		return bad("send.breaker_window", "must be at least send.breaker_min_attempts (the window holds the minimum sample)")
+	}
 	return nil
 }
 

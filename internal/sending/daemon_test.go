@@ -106,7 +106,7 @@ func TestPauseResumeAndCancelASend(t *testing.T) {
 	if l, _ := sending.Sends(ctx, e.db, false); len(l.Sends) != 1 || l.Sends[0].Status != "paused" {
 		t.Fatalf("sends ls: %+v", l.Sends)
 	}
-	if err := sending.ResumeSend(ctx, e.db, s.ID); err != nil {
+	if err := sending.ResumeSend(ctx, e.db, s.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	n, err := sending.CancelSend(ctx, e.db, s.ID, "ann")

@@ -47,6 +47,9 @@ type RunOptions struct {
 	// Join delivers a running send together with the process that holds
 	// its lease and any other joined workers.
 	Join bool
+	// Breaker is who hears of a send the circuit breaker paused, and the
+	// complaints it counts (breaker_run.go).
+	Breaker BreakerHooks
 }
 
 // Outcome is what a run ended with.
@@ -90,16 +93,18 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 	if err := p.Publish(ctx); err != nil {
 		return Outcome{Send: send.ID}, err
 	}
-	runErr, err := p.deliver(ctx, o, send, owner)
+	g := p.newGuard(send, o)
+	runErr, err := p.deliver(ctx, o, send, owner, g)
 	if err != nil {
 		return Outcome{}, err
 	}
-	return p.end(ctx, o, send, runErr)
+	return p.end(ctx, o, send, runErr, g)
 }
 
 // deliver runs the sender on send's queue as owner, renewing the lease
-// (unless joining) and the claims on the rows in flight meanwhile.
-func (p *Plan) deliver(ctx context.Context, o RunOptions, send *store.Send, owner string) (error, error) {
+// (unless joining) and the claims on the rows in flight meanwhile; the
+// circuit breaker g may stop it.
+func (p *Plan) deliver(ctx context.Context, o RunOptions, send *store.Send, owner string, g *guard) (error, error) {
 	db := p.Job.DB
 	// The helper below stops with the run, and deliver waits for it, so
 	// nothing writes or touches the database after it returns.
@@ -112,7 +117,8 @@ func (p *Plan) deliver(ctx context.Context, o RunOptions, send *store.Send, owne
 		defer helpers.Done()
 		renew(runCtx, db, send.ID, owner, !o.Join, o.Now, leaseLost, cancelRun)
 	}()
-	sender, err := p.sender(ctx, send, owner, o)
+	g.stop = cancelRun
+	sender, err := p.sender(ctx, send, owner, o, g)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +134,7 @@ func (p *Plan) deliver(ctx context.Context, o RunOptions, send *store.Send, owne
 
 // end finishes and archives the send when nothing is left, or says why the
 // run stopped and how it resumes.
-func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr error) (Outcome, error) {
+func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr error, g *guard) (Outcome, error) {
 	db := p.Job.DB
 	final, err := db.Queue(send.ID).Counts(context.WithoutCancel(ctx))
 	if err != nil {
@@ -145,6 +151,11 @@ func (p *Plan) end(ctx context.Context, o RunOptions, send *store.Send, runErr e
 	}
 	resume := "mailer send " + p.Job.Issue.Slug
 	if paused, _ := db.Paused(context.WithoutCancel(ctx), send.ID); paused {
+		if _, reason := g.b.Tripped(); reason != "" && g.paused.Load() {
+			g.notify(context.WithoutCancel(ctx), p.Job.List)
+			return out, fault.Errorf(fault.Unavailable, "send #%d paused itself (%s); nothing was lost. Look at mailer status; once you have seen to it, it goes on after: mailer sends resume %d --force",
+				send.ID, reason, send.ID)
+		}
 		return out, fault.Errorf(fault.Unavailable, "send #%d is paused; nothing was lost. It goes on after: mailer sends resume %d", send.ID, send.ID)
 	}
 	if ctx.Err() != nil {
@@ -211,7 +222,7 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 }
 
 // sender sets up owner's delivery of send's queue.
-func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o RunOptions) (*delivery.Sender, error) {
+func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o RunOptions, g *guard) (*delivery.Sender, error) {
 	db, cfg := p.Job.DB, p.Job.Config
 	var caps *delivery.Caps
 	if cfg.Rate.PerHour > 0 || cfg.Rate.PerDay > 0 {
@@ -232,16 +243,18 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 		Prefetch: cfg.Send.InFlight == config.InFlightResend,
 		Retry:    cfg.Send.RetrySchedule(), MaxAge: time.Duration(cfg.Send.MaxAge), PerConnection: cfg.Send.MessagesPerConnection,
 		DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout), Now: o.Now,
-		OnResult: p.onResult(ctx, o), OnPause: o.Progress.Pause, OnWait: o.Progress.Wait,
+		OnResult: p.onResult(ctx, o, g), OnPause: o.Progress.Pause, OnWait: o.Progress.Wait,
 	}), nil
 }
 
-// onResult reports each result and counts a permanent refusal (5xx) as a
-// hard bounce against the member, as a bounce message would.
-func (p *Plan) onResult(ctx context.Context, o RunOptions) func(delivery.Job, delivery.Result) {
+// onResult reports each result, hands it to the circuit breaker g, and
+// counts a permanent refusal (5xx) as a hard bounce against the member, as
+// a bounce message would.
+func (p *Plan) onResult(ctx context.Context, o RunOptions, g *guard) func(delivery.Job, delivery.Result) {
 	list := p.Job.List
 	return func(j delivery.Job, r delivery.Result) {
 		o.Progress.Result(j, r)
+		g.record(ctx, r)
 		if r.Outcome != delivery.Failed || !r.Permanent || o.Refusals == nil {
 			return
 		}

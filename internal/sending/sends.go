@@ -2,15 +2,18 @@ package sending
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"mailer/internal/fault"
 	"mailer/internal/store"
 )
 
 // Where sends stand, for `mailer sends ls`, `mailer status` and the API,
 // and what a person may do to them: pause, resume, cancel.
 
-// Standing says where a send stands, for people: done, paused, running
+// Standing says where a send stands, for people: done, paused (with the
+// circuit breaker's rate and reason when it paused itself), running
 // (someone holds its lease at now), waiting for retry (only deferred
 // messages left), or stopped with messages left, which the daemon takes
 // over.
@@ -18,6 +21,8 @@ func Standing(s *store.Send, now time.Time) string {
 	switch {
 	case s.State == store.SendDone:
 		return "done"
+	case s.Paused && s.PauseReason != "":
+		return "paused by the " + s.PauseReason
 	case s.Paused:
 		return "paused"
 	case s.LeaseOwner != "" && s.LeaseUntil.After(now):
@@ -122,9 +127,16 @@ func Status(ctx context.Context, db *store.DB, issue string) (*Overview, error) 
 // resumed; a run delivering it stops after the messages in flight.
 func PauseSend(ctx context.Context, db *store.DB, id int64) error { return db.SetPaused(ctx, id, true) }
 
-// ResumeSend lets a paused send go on: the daemon takes it up.
-func ResumeSend(ctx context.Context, db *store.DB, id int64) error {
-	return db.SetPaused(ctx, id, false)
+// ResumeSend lets a paused send go on: the daemon takes it up. A send the
+// circuit breaker paused goes on only with force, which says a person has
+// looked at why; the breaker then judges it afresh from the resume.
+func ResumeSend(ctx context.Context, db *store.DB, id int64, force bool) error {
+	err := db.ResumeSend(ctx, id, force)
+	if errors.Is(err, store.ErrPausedByMailer) {
+		return fault.Explain(fault.Conflict, err, "send #%d paused itself: %v. Look at its failures (mailer status) first; "+
+			"to go on past the circuit breaker: mailer sends resume %d --force", id, err, id)
+	}
+	return err
 }
 
 // CancelSchedule cancels a schedule that has not started; by names who did.

@@ -12,20 +12,23 @@ import (
 
 // Send is one issue's delivery to one list.
 type Send struct {
-	ID          int64           `json:"id"`
-	Issue       string          `json:"issue"`
-	ListID      int64           `json:"-"`
-	ListName    string          `json:"list"`
-	Subject     string          `json:"subject"`
-	ContentHash string          `json:"content_hash"`
-	MsgIDNonce  string          `json:"-"`
-	State       SendState       `json:"state"`
-	Total       int             `json:"total"`
-	CreatedAt   time.Time       `json:"created_at"`
-	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
-	LeaseOwner  string          `json:"lease_owner,omitempty"`
-	LeaseUntil  time.Time       `json:"-"`
-	Paused      bool            `json:"paused"`
+	ID          int64      `json:"id"`
+	Issue       string     `json:"issue"`
+	ListID      int64      `json:"-"`
+	ListName    string     `json:"list"`
+	Subject     string     `json:"subject"`
+	ContentHash string     `json:"content_hash"`
+	MsgIDNonce  string     `json:"-"`
+	State       SendState  `json:"state"`
+	Total       int        `json:"total"`
+	CreatedAt   time.Time  `json:"created_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	LeaseOwner  string     `json:"lease_owner,omitempty"`
+	LeaseUntil  time.Time  `json:"-"`
+	Paused      bool       `json:"paused"`
+	// PauseReason says why mailer paused the send itself (its circuit
+	// breaker); empty when a person paused it or it is not paused.
+	PauseReason string          `json:"pause_reason,omitempty"`
 	Counts      delivery.Counts `json:"counts"`
 }
 
@@ -75,14 +78,14 @@ func (db *DB) StartSend(ctx context.Context, ns NewSend) (*Send, error) {
 	return db.GetSend(ctx, id)
 }
 
-const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until, s.paused`
+const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until, s.paused, s.pause_reason`
 
 func (db *DB) scanSend(ctx context.Context, row interface{ Scan(...any) error }) (*Send, error) {
 	var s Send
 	var created, leaseUntil string
 	var finished sql.NullString
 	if err := row.Scan(&s.ID, &s.Issue, &s.ListID, &s.ListName, &s.Subject, &s.ContentHash, &s.MsgIDNonce, &s.State, &s.Total,
-		&created, &finished, &s.LeaseOwner, &leaseUntil, &s.Paused); err != nil {
+		&created, &finished, &s.LeaseOwner, &leaseUntil, &s.Paused, &s.PauseReason); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.FinishedAt, s.LeaseUntil = parseTime(created), parseNullTime(finished), parseTime(leaseUntil)
@@ -261,4 +264,48 @@ func (db *DB) Problems(ctx context.Context, sendID int64, limit int) ([]Delivery
 		out = append(out, p)
 	}
 	return out, db.wrap(rows.Err(), "read delivery problems")
+}
+
+// ErrPausedByMailer marks a resume refused because mailer paused the send
+// itself, for a reason a person must overrule on purpose (force).
+var ErrPausedByMailer = errors.New("paused by mailer")
+
+// PauseFor pauses a running send with the reason mailer paused it, which
+// `sends ls` and `status` show and which a resume must overrule with
+// force. A send already paused keeps its pause and takes the reason.
+func (db *DB) PauseFor(ctx context.Context, sendID int64, reason string) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE sends SET paused = TRUE, pause_reason = ? WHERE id = ? AND state = 'sending'`, reason, sendID)
+	if err != nil {
+		return db.wrap(err, "pause send")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.Conflict, "send #%d is not running (finished, or no such send)", sendID)
+	}
+	return nil
+}
+
+// ResumeSend lets a paused send go on and forgets why it was paused. A
+// send mailer paused itself is resumed only with force; without, the
+// refusal is a Conflict wrapping ErrPausedByMailer that names the reason.
+// The check and the change are one statement, so a pause that lands
+// between them cannot be lost.
+func (db *DB) ResumeSend(ctx context.Context, sendID int64, force bool) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE sends SET paused = FALSE, pause_reason = ''
+		WHERE id = ? AND state = 'sending' AND (pause_reason = '' OR ?)`, sendID, force)
+	if err != nil {
+		return db.wrap(err, "resume send")
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	var reason string
+	var state SendState
+	err = db.sql.QueryRowContext(ctx, `SELECT state, pause_reason FROM sends WHERE id = ?`, sendID).Scan(&state, &reason)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return db.wrap(err, "resume send")
+	}
+	if err == nil && state == SendSending && reason != "" {
+		return &fault.Error{Code: fault.Conflict, Err: ErrPausedByMailer, Message: reason}
+	}
+	return fault.Errorf(fault.Conflict, "send #%d is not running (finished, or no such send)", sendID)
 }
