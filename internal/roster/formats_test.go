@@ -97,3 +97,37 @@ func TestMailchimpNamesAndConsent(t *testing.T) {
 		t.Fatalf("%+v %v", g, err)
 	}
 }
+
+// TestFilesThatMustNotReadAsNobody: a CR-only file is read line by line,
+// a status mailer does not know names its line, --status and the file's
+// name only ever stop more mail.
+func TestFilesThatMustNotReadAsNobody(t *testing.T) {
+	f := read(t, "email,name,status\rann@example.org,Ann,active\rbo@example.org,Bo,unsubscribed\r")
+	if len(f.Rows) != 2 || f.Rows[1].Status != store.Unsubscribed || f.Rows[1].Line != 3 {
+		t.Fatalf("CR-only: %+v", f)
+	}
+	f = read(t, "email,subscriber_type\nann@example.org,regular\nbo@example.org,vip-ish\n")
+	if len(f.Rows) != 1 || len(f.Problems) != 1 || f.Problems[0].Line != 3 || !strings.Contains(f.Problems[0].Reason, `unknown status "vip-ish"`) {
+		t.Fatalf("unknown status: %+v", f)
+	}
+	f = read(t, "email,email_disabled\nann@example.org,maybe\n")
+	if len(f.Problems) != 1 || f.Problems[0].Line != 2 {
+		t.Fatalf("a flag neither true nor false: %+v", f)
+	}
+	text := "email,status\nann@example.org,active\nbo@example.org,complained\n"
+	g, err := ReadWith(strings.NewReader(text), Hints{Status: store.Unsubscribed})
+	if err != nil || g.Rows[0].Status != store.Unsubscribed || g.Rows[1].Status != store.Complained {
+		t.Fatalf("--status unsubscribed: %+v %v", g, err)
+	}
+	g, _ = ReadWith(strings.NewReader("ann@example.org\nAnn <a2@example.org>\n"), Hints{Name: "/x/cleaned_members_export_1.csv"})
+	if g.Rows[0].Status != store.Bounced || g.Rows[1].Status != store.Bounced {
+		t.Fatalf("by the file's name: %+v", g.Rows)
+	}
+	for _, a := range store.Statuses {
+		for _, b := range store.Statuses {
+			if s := stricter(a, b); rank[s] < rank[a] || rank[s] < rank[b] {
+				t.Errorf("stricter(%s, %s) = %s", a, b, s)
+			}
+		}
+	}
+}
