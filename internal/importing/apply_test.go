@@ -130,7 +130,7 @@ func TestReportJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"file":"m.csv","format":"address list","invalid":[],"repeats":[],"added":1,"already":0,"suppressed":0,"skipped":[],"dry_run":false}`
+	want := `{"file":"m.csv","format":"address list","invalid":[],"repeats":[],"added":1,"already":0,"suppressed":0,"renamed":0,"skipped":[],"dry_run":false}`
 	if string(b) != want {
 		t.Errorf("applied:\n%s\nwant\n%s", b, want)
 	}

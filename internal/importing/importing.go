@@ -28,6 +28,10 @@ type Options struct {
 	SkipInvalid bool
 	// DryRun reports what the import would do and changes nothing.
 	DryRun bool
+	// Status imports every row as at least this far from being mailed
+	// (store.Unsubscribed for a file of people who left); "" takes what
+	// the file says. A row the file marks as further keeps its own.
+	Status store.Status
 	// Evidence is who imports (Operator, or IP and UserAgent), for the
 	// audit log. Source defaults to store.SourceImport and Reason to
 	// "imported from NAME".
@@ -49,13 +53,16 @@ type Plan struct {
 // with bad lines, unless opts.SkipInvalid, fails with a *BadLinesError
 // (errors.Is ErrBadLines) that lists them and carries the report so far.
 func Read(r io.Reader, opts Options) (*Plan, error) {
-	f, err := roster.Read(r)
+	f, err := roster.ReadWith(r, roster.Hints{Name: opts.Name, Status: opts.Status})
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err, "%s", opts.Name)
 	}
+
 	p := &Plan{opts: opts, format: f.Format, rows: f.Rows,
 		invalid: append([]roster.Problem{}, f.Problems...), repeats: append([]roster.Problem{}, f.Repeats...)}
-	if len(p.invalid) > 0 && !opts.SkipInvalid {
+	if len(p.invalid) > 0 && (!opts.SkipInvalid || len(p.rows) == 0) {
+		// With no good line, --skip-invalid would import nothing and
+		// say so as a success: the file was not understood.
 		return nil, fault.Coded(fault.Invalid, &BadLinesError{Name: opts.Name, Lines: p.invalid, Good: len(p.rows), Report: p.report()})
 	}
 	return p, nil

@@ -40,6 +40,9 @@ func (r Report) WriteSummary(w io.Writer, list string) {
 	}
 	fmt.Fprintf(w, "%s %s (%s, %s): %d added, %d already there, %d recorded as not to be mailed, %d skipped, %d bad line(s) left out\n",
 		verb, list, r.File, r.Format, applied.Added, applied.Already, applied.Suppressed, len(applied.Skipped), len(r.Invalid))
+	if applied.Renamed > 0 {
+		fmt.Fprintf(w, "  %d member(s) renamed as the file names them\n", applied.Renamed)
+	}
 	for _, p := range applied.Skipped {
 		fmt.Fprintf(w, "  %s:%d: skipped: %s\n", r.File, p.Line, p.Reason)
 	}

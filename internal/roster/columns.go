@@ -10,17 +10,52 @@ import (
 
 // columns says where a file keeps what.
 type columns struct {
-	format              string
-	sep                 rune
-	email, name, status int // -1: not in the file
-	width               int // fields a row has; 0: any
+	format                   string
+	sep                      rune
+	email, name, first, last int // -1: not in the file
+	status                   int
+	width                    int // fields a row has; 0: any
+	words                    map[string]store.Status
+	flags                    []flagAt
+	marks                    []markAt
+	consent                  []consentAt
+	ip                       int
+	fixed                    store.Status // from the file's name or --status
 }
 
-// Header names, as mailer, Mailman, listmonk and spreadsheets write them.
+type flagAt struct {
+	at int
+	flag
+}
+
+type markAt struct {
+	at     int
+	status store.Status
+}
+
+type consentAt struct {
+	at    int
+	label string
+}
+
+// Header names (as norm gives them), as mailer, Mailman, listmonk,
+// spreadsheets and the tools in formats write them.
 var (
-	emailNames  = []string{"email", "e-mail", "email address", "e-mail address", "mail", "address", "emailaddress", "subscriber"}
-	nameNames   = []string{"name", "display_name", "display name", "full name", "fullname", "real name", "realname"}
-	statusNames = []string{"status", "subscription status", "subscription_status", "state"}
+	emailNames  = []string{"email", "e mail", "email address", "e mail address", "mail", "address", "emailaddress", "subscriber"}
+	nameNames   = []string{"name", "display name", "full name", "fullname", "real name", "realname"}
+	firstNames  = []string{"first name", "firstname", "fname", "given name"}
+	lastNames   = []string{"last name", "lastname", "lname", "surname", "family name"}
+	statusNames = []string{"status", "subscription status", "subscriber type"}
+	// consentNames are the columns that record consent, kept in the
+	// audit log: when and from where someone opted in and confirmed.
+	consentNames = []struct{ column, label string }{
+		{"optin time", "opted in"}, {"optin ip", "opt-in IP"}, {"confirm time", "confirmed"}, {"confirm ip", "confirm IP"},
+		{"created at", "created"}, {"creation date", "created"}, {"subscription date", "subscribed"},
+		{"subscribed at", "subscribed"}, {"ip address", "IP"}, {"signup ip", "sign-up IP"},
+		{"unsub time", "unsubscribed"}, {"unsub reason", "unsubscribe reason"}, {"clean time", "cleaned"},
+	}
+	// ipNames give the audit log's IP column, the confirmation's first.
+	ipNames = []string{"confirm ip", "optin ip", "ip address", "signup ip"}
 )
 
 // detect reads the first line: a header (the columns by name) or the first
@@ -36,57 +71,71 @@ func detect(line string) (*columns, bool) {
 			sep = '\t'
 		}
 	}
-	c := &columns{format: "address list", sep: sep, email: 0, name: 1, status: -1}
+	c := &columns{format: "address list", sep: sep, email: 0, name: 1, first: -1, last: -1, status: -1, ip: -1, words: genericWords}
 	rec, err := splitFields(line, sep)
 	if err != nil {
 		return c, false
 	}
-	h := &columns{sep: sep, email: -1, name: -1, status: -1, width: len(rec)}
+	h := map[string]int{}
 	for i, f := range rec {
-		f = strings.ToLower(strings.TrimSpace(f))
-		switch {
-		case h.email < 0 && in(f, emailNames):
-			h.email = i
-		case h.name < 0 && in(f, nameNames):
-			h.name = i
-		case h.status < 0 && in(f, statusNames):
-			h.status = i
+		if _, dup := h[norm(f)]; !dup {
+			h[norm(f)] = i
 		}
 	}
-	if h.email < 0 {
+	find := func(names []string) int {
+		for _, n := range names {
+			if i, ok := h[n]; ok {
+				return i
+			}
+		}
+		return -1
+	}
+	hc := &columns{format: "csv with header", sep: sep, width: len(rec), words: genericWords,
+		email: find(emailNames), name: find(nameNames), first: find(firstNames), last: find(lastNames),
+		status: find(statusNames), ip: find(ipNames)}
+	if hc.email < 0 {
 		return c, false
 	}
-	h.format = "csv with header"
-	switch {
-	case strings.Join(rec, ",") == "email,name,status,source,subscribed_at,updated_at":
-		h.format = "mailer"
-	case len(rec) > 1 && strings.EqualFold(rec[0], "uuid"):
-		h.format = "listmonk"
+	if strings.Join(rec, ",") == strings.Join(ExportHeader, ",") {
+		hc.format = "mailer"
+	} else {
+		hc.recognise(h)
 	}
-	return h, true
-}
-
-func in(s string, names []string) bool {
-	for _, n := range names {
-		if s == n {
-			return true
+	for _, cn := range consentNames {
+		if i, ok := h[cn.column]; ok {
+			hc.consent = append(hc.consent, consentAt{i, cn.label})
 		}
 	}
-	return false
+	return hc, true
 }
 
-// row reads one member line.
-func (c *columns) row(n int, line string) (Row, error) {
-	if t := strings.TrimSpace(line); c.width == 0 && strings.HasSuffix(t, ">") && strings.Contains(t, "<") {
-		// "Name <address>", as Mailman's member lists write it; the name
-		// may hold commas and quotes.
-		a, err := address.Parse(t)
-		return Row{Line: n, Address: a, Status: store.Active}, err
+// recognise finds the tool that wrote the header h and takes its status
+// words, flags and marks.
+func (c *columns) recognise(h map[string]int) {
+	for _, f := range formats {
+		if !f.is(h) {
+			continue
+		}
+		c.format, c.words = f.name, f.words
+		if i, ok := h[f.statusColumn]; ok && c.status < 0 {
+			c.status = i
+		}
+		for _, fl := range f.flags {
+			if i, ok := h[fl.column]; ok {
+				c.flags = append(c.flags, flagAt{i, fl})
+			}
+		}
+		for col, st := range f.marks {
+			if i, ok := h[col]; ok {
+				c.marks = append(c.marks, markAt{i, st})
+			}
+		}
+		return
 	}
-	rec, err := splitFields(line, c.sep)
-	if err != nil {
-		return Row{}, err
-	}
+}
+
+// row reads one member record.
+func (c *columns) row(n int, rec []string) (Row, error) {
 	if c.width > 0 && len(rec) != c.width {
 		return Row{}, fmt.Errorf("%d columns, the header has %d", len(rec), c.width)
 	}
@@ -97,35 +146,74 @@ func (c *columns) row(n int, line string) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
-	if c.name >= 0 && c.name < len(rec) && strings.TrimSpace(rec[c.name]) != "" {
-		if a.Name, err = address.ParseName(unSafe(rec[c.name])); err != nil {
+	if name := c.fullName(rec); name != "" {
+		if a.Name, err = address.ParseName(name); err != nil {
 			return Row{}, err
 		}
 	}
-	st := store.Active
-	if c.status >= 0 {
-		if st, err = status(rec[c.status]); err != nil {
-			return Row{}, err
-		}
+	st, err := c.rowStatus(rec)
+	if err != nil {
+		return Row{}, err
 	}
-	return Row{Line: n, Address: a, Status: st}, nil
+	r := Row{Line: n, Address: a, Status: st, Consent: c.evidence(rec)}
+	if c.ip >= 0 {
+		r.IP = strings.TrimSpace(rec[c.ip])
+	}
+	return r, nil
 }
 
-// status maps the status words of mailer, Mailman and listmonk.
-func status(s string) (store.Status, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "active", "enabled", "subscribed", "confirmed", "member":
-		return store.Active, nil
-	case "unsubscribed", "blocklisted", "blacklisted", "unsubscribe", "opted out", "opted-out", "removed":
-		return store.Unsubscribed, nil
-	case "bounced", "bouncing", "by_bounces", "bounce":
-		return store.Bounced, nil
-	case "disabled", "nomail", "held", "suspended", "by_moderator", "by_user", "by_owner":
-		return store.Disabled, nil
-	case "pending", "unconfirmed", "unconfirmed_email":
-		return store.Pending, nil
+// fullName is the name column, or First and Last joined.
+func (c *columns) fullName(rec []string) string {
+	at := func(i int) string {
+		if i < 0 || i >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(unSafe(rec[i]))
 	}
-	return "", fmt.Errorf("unknown status %q (want active, unsubscribed, bounced, disabled or pending)", s)
+	if n := at(c.name); n != "" {
+		return n
+	}
+	return strings.TrimSpace(at(c.first) + " " + at(c.last))
+}
+
+// rowStatus is the strictest of what the status column, the flags, the
+// marks and the file's name say.
+func (c *columns) rowStatus(rec []string) (store.Status, error) {
+	st := store.Active
+	if c.status >= 0 {
+		s, err := statusOf(c.words, rec[c.status])
+		if err != nil {
+			return "", err
+		}
+		st = s
+	}
+	for _, f := range c.flags {
+		v, err := yesNo(rec[f.at])
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", f.column, err)
+		}
+		if v == f.stopOn {
+			st = stricter(st, f.status)
+		}
+	}
+	for _, m := range c.marks {
+		if strings.TrimSpace(rec[m.at]) != "" {
+			st = stricter(st, m.status)
+		}
+	}
+	return stricter(st, c.fixed), nil
+}
+
+// evidence is the source's record of consent, for the audit log:
+// "opted in 2019-03-04 10:00:00, opt-in IP 192.0.2.1".
+func (c *columns) evidence(rec []string) string {
+	var parts []string
+	for _, ca := range c.consent {
+		if v := strings.TrimSpace(rec[ca.at]); v != "" {
+			parts = append(parts, ca.label+" "+v)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // unSafe undoes the quote that exports (mailer's, spreadsheets') put

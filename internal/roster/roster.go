@@ -1,18 +1,20 @@
 // Package roster reads member files: mailer's own export, the member
-// exports of Mailman 3 (Postorius' Subscribers.csv, `mailman members`),
-// Mailman 2 (`list_members -f`) and listmonk, and plain CSV or
-// "Name <address>" lists. Columns are found by their header names; a file
-// without a header is address[,name]. Every row is checked; a bad one is a
-// Problem with its line number, never a silent skip.
+// exports of other tools (Mailchimp, Substack, Buttondown, Ghost, Kit,
+// beehiiv, Sendy, MailerLite, Mailman 2 and 3, listmonk; see formats.go),
+// and plain CSV or "Name <address>" lists. Columns are found by their
+// header names; a file without a header is address[,name]. Every row is
+// checked; a bad one is a Problem with its line number, never a silent
+// skip, and a status the reader does not know is a Problem, never active.
 package roster
 
 import (
 	"bufio"
-	"encoding/csv"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 
+	"mailer/internal/address"
 	"mailer/internal/store"
 )
 
@@ -27,28 +29,50 @@ type Problem struct {
 
 // File is what was read.
 type File struct {
-	Format   string // "mailer", "listmonk", "csv with header", "address list"
+	Format   string // "mailer", "mailchimp", "listmonk", ..., "csv with header", "address list"
 	Rows     []Row
 	Problems []Problem
 	// Repeats are lines naming an address an earlier line named.
 	Repeats []Problem
+	// Data is how many lines held something other than a header, a
+	// comment or nothing: a file with data and no Rows was not understood.
+	Data int
+}
+
+// Hints are what is known of a file besides its text.
+type Hints struct {
+	// Name is the file's name: Mailchimp's export says the status of
+	// everyone in it there (unsubscribed_members_export_*.csv).
+	Name string
+	// Status is a status for every row (the command's --status); a row
+	// the file marks as further from mailable keeps its own.
+	Status store.Status
 }
 
 // MaxLineBytes bounds one line: a member's line is short, and a file with
 // a line of megabytes is not a member list.
 const MaxLineBytes = 64 << 10
 
+// maxSpan bounds the lines one quoted field may span (a note with line
+// breaks); a quote left open costs its own line, not the rest of the file.
+const maxSpan = 50
+
 // Read reads a member file. Only reading the input can fail; everything
 // wrong inside the file is a Problem.
-func Read(r io.Reader) (*File, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
+func Read(r io.Reader) (*File, error) { return ReadWith(r, Hints{}) }
+
+// ReadWith reads a member file, with what is known of it besides its text.
+func ReadWith(r io.Reader, hints Hints) (*File, error) {
+	lines, err := readLines(r)
+	if err != nil {
+		return nil, err
+	}
 	f := &File{}
 	var cols *columns
 	seen := map[string]int{}
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if n == 1 {
+	for i := 0; i < len(lines); i++ {
+		n, line := i+1, lines[i]
+		if i == 0 {
 			line = strings.TrimPrefix(line, "\uFEFF")
 		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
@@ -57,12 +81,15 @@ func Read(r io.Reader) (*File, error) {
 		if cols == nil {
 			var isHeader bool
 			cols, isHeader = detect(line)
+			cols.fixed = stricter(nameStatus(hints.Name), hints.Status)
 			f.Format = cols.format
 			if isHeader {
 				continue
 			}
 		}
-		row, err := cols.row(n, line)
+		f.Data++
+		row, used, err := cols.read(n, line, lines[i+1:])
+		i += used
 		if err != nil {
 			f.Problems = append(f.Problems, Problem{Line: n, Reason: err.Error()})
 			continue
@@ -74,29 +101,62 @@ func Read(r io.Reader) (*File, error) {
 		seen[row.Address.Key()] = n
 		f.Rows = append(f.Rows, row)
 	}
+	return f, nil
+}
+
+// read reads the record that starts with line, taking as many of the
+// lines after it as a quoted field spans; used is how many it took.
+func (c *columns) read(n int, line string, after []string) (row Row, used int, err error) {
+	if t := strings.TrimSpace(line); c.width == 0 && strings.HasSuffix(t, ">") && strings.Contains(t, "<") {
+		// "Name <address>", as Mailman's member lists write it; the name
+		// may hold commas and quotes.
+		a, err := address.Parse(t)
+		return Row{Line: n, Address: a, Status: stricter(store.Active, c.fixed)}, 0, err
+	}
+	rec, used, err := record(line, after, c.sep)
+	if err != nil {
+		return Row{}, 0, err
+	}
+	row, err = c.row(n, rec)
+	return row, used, err
+}
+
+// readLines splits r into lines ending in LF, CRLF or a lone CR (old Mac
+// and some spreadsheets' CSV).
+func readLines(r io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
+	sc.Split(scanAnyEOL)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
 	if err := sc.Err(); err != nil {
 		if err == bufio.ErrTooLong {
 			return nil, fmt.Errorf("a line is longer than %d bytes: this is not a member list", MaxLineBytes)
 		}
 		return nil, err
 	}
-	return f, nil
+	return lines, nil
 }
 
-// splitFields parses one line as CSV. Each line is parsed alone: a member
-// file has no field that spans lines, and a stray quote must cost one
-// line, not swallow the rest of the file.
-func splitFields(line string, sep rune) ([]string, error) {
-	cr := csv.NewReader(strings.NewReader(line))
-	cr.Comma = sep
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	rec, err := cr.Read()
-	if err != nil {
-		if pe, ok := err.(*csv.ParseError); ok {
-			return nil, fmt.Errorf("broken CSV: %v (column %d)", pe.Err, pe.Column)
+// scanAnyEOL is bufio.ScanLines that also ends a line at a lone CR.
+func scanAnyEOL(data []byte, atEOF bool) (int, []byte, error) {
+	i := bytes.IndexAny(data, "\r\n")
+	switch {
+	case i < 0 && atEOF && len(data) > 0:
+		return len(data), data, nil
+	case i < 0:
+		return 0, nil, nil
+	case data[i] == '\n':
+		return i + 1, data[:i], nil
+	case i+1 < len(data):
+		if data[i+1] == '\n' {
+			return i + 2, data[:i], nil
 		}
-		return nil, fmt.Errorf("broken CSV: %v", err)
+		return i + 1, data[:i], nil
+	case atEOF:
+		return i + 1, data[:i], nil
 	}
-	return rec, nil
+	return 0, nil, nil // a CR at the end of the buffer: is an LF next?
 }

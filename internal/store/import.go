@@ -12,10 +12,15 @@ import (
 type ImportRow struct {
 	Line    int
 	Address address.Address
-	// Status is what the file says: Active, or Unsubscribed, Bounced or
-	// Disabled (people another system must not mail), or Pending (never
-	// confirmed).
+	// Status is what the file says: Active, or Unsubscribed, Bounced,
+	// Complained or Disabled (people another system must not mail), or
+	// Pending (never confirmed).
 	Status Status
+	// Consent is the source tool's record of consent ("opted in
+	// 2019-03-04 10:00:00, confirm IP 192.0.2.1"), kept in the audit log
+	// with the change it brings; IP is the address it names, for the
+	// audit log's IP column.
+	Consent, IP string
 }
 
 // ImportProblem is a line that was read but not applied, and why.
@@ -32,6 +37,8 @@ type ImportReport struct {
 	// Suppressed are people new to the list whom the file marks as not to
 	// be mailed: they are recorded so, and a later add needs --force.
 	Suppressed int `json:"suppressed"`
+	// Renamed are members whose name the file changed (audited).
+	Renamed int `json:"renamed"`
 	// Skipped are rows left alone: people who left the list, bounced or
 	// were disabled here (an import is no consent to mail them again),
 	// members the file says left, and unconfirmed addresses.
@@ -51,8 +58,16 @@ func (db *DB) ApplyImport(ctx context.Context, l *List, rows []ImportRow, ev Evi
 		rep = ImportReport{Skipped: []ImportProblem{}, DryRun: dryRun}
 		w := newMemberWriter(ctx, tx, db.now())
 		defer w.close()
+		names, err := newNameWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer names.close()
 		for _, r := range rows {
-			if err := w.importRow(l, r, ev, &rep); err != nil {
+			if err := names.rename(w, l, r, ev, &rep); err != nil {
+				return err
+			}
+			if err := w.importRow(l, r, withConsent(ev, r), &rep); err != nil {
 				return err
 			}
 		}
@@ -65,6 +80,18 @@ func (db *DB) ApplyImport(ctx context.Context, l *List, rows []ImportRow, ev Evi
 		return nil, err
 	}
 	return &rep, nil
+}
+
+// withConsent is ev with the row's consent evidence: the reason names
+// what the source tool recorded, the IP column its IP when ev has none.
+func withConsent(ev Evidence, r ImportRow) Evidence {
+	if r.Consent != "" {
+		ev.Reason += " (" + r.Consent + ")"
+	}
+	if ev.IP == "" {
+		ev.IP = r.IP
+	}
+	return ev
 }
 
 // importRow applies one row. Only database errors are returned.
