@@ -94,10 +94,3 @@ func (db *DB) SendComplaints(ctx context.Context, sendID int64) (int, error) {
 	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM complaints WHERE send_id = ?`, sendID).Scan(&n)
 	return n, db.wrap(err, "count complaints")
 }
-
-// SendBounces counts the deliveries of a send refused for good (5xx).
-func (db *DB) SendBounces(ctx context.Context, sendID int64) (int, error) {
-	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE send_id = ? AND permanent = 1`, sendID).Scan(&n)
-	return n, db.wrap(err, "count bounces")
-}
