@@ -62,6 +62,15 @@ func (f Feedback) Provider() string {
 // ("redacted@aol.com") are no address; the caller must still match what
 // it gets to a member of its own.
 func (f Feedback) Recipient() string {
+	if rs := f.Recipients(); len(rs) > 0 {
+		return rs[0]
+	}
+	return ""
+}
+
+// Recipients are all the addresses the report names as the recipient, in
+// the order of Recipient, each once.
+func (f Feedback) Recipients() []string {
 	cands := append([]string(nil), f.OriginalRcptTo...)
 	if f.Original != nil {
 		cands = append(cands, f.Original.Get("X-HmXmrOriginalRecipient"))
@@ -69,12 +78,23 @@ func (f Feedback) Recipient() string {
 			cands = append(cands, to[0].Address)
 		}
 	}
+	var out []string
 	for _, c := range cands {
-		if a, ok := cleanCandidate(c); ok && !redacted(a) {
-			return a
+		if a, ok := cleanCandidate(c); ok && !redacted(a) && !feedbackHas(out, a) {
+			out = append(out, a)
 		}
 	}
-	return ""
+	return out
+}
+
+// feedbackHas says whether xs holds x.
+func feedbackHas(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 // redacted says whether an address is a provider's placeholder for the

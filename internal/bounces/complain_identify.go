@@ -139,16 +139,20 @@ func (s *Service) byVERP(ctx context.Context, m Message, fb bounce.Feedback) (co
 // byRecipient takes the address the report names, on the list the report
 // came to or the original's List-Id names, if it is ours.
 func (s *Service) byRecipient(ctx context.Context, m Message, fb bounce.Feedback) (complainer, error) {
-	addr := fb.Recipient()
 	list := m.List
 	if id := firstHeader(fb, "List-Id"); list == "" && id != "" {
 		_, inner, _ := strings.Cut(id, "<")
 		list, _ = strings.CutSuffix(strings.TrimSuffix(strings.TrimSpace(inner), ">"), "."+s.book.Host)
 	}
-	if addr == "" || list == "" || strings.Contains(list, "<") {
+	if list == "" || strings.Contains(list, "<") {
 		return complainer{}, nil
 	}
-	return s.member(ctx, list, addr, "address in the report")
+	for _, addr := range fb.Recipients() {
+		if c, err := s.member(ctx, list, addr, "address in the report"); err != nil || c.list != nil {
+			return c, err
+		}
+	}
+	return complainer{}, nil
 }
 
 // member is addr on the list named list, if both exist.
