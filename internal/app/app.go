@@ -113,6 +113,7 @@ func (a *App) BouncePolicy() store.BouncePolicy {
 
 func (a *App) bounces() (*bounces.Service, error) {
 	svc := bounces.New(a.DB, nil, a.BouncePolicy(), a.Logger)
+	svc.Identify(a.Book, a.Tokens) // complaints name their member by token, Message-ID or VERP
 	if a.Config.Bounce.NotifyOwner {
 		notice, err := bounces.NewOwnerNotice(a.Mail, string(a.Config.Owner), a.BouncePolicy(), a.Templates)
 		if err != nil {

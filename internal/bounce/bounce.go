@@ -137,6 +137,9 @@ func parse(raw []byte, depth int) Report {
 	if !ok {
 		return Report{Diagnostic: "not a mail message"}
 	}
+	if r, ok := feedbackReport(m); ok { // a spam complaint (arf.go): never a bounce
+		return r
+	}
 	if r, ok := fromDSN(m); ok {
 		return r
 	}

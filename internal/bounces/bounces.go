@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"mailer/internal/bounce"
+	"mailer/internal/listaddr"
 	"mailer/internal/store"
 )
 
@@ -20,6 +21,12 @@ type Store interface {
 	GetList(ctx context.Context, name string) (*store.List, error)
 	StoreBounce(ctx context.Context, b store.Bounce) error
 	RecordBounce(ctx context.Context, l *store.List, addr string, hard bool, reason string, p store.BouncePolicy) (store.BounceUpdate, error)
+	// For complaints (complain.go): the member's status and the complaint
+	// in one transaction, and the lookups that find the complainer.
+	Update(ctx context.Context, what string, fn func(tx *store.Tx) error) error
+	GetMember(ctx context.Context, l *store.List, addr string) (*store.Member, error)
+	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
+	DeliveryByMessageID(ctx context.Context, id string) (store.Delivery, error)
 }
 
 // Notifier tells a list's owners that bounces stopped mail to addr.
@@ -33,6 +40,8 @@ type Service struct {
 	notify Notifier // nil: owners are not told
 	policy store.BouncePolicy
 	log    *slog.Logger
+	book   *listaddr.Book // set by Identify: finds complainers
+	tokens Tokens
 }
 
 // New returns a service. notify may be nil, or set later with Notify.
@@ -69,6 +78,9 @@ type Scored struct {
 // kept for the owner). Without VERP, every failed recipient the report
 // names is scored.
 func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, error) {
+	if fb, ok := bounce.ParseFeedback(m.Raw); ok {
+		return s.feedback(ctx, m, fb) // a spam complaint, not a bounce (complain.go)
+	}
 	r := bounce.Parse(m.Raw)
 	targets := s.targets(r, m.VERP)
 	kept := m.VERP
@@ -81,6 +93,11 @@ func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, erro
 	}
 	if len(targets) == 0 {
 		return nil, describeUnscored(r, kept), nil
+	}
+	if m.List == "" {
+		// Mail to mailer-bounces@ or complaints@: a bounce of mail about no
+		// list (an answer, a confirmation) scores no membership.
+		return nil, "bounce of mail about no list: kept, not scored", nil
 	}
 	l, err := s.store.GetList(ctx, m.List)
 	if err != nil {

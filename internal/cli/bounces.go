@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -66,14 +67,37 @@ func bouncesLsRun(ctx context.Context, opts *BouncesLsOptions) error {
 	}
 	if len(bs) == 0 {
 		fmt.Fprintln(opts.Deps.Out, "No bounces.")
-		return nil
+	} else {
+		tw := newTable(opts.Deps)
+		fmt.Fprintln(tw, "LIST\tADDRESS\tSTATUS\tSCORE\tSINCE\tLAST\tLAST REASON")
+		for _, b := range bs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", b.List, b.Address, b.Status, b.Score, when(derefTime(b.FirstAt)), when(derefTime(b.LastAt)), b.LastReason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	tw := newTable(opts.Deps)
-	fmt.Fprintln(tw, "LIST\tADDRESS\tSTATUS\tSCORE\tSINCE\tLAST\tLAST REASON")
-	for _, b := range bs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", b.List, b.Address, b.Status, b.Score, when(derefTime(b.FirstAt)), when(derefTime(b.LastAt)), b.LastReason)
+	return printComplaints(ctx, opts, db, l)
+}
+
+// printComplaints says how many spam complaints each list had, next to
+// its bounces: members stopped with status complained.
+func printComplaints(ctx context.Context, opts *BouncesLsOptions, db *store.DB, l *store.List) error {
+	counts, err := db.ComplaintCounts(ctx)
+	if err != nil {
+		return err
 	}
-	return tw.Flush()
+	names := make([]string, 0, len(counts))
+	for name := range counts {
+		if l == nil || name == l.Name {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(opts.Deps.Out, "%s: %d spam complaint(s), those members stopped (status complained)\n", name, counts[name])
+	}
+	return nil
 }
 
 // SubscribersReactivateOptions are the inputs of `mailer subscribers reactivate`.

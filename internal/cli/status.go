@@ -64,8 +64,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	for _, s := range ov.Sends {
 		c := s.Counts
 		fmt.Fprintf(d.Out, "#%d %s to %s, started %s, %s\n", s.ID, s.Issue, s.ListName, when(s.CreatedAt), standing(s))
-		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight\n",
-			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending))
+		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight, %s spam complaint(s)\n",
+			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending), sending.Thousands(s.Complaints))
 		for _, p := range s.Problems {
 			fmt.Fprintf(d.Out, "  %s %s after %d attempt(s), %s: %s\n", p.State, p.Address, p.Attempts, when(p.At), p.Reply)
 		}

@@ -24,7 +24,9 @@ import (
 // RFC 8058 requires to be signed.
 var SignedHeaders = []string{"From", "Subject", "Date", "Message-ID", "To", "Cc", "Reply-To", "In-Reply-To", "References",
 	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive", "List-Help", "List-Post",
-	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted"}
+	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted",
+	// Gmail trusts a Feedback-ID only under a DKIM signature (its Feedback Loop rules).
+	"Feedback-ID"}
 
 // Signer signs messages for one domain with one key, or two (dual
 // signing: Ed25519 for receivers that know it, RSA for the others, which

@@ -13,7 +13,12 @@ type Bounces interface {
 	Handle(ctx context.Context, m bounces.Message) ([]bounces.Scored, string, error)
 }
 
-// bounce hands a bounce to the bounce service. Bounces are never answered.
+// bounce hands a bounce, or a spam complaint (an ARF report, RFC 5965),
+// to the bounce service: whether it came to LIST-bounces@ (VERP or not),
+// the site's mailer-bounces@ or the complaints@ address owners register
+// with the feedback loops. The service tells the two apart. Neither is
+// ever answered: the answer would go to a robot, or to a reader who just
+// said our mail is unwanted.
 func (h *Handler) bounce(ctx context.Context, route listaddr.Route, rcpt string, raw []byte) (Result, error) {
 	_, detail, err := h.p.Bounces.Handle(ctx, bounces.Message{List: route.List, Recipient: rcpt, VERP: route.VERP,
 		MessageID: headerValue(raw, "Message-Id"), Raw: raw})

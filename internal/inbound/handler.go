@@ -67,7 +67,9 @@ func (h *Handler) Handle(ctx context.Context, dl Delivery) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if route.Kind == listaddr.KindBounce {
+	switch route.Kind {
+	case listaddr.KindBounce, listaddr.KindSiteBounces, listaddr.KindComplaints:
+		// Bounces and feedback-loop reports (bounces.go): never answered.
 		return h.bounce(ctx, route, rcpt, raw)
 	}
 	m, err := Parse(raw)

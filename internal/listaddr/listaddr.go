@@ -1,6 +1,7 @@
 // Package listaddr is the one place that builds and parses the mail
 // addresses of mailer's lists (LIST@, LIST-request@, LIST-bounces+VERP@,
-// LIST-unsubscribe+TOKEN@, LIST-confirm+CODE@, majordomo@) and its public
+// LIST-unsubscribe+TOKEN@, LIST-confirm+CODE@, majordomo@, the site's
+// mailer-bounces@ and complaints@) and its public
 // URLs (/u/TOKEN, /confirm/CODE, /subscribe/LIST, /archive/LIST/SLUG). It
 // takes plain values, never store types, so every package may use it.
 package listaddr
@@ -58,7 +59,19 @@ func (b Book) LoopMark() string { return b.at("mailer") }
 func (b Book) Postmaster() string { return b.at("postmaster") }
 
 // SiteBounces is the envelope sender of mail that is about no list.
-func (b Book) SiteBounces() string { return b.at("mailer-bounces") }
+// Mail to it is bounce processing, never answered.
+func (b Book) SiteBounces() string { return b.at(localSiteBounces) }
+
+// Complaints is the address owners register with the mailbox providers'
+// feedback loops (Yahoo CFL, Microsoft JMRP, AOL, ...): their spam
+// complaints (ARF reports, RFC 5965) come here. Never answered.
+func (b Book) Complaints() string { return b.at(localComplaints) }
+
+// Local parts of the site's own robot addresses.
+const (
+	localSiteBounces = "mailer-bounces"
+	localComplaints  = "complaints"
+)
 
 // Post is the list's own address (announce-only: posts are refused).
 func (b Book) Post(list string) string { return b.at(list) }

@@ -32,6 +32,9 @@ func TestParse(t *testing.T) {
 		{rcpt: "bpf-updates-bounces@lists.example.org", kind: KindBounce, list: "bpf-updates"},
 		{rcpt: "bpf-updates-bounces+junk@lists.example.org", kind: KindBounce, list: "bpf-updates"},
 		{rcpt: "bpf-updates@lists.example.org", kind: KindPost, list: "bpf-updates"},
+		{rcpt: "mailer-bounces@lists.example.org", kind: KindSiteBounces},
+		{rcpt: "Complaints@lists.example.org", kind: KindComplaints},
+		{rcpt: "complaints+yahoo@lists.example.org", kind: KindComplaints},
 		{rcpt: "bpf-updates-confirm@lists.example.org", notOurs: true},
 		{rcpt: "bpf-updates-request+x@lists.example.org", notOurs: true},
 		{rcpt: "majordomo+x@lists.example.org", notOurs: true},
@@ -143,4 +146,13 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q: %+v without a token", rcpt, r)
 		}
 	})
+}
+
+// The site's robot addresses parse back to their kinds, never to a list.
+func TestSiteAddresses(t *testing.T) {
+	for addr, kind := range map[string]Kind{book.SiteBounces(): KindSiteBounces, book.Complaints(): KindComplaints} {
+		if r, err := book.Parse(addr); err != nil || r.Kind != kind || r.List != "" {
+			t.Errorf("%s: %+v %v", addr, r, err)
+		}
+	}
 }

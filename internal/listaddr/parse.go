@@ -21,6 +21,8 @@ const (
 	KindTokenUnsubscribe                 // LIST-unsubscribe+TOKEN@ (the List-Unsubscribe mailto)
 	KindBounce                           // LIST-bounces[+VERP]@
 	KindPost                             // LIST@: announce-only, refused
+	KindSiteBounces                      // mailer-bounces@: bounces of mail about no list
+	KindComplaints                       // complaints@: feedback-loop reports (ARF)
 )
 
 // Route is a parsed recipient.
@@ -54,6 +56,12 @@ func (b Book) Parse(rcpt string) (Route, error) {
 		if base == strings.ToLower(a) && !hasExt {
 			return Route{Kind: KindCommands}, nil
 		}
+	}
+	switch {
+	case local == localSiteBounces:
+		return Route{Kind: KindSiteBounces}, nil
+	case base == localComplaints:
+		return Route{Kind: KindComplaints}, nil // complaints+anything@ too: some loops add a tag
 	}
 	for _, s := range suffixes {
 		list, ok := strings.CutSuffix(base, s.suffix)

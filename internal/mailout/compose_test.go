@@ -130,6 +130,7 @@ func TestListHeaders(t *testing.T) {
 		"List-Archive":          "<https://lists.example.org/archive/weekly>",
 		"Subject":               "Welcome", // ASCII stays as it is
 		"Auto-Submitted":        "auto-replied",
+		"Feedback-Id":           ":weekly:membership:mailer", // Gmail's Feedback Loop: list and mail type
 	} {
 		if h.Get(name) != want {
 			t.Errorf("%s: %q, want %q", name, h.Get(name), want)
@@ -151,6 +152,29 @@ func TestHeaderInjection(t *testing.T) {
 			if fault.CodeOf(err) != fault.Invalid || msg != nil {
 				t.Errorf("%s with %q: %v, %d bytes", typ.Field(i).Name, brk, err, len(msg))
 			}
+		}
+	}
+}
+
+// Every mail of mailer's own carries Gmail's Feedback-ID with its mail
+// type: the type given, or one told from the mail; no send, and no list
+// for mail about none.
+func TestFeedbackID(t *testing.T) {
+	m := newEnv(t).mailer(nil, mailout.Caps{})
+	for _, c := range []struct {
+		h    mailout.Header
+		want string
+	}{
+		{mailout.Header{To: "a@example.org", Type: "confirm", ListID: "<news.lists.example.org>"}, ":news:confirm:mailer"},
+		{mailout.Header{To: "a@example.org", InReplyTo: "<x@example.org>"}, "::answer:mailer"},
+		{mailout.Header{To: "a@example.org", ListID: "<news.elsewhere.example>"}, "::notice:mailer"},
+	} {
+		msg, err := m.Compose(c.h, "body")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := parse(t, msg).Header.Get("Feedback-ID"); got != c.want {
+			t.Errorf("%+v: Feedback-ID %q, want %q", c.h, got, c.want)
 		}
 	}
 }

@@ -135,6 +135,37 @@ type Header struct {
 	From, To, Subject, ReplyTo, InReplyTo, References string
 	// List headers (RFC 2369, 2919, 8058), for mail about a membership.
 	ListID, ListUnsubscribeURL, ListUnsubscribeMailto, ListArchive string
+	// Type is the mail type in the Feedback-ID (confirm, answer, notice,
+	// ...); when empty it is told from the other fields (mailType).
+	Type string
+}
+
+// mailType is the Feedback-ID mail type of h: its Type, else "answer" for
+// a reply to a mail, "membership" for mail about one, "notice" for the rest.
+func (h Header) mailType() string {
+	switch {
+	case h.Type != "":
+		return h.Type
+	case h.InReplyTo != "":
+		return "answer"
+	case h.ListUnsubscribeURL != "":
+		return "membership"
+	}
+	return "notice"
+}
+
+// listName is the list h is about, read from its List-Id ("Title
+// <LIST.HOST>"), or "" for mail about no list.
+func (m *Mailer) listName(h Header) string {
+	_, id, ok := strings.Cut(h.ListID, "<")
+	if !ok {
+		return ""
+	}
+	name, ok := strings.CutSuffix(strings.TrimSuffix(strings.TrimSpace(id), ">"), "."+m.o.Book.Host)
+	if !ok {
+		return ""
+	}
+	return name
 }
 
 // Compose builds a plain-text mail with the headers RFC 3834 asks of
@@ -142,7 +173,7 @@ type Header struct {
 // and no copy of mailer acts on it.
 func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
 	for _, v := range []string{h.From, h.To, h.Subject, h.ReplyTo, h.InReplyTo, h.References, h.ListID,
-		h.ListUnsubscribeURL, h.ListUnsubscribeMailto, h.ListArchive} {
+		h.ListUnsubscribeURL, h.ListUnsubscribeMailto, h.ListArchive, h.Type} {
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, fault.Errorf(fault.Invalid, "line break in a header value")
 		}
@@ -173,6 +204,8 @@ func (m *Mailer) Compose(h Header, body string) ([]byte, error) {
 	if h.ListArchive != "" {
 		hdr("List-Archive", "<"+h.ListArchive+">")
 	}
+	// Gmail's Feedback Loop: every mail of ours says its list and type.
+	hdr("Feedback-ID", render.FeedbackID(0, m.listName(h), h.mailType()))
 	hdr("Auto-Submitted", "auto-replied")
 	hdr("X-Loop", m.o.Book.LoopMark())
 	hdr("MIME-Version", "1.0")

@@ -99,15 +99,21 @@ func (o *Owners) one(ctx context.Context, l *store.List, raw, name string, to st
 	case err != nil && fault.CodeOf(err) != fault.NotFound:
 		return res, err
 	}
-	if err == nil && cur.Status == store.Unsubscribed && to == store.Active {
+	if err == nil && (cur.Status == store.Unsubscribed || cur.Status == store.Complained) && to == store.Active {
+		// A spam complaint withdraws consent as an unsubscribe does, and
+		// louder (Gmail's and Yahoo's 2024 bulk-sender rules).
 		res.From, res.LeftAt = cur.Status, leftAt(cur)
+		what := "unsubscribed from " + l.Name
+		if cur.Status == store.Complained {
+			what = "reported " + l.Name + "'s mail as spam"
+		}
 		if !force {
 			res.Err = &fault.Error{Code: fault.Conflict, Err: ErrConsentWithdrawn,
-				Message: fmt.Sprintf("%s unsubscribed from %s on %s: they withdrew their consent", cur.Address, l.Name, stamp(res.LeftAt))}
+				Message: fmt.Sprintf("%s %s on %s: they withdrew their consent", cur.Address, what, stamp(res.LeftAt))}
 			return res, nil
 		}
 		// The audit log names the command's flag: that is how owners ask.
-		ev.Reason += fmt.Sprintf("; re-added with --force although they had unsubscribed on %s (consent withdrawn then)", stamp(res.LeftAt))
+		ev.Reason += fmt.Sprintf("; re-added with --force although they had %s on %s (consent withdrawn then)", what, stamp(res.LeftAt))
 	}
 	ch, err := o.store.SetStatus(ctx, l, a, to, ev)
 	if fault.CodeOf(err) == fault.Conflict {

@@ -19,6 +19,9 @@ type Recipient struct {
 	Name      string // display name, may be empty
 	Token     string // signed unsubscribe token (package token)
 	MessageID string // without angle brackets; a random one is made when empty
+	// FeedbackID is the Feedback-ID header's value (FeedbackID), the
+	// same for a whole send; none is written when empty.
+	FeedbackID string
 }
 
 // Prepared is a whole message rendered once, as static bytes between the
@@ -144,7 +147,7 @@ func (p *Prepared) addBody(body string, addrSlot, urlSlot slotKind) {
 // Message-ID when r has none.
 func (p *Prepared) Personalise(dst []byte, r Recipient) ([]byte, error) {
 	if strings.ContainsAny(r.Address, "\r\n") || strings.ContainsAny(r.Name, "\r\n") || strings.ContainsAny(r.Token, "\r\n<>, ") ||
-		strings.ContainsAny(r.MessageID, "\r\n<> ") {
+		strings.ContainsAny(r.MessageID, "\r\n<> ") || strings.ContainsAny(r.FeedbackID, "\r\n ") {
 		return dst, fault.Errorf(fault.Invalid, "recipient %q: line break or bracket in a header value", r.Address)
 	}
 	if r.MessageID == "" {
@@ -221,6 +224,16 @@ func (p *Prepared) appendHeaders(dst []byte, r Recipient) []byte {
 	dst = append(dst, ">,\r\n <mailto:"...)
 	dst = p.book.AppendTokenUnsubscribe(dst, p.listName, r.Token)
 	dst = append(dst, "?subject=unsubscribe>\r\n"...)
+	if r.Token != "" {
+		dst = append(dst, MemberHeader+": "...)
+		dst = append(dst, r.Token...)
+		dst = append(dst, "\r\n"...)
+	}
+	if r.FeedbackID != "" {
+		dst = append(dst, "Feedback-ID: "...)
+		dst = append(dst, r.FeedbackID...)
+		dst = append(dst, "\r\n"...)
+	}
 	return dst
 }
 

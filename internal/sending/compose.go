@@ -45,8 +45,11 @@ func (p *Plan) archive(ctx context.Context, now func() time.Time) error {
 // The message is personalised behind room for the signature fields, which
 // all take the same size in a send, so that they go in front without
 // copying the message.
-func (p *Plan) composer() delivery.Composer {
+func (p *Plan) composer(sendID int64) delivery.Composer {
 	list, book := p.Job.List, p.Job.Config.Book()
+	// Gmail's Feedback Loop groups complaints by the Feedback-ID fields:
+	// one value for the whole send.
+	fid := render.FeedbackID(sendID, list.Name, render.MailIssue)
 	tokens, msg := p.Job.Signer, p.Rendered.Message
 	var dkim *dkimsign.Body
 	if p.DKIM != nil {
@@ -57,7 +60,7 @@ func (p *Plan) composer() delivery.Composer {
 		tok := tokens.Make(token.Membership{ListID: list.ID, SubscriberID: j.SubscriberID})
 		// The address goes out with its domain in A-labels (RFC 5890), so
 		// that headers and envelope work where SMTPUTF8 is not offered.
-		r := render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID}
+		r := render.Recipient{Address: address.Wire(j.Address), Name: j.Name, Token: tok, MessageID: j.MessageID, FeedbackID: fid}
 		from := book.VERP(list.Name, j.Address)
 		if dkim == nil {
 			out, err := msg.Personalise(buf, r)

@@ -7,6 +7,7 @@ import (
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
+	"mailer/internal/render"
 	"mailer/internal/store"
 )
 
@@ -105,6 +106,7 @@ func (p *Plan) testCopy(ctx context.Context, sess delivery.Session, addr string)
 	if err != nil {
 		return TestCopy{Err: err}
 	}
+	rcpt.FeedbackID = render.FeedbackID(0, p.Job.List.Name, "test")
 	msg, err := p.Rendered.Message.Personalise(nil, rcpt)
 	if err == nil {
 		msg, err = p.Sign(msg)

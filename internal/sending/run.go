@@ -236,7 +236,7 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 	o.Progress.Begin(counts)
 	queue := db.QueueWith(send.ID, store.QueueOptions{Owner: owner, Gone: p.gone(ctx), Resend: cfg.Send.InFlight == config.InFlightResend,
 		PerHour: cfg.Rate.PerHour, PerDay: cfg.Rate.PerDay})
-	return delivery.New(queue, p.Transport, p.composer(), delivery.Options{
+	return delivery.New(queue, p.Transport, p.composer(send.ID), delivery.Options{
 		Concurrency: p.Concurrency, Limiter: Limiter(p.Rate, p.Burst), Caps: caps,
 		// Prefetched jobs that never reached the server are "sending" after a
 		// crash too: fine when those are resent, wrong when they are skipped.

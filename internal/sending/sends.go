@@ -84,9 +84,12 @@ type Overview struct {
 // SendStatus is a send with its latest problems and where it stands.
 type SendStatus struct {
 	*store.Send
-	Problems  []store.DeliveryProblem `json:"latest_problems"`
-	Standing  string                  `json:"-"` // Standing, for a send not done
-	NextRetry time.Time               `json:"-"` // when a send waiting for retry tries next
+	Problems []store.DeliveryProblem `json:"latest_problems"`
+	// Complaints counts the spam complaints about the send (ARF reports,
+	// ESP events): Gmail and Yahoo block senders past 0.3%.
+	Complaints int       `json:"complaints"`
+	Standing   string    `json:"-"` // Standing, for a send not done
+	NextRetry  time.Time `json:"-"` // when a send waiting for retry tries next
 }
 
 // Status is the overview of issue's sends (every send when issue is empty).
@@ -101,7 +104,11 @@ func Status(ctx context.Context, db *store.DB, issue string) (*Overview, error) 
 		if err != nil {
 			return nil, err
 		}
-		st := SendStatus{Send: s, Problems: probs}
+		complaints, err := db.SendComplaints(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		st := SendStatus{Send: s, Problems: probs, Complaints: complaints}
 		if s.State != store.SendDone {
 			st.Standing = Standing(s, db.Now())
 			if next, pending, err := db.Queue(s.ID).NextDue(ctx); err == nil && pending && st.Standing == "waiting for retry" {

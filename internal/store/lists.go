@@ -16,7 +16,7 @@ import (
 const MaxListNameLen = 32
 
 // reservedNames are addresses an MTA or mailer itself answers.
-var reservedNames = []string{"majordomo", "postmaster", "mailer-daemon", "abuse", "root", "listmaster", "noreply"}
+var reservedNames = []string{"majordomo", "postmaster", "mailer-daemon", "abuse", "root", "listmaster", "noreply", "complaints", "mailer"}
 
 // NormalizeListName lower-cases name and checks that it can serve as the
 // local part of the list's addresses.
