@@ -351,7 +351,8 @@ func TestKillAndResume(t *testing.T) {
 }
 
 // TestKillAndResumeSkippingInFlight: with send.in_flight = "skip", the
-// messages in flight at the kill are marked failed, and nobody gets two.
+// messages in flight at the kill are not sent again, status says they may
+// have been delivered, and nobody gets two.
 func TestKillAndResumeSkippingInFlight(t *testing.T) {
 	bin := mailerBinary(t)
 	const members, concurrency = 100, 4
@@ -384,8 +385,10 @@ func TestKillAndResumeSkippingInFlight(t *testing.T) {
 		}
 	}
 	status := e.mustRun("status", "issue-06")
-	if !strings.Contains(status, "not sent again") {
-		t.Fatalf("status does not show the skipped messages:\n%s", status)
+	// What is known of them: not retried, and maybe delivered; not that
+	// they failed after no attempt.
+	if !strings.Contains(status, "not retried") || !strings.Contains(status, "may have been delivered") || strings.Contains(status, "0 attempt(s)") {
+		t.Fatalf("status does not say what is known of the skipped messages:\n%s", status)
 	}
 }
 

@@ -67,6 +67,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight, %s spam complaint(s)\n",
 			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending), sending.Thousands(s.Complaints))
 		for _, p := range s.Problems {
+			if p.Reply == store.InFlightNotRetried {
+				// Its outcome is unknown, not failed: say what is known.
+				fmt.Fprintf(d.Out, "  not retried %s (may have been delivered: it was in flight when a run stopped), %s\n", p.Address, when(p.At))
+				continue
+			}
 			fmt.Fprintf(d.Out, "  %s %s after %d attempt(s), %s: %s\n", p.State, p.Address, p.Attempts, when(p.At), p.Reply)
 		}
 	}

@@ -37,9 +37,11 @@ func (c *Config) WriteTOML(w io.Writer) error {
 	return toml.NewEncoder(w).Encode(c.redacted())
 }
 
-// redacted returns a copy with every set secret replaced by Redacted.
+// redacted returns a copy with every set secret replaced by Redacted, and
+// the database URL's password hidden.
 func (c *Config) redacted() *Config {
 	cp := *c
+	cp.Database = c.RedactedDatabase()
 	for _, f := range fields(reflect.ValueOf(&cp).Elem(), "") {
 		if f.secret && f.value.String() != "" {
 			f.value.SetString(Redacted)

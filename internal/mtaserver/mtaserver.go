@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"mailer/internal/address"
 	"mailer/internal/fault"
 	"mailer/internal/inbound"
 	"mailer/internal/listaddr"
@@ -61,7 +62,7 @@ type session struct {
 	b      *backend
 	ctx    context.Context
 	sender string
-	rcpts  []string
+	rcpts  []string // as given, once per RCPT: LMTP answers each
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -86,7 +87,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	// Over SMTP one answer covers every recipient: a temporary failure for
 	// any makes the MTA send the whole message again.
-	for _, rcpt := range s.rcpts {
+	for _, rcpt := range unique(s.rcpts) {
 		if err := s.handle(rcpt, raw); err != nil {
 			return err
 		}
@@ -100,10 +101,35 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	if err != nil {
 		return err
 	}
+	// One handling per address, however often (and in whatever case) it
+	// was named; every RCPT still gets its own reply, the one its address
+	// earned (RFC 2033 §4.2: one reply per successful RCPT).
+	done := make(map[string]error, len(s.rcpts))
 	for _, rcpt := range s.rcpts {
-		status.SetStatus(rcpt, s.handle(rcpt, raw))
+		key := address.Key(rcpt)
+		err, handled := done[key]
+		if !handled {
+			err = s.handle(rcpt, raw)
+			done[key] = err
+		}
+		status.SetStatus(rcpt, err)
 	}
 	return nil
+}
+
+// unique is rcpts with each address once (case-insensitively, as mailer
+// keys addresses), in the order given: a mail that names majordomo a
+// hundred times is one mail to majordomo, run and answered once.
+func unique(rcpts []string) []string {
+	seen := make(map[string]bool, len(rcpts))
+	var out []string
+	for _, r := range rcpts {
+		if k := address.Key(r); !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (s *session) handle(rcpt string, raw []byte) error {

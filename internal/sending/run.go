@@ -209,7 +209,7 @@ func (p *Plan) start(ctx context.Context, o RunOptions, owner string) (*store.Se
 	if n > 0 {
 		fate := "sending them again"
 		if cfg.Send.InFlight == config.InFlightSkip {
-			fate = "not sending them again"
+			fate = "not sending them again, as each may have been delivered"
 		}
 		o.Progress.Say(fmt.Sprintf("%d message(s) were being sent when the last run stopped: %s (send.in_flight = %q).", n, fate, cfg.Send.InFlight))
 	}

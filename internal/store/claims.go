@@ -12,6 +12,11 @@ import (
 // this long after its last renewal.
 const ClaimFor = 30 * time.Second
 
+// InFlightNotRetried is the reply recorded for a delivery that was in
+// flight when a run stopped and, under send.in_flight = "skip", is not sent
+// again; views print it as "not retried", never as a failure.
+const InFlightNotRetried = `in flight when a previous run stopped: not retried, may have been delivered (send.in_flight = "skip")`
+
 // RecoverInFlight deals with deliveries left "sending" by a worker that
 // died: whether they reached the server is unknown. With resend they go
 // back in the queue (a reader may get a second copy, with the same
@@ -26,10 +31,15 @@ func (db *DB) RecoverInFlight(ctx context.Context, sendID int64, resend bool, go
 		return 0, err
 	}
 	set := `state = 'queued', last_reply = 'in flight when a previous run stopped; sending again'`
-	if !resend {
-		set = `state = 'failed', last_reply = 'in flight when a previous run stopped; not sent again (send.in_flight = "skip")'`
-	}
 	args := []any{now, sendID, now}
+	if !resend {
+		// Failed is the only end state that keeps it from being sent again,
+		// but nothing failed: the attempt was made and its outcome is
+		// unknown (most such messages did reach the server). The reply
+		// says so, and counts the attempt.
+		set = `state = 'failed', attempts = attempts + 1, last_reply = ?`
+		args = append([]any{InFlightNotRetried}, args...)
+	}
 	lapsed := `claim_owner = '' OR claim_until < ?`
 	if len(dead) > 0 {
 		lapsed += ` OR claim_owner IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(dead)), ", ") + `)`

@@ -27,7 +27,8 @@ import (
 // (postgres.go).
 type DB struct {
 	sql     *conn
-	path    string // the file, or the URL without its password
+	path    string   // the file, or the URL without its password
+	secrets []string // the URL's passwords, kept out of every error (redact.go)
 	dialect dialect
 
 	stmtMu sync.Mutex
@@ -258,6 +259,7 @@ func (db *DB) wrap(err error, what string) error {
 	if errors.As(err, &fe) {
 		return err
 	}
+	err = scrub(err, db.secrets)
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -28,10 +27,12 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 10 * time.Second
 	}
-	shown := redact(dsn)
+	// Neither the URL's password nor a driver error quoting it may reach a
+	// message: `receive`'s errors end up in the MTA's log.
+	shown, secrets := redact(dsn), secretsOf(dsn)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err, "database %s", shown)
+		return nil, fault.Wrap(fault.Invalid, scrub(err, secrets), "database %s", shown)
 	}
 	// As SQLite's busy timeout: a statement waits this long for another
 	// session's lock, then the store says the database is busy.
@@ -44,7 +45,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(16)
 	sqlDB.SetMaxIdleConns(4)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{sql: &conn{db: sqlDB, b: &binder{d: postgresDialect}}, path: shown, dialect: postgresDialect, Now: time.Now}
+	db := &DB{sql: &conn{db: sqlDB, b: &binder{d: postgresDialect}}, path: shown, secrets: secrets, dialect: postgresDialect, Now: time.Now}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, db.wrap(err, "open database "+shown)
@@ -54,15 +55,6 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-// redact drops the password from a database URL, for messages.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // maxTxRetries bounds how often a transaction that lost a serialization
