@@ -3,8 +3,9 @@ package app
 import "mailer/internal/sending"
 
 // BreakerHooks are the circuit breaker's parts on this graph: the owners'
-// notice through mailer's own mail. Complaints per send are not counted
-// yet (nil): the store does not tie a complaint to a send.
+// notice through mailer's own mail, and the spam complaints the store has
+// tied to the send (from the report's Message-ID or Feedback-ID).
 func (a *App) BreakerHooks() sending.BreakerHooks {
-	return sending.BreakerHooks{Notice: sending.NewBreakerNotice(a.Mail, string(a.Config.Owner), a.Templates)}
+	return sending.BreakerHooks{Notice: sending.NewBreakerNotice(a.Mail, string(a.Config.Owner), a.Templates),
+		Complaints: a.DB.SendComplaints}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"mailer/internal/bounces"
 	"mailer/internal/esphooks"
 	"mailer/internal/fault"
 )
@@ -35,14 +36,25 @@ func (a *App) Hooks(sink esphooks.Sink) (*esphooks.Handler, error) {
 	return esphooks.NewHandler(sink, a.Logger, ps...), nil
 }
 
-// HookSink is where the webhooks' events go. Until it is wired to the
-// bounce service (bounces, complaints, unsubscribes), it refuses every
-// event as unavailable: the relays retry (SNS for an hour, SendGrid and
-// Mailgun for a day or more), so nothing is lost meanwhile.
-func (a *App) HookSink() esphooks.Sink { return unwiredSink{} }
+// HookSink is where the webhooks' events go: the bounce service, which
+// scores bounces, stops complainers and takes the relay's unsubscribes as
+// the same reports by mail would.
+func (a *App) HookSink() esphooks.Sink { return hookSink{a: a} }
 
-type unwiredSink struct{}
+type hookSink struct{ a *App }
 
-func (unwiredSink) Apply(context.Context, esphooks.Event) error {
-	return fault.Errorf(fault.Unavailable, "webhook events are not wired to the bounce service yet")
+var relayedKinds = map[esphooks.Kind]bounces.RelayedKind{
+	esphooks.HardBounce: bounces.RelayedHard, esphooks.SoftBounce: bounces.RelayedSoft,
+	esphooks.Complaint: bounces.RelayedComplaint, esphooks.Unsubscribe: bounces.RelayedUnsubscribe,
+}
+
+func (h hookSink) Apply(ctx context.Context, ev esphooks.Event) error {
+	kind, ok := relayedKinds[ev.Kind]
+	if !ok {
+		return fault.Errorf(fault.Invalid, "%s event of kind %v", ev.Provider, ev.Kind)
+	}
+	o := esphooks.Locate(h.a.Book, ev)
+	return h.a.Bounces.Relayed(ctx, bounces.Relayed{Kind: kind, List: o.List, VERP: o.Member, Token: o.Token,
+		Recipient: ev.Recipient, Provider: ev.Provider, MessageID: ev.MessageID, Diagnostic: ev.Diagnostic,
+		Feedback: ev.FeedbackType})
 }
