@@ -99,8 +99,14 @@ func (s *Service) byUnsubscribeToken(ctx context.Context, _ Message, fb bounce.F
 
 // byMessageID finds the delivery the original's Message-ID names.
 func (s *Service) byMessageID(ctx context.Context, _ Message, fb bounce.Feedback) (complainer, error) {
-	id := strings.Trim(firstHeader(fb, "Message-Id"), "<> ")
-	if id == "" || !strings.HasSuffix(strings.ToLower(id), "@"+strings.ToLower(s.book.Host)) {
+	return s.byOriginalID(ctx, firstHeader(fb, "Message-Id"))
+}
+
+// byOriginalID finds the delivery whose Message-ID (one of ours) id is,
+// and so the member and the send.
+func (s *Service) byOriginalID(ctx context.Context, id string) (complainer, error) {
+	id = strings.Trim(id, "<> ")
+	if s.book == nil || id == "" || !strings.HasSuffix(strings.ToLower(id), "@"+strings.ToLower(s.book.Host)) {
 		return complainer{}, nil
 	}
 	d, err := s.store.DeliveryByMessageID(ctx, id)

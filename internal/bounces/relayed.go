@@ -34,8 +34,9 @@ type Relayed struct {
 // Relayed acts on a relay's report as on the same report by mail: a bounce
 // is scored under the list's policy, a complaint stops the member at once,
 // the relay's unsubscribe makes the member leave. The member is found the
-// surest way first: the signed token, then the VERP address on its list,
-// then the recipient on the list the message names. A report about nobody
+// surest way first: the signed token, then the original's Message-ID (which
+// also names the send), the VERP address on its list, then the recipient
+// on the list the message names. A report about nobody
 // of ours is a fault.NotFound: the caller logs it and moves on.
 func (s *Service) Relayed(ctx context.Context, r Relayed) error {
 	c, err := s.relayedMember(ctx, r)
@@ -50,7 +51,8 @@ func (s *Service) Relayed(ctx context.Context, r Relayed) error {
 	case RelayedHard, RelayedSoft:
 		_, err = s.score(ctx, c.list, c.addr, r.Kind == RelayedHard, reason)
 	case RelayedComplaint:
-		err = s.Complain(ctx, c.list, c.addr, Complaint{FeedbackType: r.Feedback, Provider: r.Provider, MessageID: r.MessageID})
+		err = s.Complain(ctx, c.list, c.addr, Complaint{FeedbackType: r.Feedback, Provider: r.Provider, MessageID: r.MessageID,
+			SendID: c.send})
 	case RelayedUnsubscribe:
 		err = s.relayedLeave(ctx, c, reason)
 	default:
@@ -64,6 +66,9 @@ func (s *Service) relayedMember(ctx context.Context, r Relayed) (complainer, err
 		if c, err := s.byToken(ctx, r.Token, "unsubscribe token"); err != nil || c.list != nil {
 			return c, err
 		}
+	}
+	if c, err := s.byOriginalID(ctx, r.MessageID); err != nil || c.list != nil {
+		return c, err
 	}
 	if r.List != "" && r.VERP != "" {
 		if c, err := s.member(ctx, r.List, r.VERP, "VERP return path"); err != nil || c.list != nil {
