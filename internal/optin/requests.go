@@ -64,7 +64,9 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	switch {
 	case err == nil && cur.Status == store.Active:
 		return Outcome{Kind: AlreadySubscribed}, nil
-	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled):
+	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled || cur.Status == store.Complained):
+		// Stopped mail is restarted by an owner only; a complaint must
+		// not be undone by a confirmation (store.Complained).
 		return Outcome{Kind: Blocked, Detail: string(cur.Status)}, nil
 	case err != nil && fault.CodeOf(err) != fault.NotFound:
 		return Outcome{}, err

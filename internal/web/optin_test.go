@@ -152,3 +152,22 @@ func TestOneClickIsSilent(t *testing.T) {
 		t.Fatalf("statuses %q %q, %d mails sent", e.status("ann@example.org"), e.status("bo@example.org"), len(e.srv.Messages()))
 	}
 }
+
+// TestOldLinkDoesNotUndoAnOwnersRemoval: a reader removed by an owner
+// still holds the link of an earlier mail; its resubscribe asks for a
+// confirmation and changes nothing, on every policy.
+func TestOldLinkDoesNotUndoAnOwnersRemoval(t *testing.T) {
+	for _, policy := range []store.Policy{store.PolicyConfirm, store.PolicyOpen, store.PolicyClosed} {
+		e := newEnv(t)
+		e.db.UpdateList(context.Background(), "bpf-updates", store.ListSettings{Policy: &policy})
+		tok := e.member("erin@example.org", store.Active)
+		e.member("erin@example.org", store.Unsubscribed) // the owner's removal (source admin)
+		code, body, _ := e.do("POST", "/u/"+tok+"/resubscribe", nil)
+		if e.status("erin@example.org") == store.Active || strings.Contains(body, "Welcome back") {
+			t.Fatalf("%s: an old link undid an owner's removal: %d %q\n%s", policy, code, e.status("erin@example.org"), body)
+		}
+		if sent := e.srv.ByRecipient()["erin@example.org"] > 0; sent != (policy != store.PolicyClosed) {
+			t.Fatalf("%s: confirmation sent: %v", policy, sent)
+		}
+	}
+}
