@@ -104,4 +104,8 @@ type Request struct {
 	// Self: the answer goes to the address the request is about, which may
 	// learn its own state. Anyone else gets the same answer whatever it is.
 	Self bool
+	// Later: a confirmation to send is handed back in Outcome.Ask, unsent,
+	// for the caller to send with Service.Send once it knows what else to
+	// say (a command mail's answer rides in it).
+	Later bool
 }
