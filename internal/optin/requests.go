@@ -247,3 +247,14 @@ func newCode() (string, error) {
 
 // Stamp is how times appear in confirmations and answers.
 func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Admit is what a subscription request is told before anything about the
+// address is read: a closed list refuses, a reached cap says so. The web
+// form answers from this alone and hands the rest (Subscribe) to a queue,
+// so that its answer takes the same time whatever the address's state.
+func (s *Service) Admit(ctx context.Context, l *store.List, a address.Address, req Request) (Outcome, error) {
+	if l.Policy == store.PolicyClosed {
+		return Outcome{Kind: ListClosed}, nil
+	}
+	return s.room(ctx, a, req)
+}
