@@ -33,13 +33,14 @@ func TestReceiveWithMailDown(t *testing.T) {
 	var replyTo string
 	for _, m := range srv.Messages() {
 		h, body := decodedBody(t, m.Data)
-		if rt := h.Get("Reply-To"); confirmReplyTo.MatchString(rt) {
+		// One mail: the confirmation, carrying the answer.
+		if rt := h.Get("Reply-To"); confirmReplyTo.MatchString(rt) && strings.Contains(body, "This mail is the confirmation request for zoe@example.com") {
 			replyTo = rt
-		} else if !strings.Contains(body, "A confirmation request has been sent to zoe@example.com.") {
+		} else {
 			t.Fatalf("answer to the retry:\n%s", body)
 		}
 	}
-	if replyTo == "" || len(srv.Messages()) != 2 {
+	if replyTo == "" || len(srv.Messages()) != 1 {
 		t.Fatalf("after the retry: %d mails, confirmation %q", len(srv.Messages()), replyTo)
 	}
 

@@ -18,7 +18,9 @@ const (
 // announce-only list. Anything else, our own trouble included (a config or
 // database we cannot read, a missing directory, a bug), is a temporary
 // failure: the MTA keeps the mail and a command is never lost. 75 and not
-// 78 (EX_CONFIG): Exim's pipe retries only 75 and 73 by default.
+// 78 (EX_CONFIG): Exim's pipe retries only 75 and 73 by default. The
+// site-wide answer cap (inbound.ErrHeld) is 75 on purpose: the request is
+// held in the MTA's queue until the hour's budget allows it, never lost.
 func receiveExitCode(err error) int {
 	switch {
 	case err == nil:
@@ -27,6 +29,8 @@ func receiveExitCode(err error) int {
 		return exNoUser
 	case errors.Is(err, inbound.ErrAnnounceOnly):
 		return exNoPerm
+	case errors.Is(err, inbound.ErrHeld):
+		return exTempFail
 	}
 	return exTempFail
 }

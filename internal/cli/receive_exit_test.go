@@ -22,6 +22,7 @@ func TestReceiveExitCodeTable(t *testing.T) {
 		{&fault.Error{Code: fault.NotFound, Err: inbound.ErrUnknownRecipient}, 67},
 		{fmt.Errorf("handle: %w", &fault.Error{Code: fault.Invalid, Err: inbound.ErrAnnounceOnly}), 77},
 		{fault.Errorf(fault.Invalid, "malformed"), 75},
+		{&fault.Error{Code: fault.Unavailable, Err: inbound.ErrHeld}, 75}, // the site-wide answer cap: held, not lost
 		{fault.Errorf(fault.NotFound, "no config file"), 75},
 		{fault.Errorf(fault.Conflict, "clash"), 75},
 		{fault.Errorf(fault.Unavailable, "database busy"), 75},

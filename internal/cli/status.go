@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,6 +53,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if opts.JSON {
 		return writeJSON(d.Out, ov.Sends)
 	}
+	if err := printCapped(ctx, d, db); err != nil {
+		return err
+	}
 	for _, sc := range ov.Scheduled {
 		fmt.Fprintf(d.Out, "s%d %s to %s: scheduled for %s\n", sc.ID, sc.Issue, sc.ListName, when(sc.DueAt))
 	}
@@ -91,4 +95,22 @@ func standing(s sending.SendStatus) string {
 		state += ", next at " + when(s.NextRetry)
 	}
 	return state
+}
+
+// printCapped says what the answer caps stopped in the last 24 hours:
+// held back by a site-wide cap (the MTA retries, the web visitor was told
+// to come back) or dropped by the cap for one address.
+func printCapped(ctx context.Context, d *Deps, db *store.DB) error {
+	counts, err := db.CappedSince(ctx, d.Now().Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		what := fmt.Sprintf("%d %s request(s) held back by the site-wide hourly cap (they come again)", c.N, c.Budget)
+		if c.Cap == store.CapAddress {
+			what = fmt.Sprintf("%d mail(s) dropped by the hourly cap for one address", c.N)
+		}
+		fmt.Fprintf(d.Out, "Last 24 hours: %s.\n", what)
+	}
+	return nil
 }

@@ -35,20 +35,56 @@ type session struct {
 	// to is where the answer goes (the Reply-To, else the From), fixed for
 	// the whole mail: every line's wording depends on it.
 	to address.Address
+	// asks are the confirmations the commands decided on, sent at the end
+	// (the first to s.to carrying the answer); each with its answer line.
+	asks []ask
 }
 
-// commands runs cmds and answers the sender with the transcript.
+type ask struct {
+	*optin.Ask
+	line int // index in results
+}
+
+// ErrHeld is the site-wide cap of answers stopping a command mail: nothing
+// of it was sent, and the MTA is to try again later (pipe exit 75, LMTP
+// 451 4.7.1), so that a burst of subscriptions waits in the MTA's queue
+// instead of losing readers. Only the per-address cap drops mail.
+var ErrHeld = mailout.ErrSiteCapped
+
+// commands runs cmds and answers the sender with the transcript. The
+// site-wide cap is checked before any command runs: a mail held back has
+// changed nothing, and comes again.
 func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, cmds []Command) (Result, error) {
 	s := &session{h: h, ctx: ctx, m: m, to: m.ReplyAddress()}
-	unknown, stopped := 0, false
+	if err := h.p.Mail.SiteRoom(ctx, store.BudgetMail, 1); err != nil {
+		return Result{}, err
+	}
+	stopped, err := s.runAll(cmds, defaultList)
+	if err != nil {
+		return Result{}, err // the store failed: let the MTA retry the whole mail
+	}
+	if len(s.results) == 0 {
+		s.add("", "unknown-command", resultData{Extra: ""})
+	}
+	sent, err := s.finish(defaultList, stopped)
+	detail := fmt.Sprintf("%d command(s)", len(cmds))
+	if !sent {
+		detail += "; answer dropped (the hourly cap for one address)"
+	}
+	return Result{Outcome: Answered, Detail: detail}, err
+}
+
+// runAll runs the commands, up to the limits, and says whether an "end"
+// stopped them.
+func (s *session) runAll(cmds []Command, defaultList string) (bool, error) {
+	unknown := 0
 	for i, c := range cmds {
-		if i >= h.o.MaxCommands {
-			s.add("", "too-many-commands", resultData{Extra: fmt.Sprint(h.o.MaxCommands)})
+		if i >= s.h.o.MaxCommands {
+			s.add("", "too-many-commands", resultData{Extra: fmt.Sprint(s.h.o.MaxCommands)})
 			break
 		}
 		if c.Verb == "end" {
-			stopped = true
-			break
+			return true, nil
 		}
 		if c.Problem == "unknown" {
 			unknown++
@@ -61,29 +97,69 @@ func (h *Handler) commands(ctx context.Context, m *Message, defaultList string, 
 			continue
 		}
 		if err := s.run(c, defaultList); err != nil {
-			return Result{}, err // the store failed: let the MTA retry the whole mail
+			return false, err
 		}
 	}
-	if len(s.results) == 0 {
-		s.add("", "unknown-command", resultData{Extra: ""})
+	return false, nil
+}
+
+// finish sends the confirmations the commands asked for and the answer:
+// inside the first confirmation to the answer's address when there is
+// one (one mail, not two), else on its own. The mails must all fit the
+// site-wide cap, or none goes and the mail is held back (ErrHeld). It says
+// whether the answer went.
+func (s *session) finish(list string, stopped bool) (bool, error) {
+	carrier := -1
+	for i, k := range s.asks {
+		if address.Key(k.To().String()) == address.Key(s.to.String()) {
+			carrier = i
+			break
+		}
 	}
-	to := s.to
-	sent, err := h.answer(ctx, m, defaultList, to, s.results, stopped)
-	detail := fmt.Sprintf("%d command(s)", len(cmds))
-	if !sent {
-		detail += "; answer not sent (reply cap)"
+	need := len(s.asks)
+	if carrier < 0 {
+		need++
 	}
-	return Result{Outcome: Answered, Detail: detail}, err
+	if err := s.h.p.Mail.SiteRoom(s.ctx, store.BudgetMail, need); err != nil {
+		return false, err
+	}
+	for i, k := range s.asks {
+		carry := ""
+		if i == carrier {
+			s.results[k.line].Text = s.render("confirmation-here", resultData{Address: k.To().String()})
+			body, err := s.h.transcript(s.m, s.results, stopped)
+			if err != nil {
+				return false, err
+			}
+			carry = body
+		}
+		err := s.h.p.Subs.Send(s.ctx, k.Ask, carry)
+		if mailout.SiteCapped(err) || (err != nil && !mailout.Capped(err)) {
+			return false, err // the MTA retries; what went is found recent then
+		}
+		if err != nil && i == carrier {
+			return false, nil // the per-address cap: dropped, and logged
+		}
+	}
+	if carrier >= 0 {
+		return true, nil
+	}
+	return s.h.answer(s.ctx, s.m, list, s.to, s.results, stopped)
 }
 
 func (s *session) add(cmd, name string, d resultData) {
+	s.results = append(s.results, line{Command: cmd, Text: s.render(name, d)})
+}
+
+// render is one result's text.
+func (s *session) render(name string, d resultData) string {
 	book := s.h.o.Book
 	d.Host, d.CommandAddress, d.Sender = book.Host, book.Commands(), s.m.From.String()
 	var b strings.Builder
 	if err := s.h.results.ExecuteTemplate(&b, name, d); err != nil {
 		b.WriteString("**** internal error: " + err.Error())
 	}
-	s.results = append(s.results, line{Command: cmd, Text: strings.TrimRight(b.String(), "\n")})
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // run executes one command. Only store failures are returned; everything
@@ -177,6 +253,9 @@ func (s *session) addOutcome(c Command, out optin.Outcome, d resultData) {
 	if out.Kind == optin.ConfirmationRecent {
 		d.Time, d.Until = optin.Stamp(out.Last), optin.Stamp(out.Last.Add(s.h.p.Subs.Interval()))
 	}
+	if out.Ask != nil {
+		s.asks = append(s.asks, ask{Ask: out.Ask, line: len(s.results)})
+	}
 	s.add(c.Raw, string(out.Kind), d)
 }
 
@@ -185,7 +264,7 @@ func (s *session) addOutcome(c Command, out optin.Outcome, d resultData) {
 func (s *session) request(a address.Address, reason string) optin.Request {
 	return optin.Request{Requester: s.m.From.String(), MessageID: s.m.MessageID, References: s.m.References,
 		Evidence: store.Evidence{Source: store.SourceEmail, MessageID: s.m.MessageID, Reason: reason},
-		Budget:   store.BudgetMail, Self: address.Key(a.String()) == address.Key(s.to.String())}
+		Budget:   store.BudgetMail, Self: address.Key(a.String()) == address.Key(s.to.String()), Later: true}
 }
 
 func (s *session) confirm(c Command) error {
@@ -217,21 +296,31 @@ type replyData struct {
 	Date        string
 }
 
-// answer sends the transcript of a command mail to its sender. Mail to a
-// list's own addresses is answered from the list; mail to majordomo@ from
-// majordomo@. An answer past the caps is not sent, and not an error: the
-// caps are what stops two robots answering each other.
-func (h *Handler) answer(ctx context.Context, m *Message, list string, to address.Address, results []line, stopped bool) (bool, error) {
-	book := h.o.Book
+// transcript is the answer's text: each command with its result.
+func (h *Handler) transcript(m *Message, results []line, stopped bool) (string, error) {
 	owner := h.o.Owner
 	if owner == "" {
-		owner = book.Postmaster()
+		owner = h.o.Book.Postmaster()
 	}
 	var body strings.Builder
-	if err := h.reply.Execute(&body, replyData{Results: results, Stopped: stopped, Host: book.Host, Owner: owner,
+	if err := h.reply.Execute(&body, replyData{Results: results, Stopped: stopped, Host: h.o.Book.Host, Owner: owner,
 		Date: m.Header.Get("Date")}); err != nil {
-		return false, fault.Wrap(fault.Internal, err, "template inbound/reply.txt")
+		return "", fault.Wrap(fault.Internal, err, "template inbound/reply.txt")
 	}
+	return body.String(), nil
+}
+
+// answer sends the transcript of a command mail to its sender. Mail to a
+// list's own addresses is answered from the list; mail to majordomo@ from
+// majordomo@. An answer past the per-address cap is dropped, and not an
+// error: that cap is what stops two robots answering each other. The
+// site-wide cap is an error (ErrHeld): the MTA brings the mail again.
+func (h *Handler) answer(ctx context.Context, m *Message, list string, to address.Address, results []line, stopped bool) (bool, error) {
+	body, err := h.transcript(m, results, stopped)
+	if err != nil {
+		return false, err
+	}
+	book := h.o.Book
 	subject := "Majordomo results"
 	if m.Subject != "" {
 		subject = "Re: " + strings.TrimPrefix(m.Subject, "Re: ")
@@ -245,12 +334,12 @@ func (h *Handler) answer(ctx context.Context, m *Message, list string, to addres
 		from, envelope = h.p.Mail.ListFrom(l), book.Bounces(l.Name)
 	}
 	msg, err := h.p.Mail.Compose(mailout.Header{From: from, To: to.String(), Subject: subject, InReplyTo: m.MessageID,
-		References: m.References}, body.String())
+		References: m.References}, body)
 	if err != nil {
 		return false, err
 	}
 	err = h.p.Mail.Send(ctx, store.BudgetMail, envelope, to.String(), msg)
-	if mailout.Capped(err) {
+	if mailout.Capped(err) && !mailout.SiteCapped(err) {
 		return false, nil
 	}
 	return err == nil, err

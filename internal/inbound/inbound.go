@@ -32,6 +32,7 @@ type Store interface {
 // mailout).
 type Mailer interface {
 	Book() listaddr.Book
+	SiteRoom(ctx context.Context, budget string, n int) error
 	Send(ctx context.Context, budget, envelope, to string, msg []byte) error
 	Compose(h mailout.Header, body string) ([]byte, error)
 	ListFrom(l *store.List) string
@@ -43,6 +44,7 @@ type Mailer interface {
 type Subscriptions interface {
 	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Unsubscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
+	Send(ctx context.Context, k *optin.Ask, carry string) error
 	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
 	Leave(ctx context.Context, k optin.Link, ev store.Evidence) (optin.Left, error)
 	Interval() time.Duration

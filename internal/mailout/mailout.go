@@ -8,6 +8,7 @@ package mailout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ import (
 type Store interface {
 	RecordReply(ctx context.Context, addr, budget string) error
 	RepliesSince(ctx context.Context, addr, budget string, t time.Time) (int, error)
+	// RecordCapped notes one mail a cap stopped (store.CapSite: held back
+	// for a retry; store.CapAddress: dropped), for `mailer status`.
+	RecordCapped(ctx context.Context, cap, budget string) error
 }
 
 // Transport hands one message to the MTA or smarthost.
@@ -69,32 +73,60 @@ func New(s Store, out Transport, o Options) *Mailer {
 func (m *Mailer) Book() listaddr.Book { return m.o.Book }
 
 // ErrCapped marks mail not sent because a cap is reached. It comes as a
-// fault.Unavailable: the same request succeeds later.
+// fault.Unavailable: the same request succeeds later. Which cap it was is
+// ErrSiteCapped or ErrAddressCapped, both of which are ErrCapped.
 var ErrCapped = errors.New("answer cap reached")
 
+// The two caps do different jobs. The site-wide cap (per budget) bounds
+// what the site sends in all: when it stops a reader's request the request
+// must wait, not be lost, so callers tell the MTA to try again later. The
+// per-address cap stops one address being flooded (backscatter, or two
+// robots answering each other): what it stops is dropped.
+var (
+	ErrSiteCapped    = fmt.Errorf("site-wide %w", ErrCapped)
+	ErrAddressCapped = fmt.Errorf("per-address %w", ErrCapped)
+)
+
 // Room says whether one more mail from budget to addr is within the caps:
-// nil, or a fault wrapping ErrCapped.
+// nil, or a fault wrapping ErrAddressCapped or ErrSiteCapped (the
+// per-address cap is checked first).
 func (m *Mailer) Room(ctx context.Context, budget, addr string) error {
-	hourAgo := m.o.Now().Add(-time.Hour)
-	check := func(who, b string, limit int, what string) error {
-		if limit <= 0 {
-			return nil
-		}
-		n, err := m.store.RepliesSince(ctx, who, b, hourAgo)
-		if err != nil {
-			return err
-		}
-		if n >= limit {
-			m.o.Logger.Warn("mail not sent: "+what+" reached", "to", addr, "budget", budget, "cap", limit)
-			return &fault.Error{Code: fault.Unavailable, Err: ErrCapped,
-				Message: "we cannot send mail right now (" + what + " is reached); please try again in an hour"}
-		}
-		return nil
-	}
-	if err := check(addr, "", m.o.Caps.PerAddressHour, "the hourly cap for one address"); err != nil {
+	if err := m.check(ctx, addr, "", m.o.Caps.PerAddressHour, 1); err != nil {
 		return err
 	}
-	return check("", budget, m.o.Caps.PerHour[budget], "the hourly cap of "+budget+" answers")
+	return m.check(ctx, "", budget, m.o.Caps.PerHour[budget], 1)
+}
+
+// SiteRoom says whether n more mails from budget fit the site-wide cap:
+// a command mail checks the mails it will send before it sends any.
+func (m *Mailer) SiteRoom(ctx context.Context, budget string, n int) error {
+	return m.check(ctx, "", budget, m.o.Caps.PerHour[budget], n)
+}
+
+// check counts the last hour's mail to who (or, with who empty, from
+// budget b) against limit, for n more. A refusal is logged and counted.
+func (m *Mailer) check(ctx context.Context, who, b string, limit, n int) error {
+	if limit <= 0 {
+		return nil
+	}
+	sent, err := m.store.RepliesSince(ctx, who, b, m.o.Now().Add(-time.Hour))
+	if err != nil || sent+n <= limit {
+		return err
+	}
+	cause, scope, what := ErrSiteCapped, store.CapSite, "the hourly cap of "+b+" answers"
+	if who != "" {
+		cause, scope, what = ErrAddressCapped, store.CapAddress, "the hourly cap for one address"
+	}
+	if err := m.store.RecordCapped(context.WithoutCancel(ctx), scope, b); err != nil {
+		m.o.Logger.Warn("capped mail not counted", "err", err)
+	}
+	if who != "" {
+		m.o.Logger.Warn("mail dropped: "+what+" reached", "to", who, "cap", limit)
+	} else {
+		m.o.Logger.Warn("mail held back: "+what+" reached", "budget", b, "cap", limit, "needed", n)
+	}
+	return &fault.Error{Code: fault.Unavailable, Err: cause,
+		Message: "we cannot send mail right now (" + what + " is reached); please try again in an hour"}
 }
 
 // Send hands msg to the transport if the caps allow, and counts it. A
@@ -109,8 +141,11 @@ func (m *Mailer) Send(ctx context.Context, budget, envelope, to string, msg []by
 	return m.store.RecordReply(ctx, to, budget)
 }
 
-// Capped says whether err is a reached cap.
+// Capped says whether err is a reached cap, either one.
 func Capped(err error) bool { return errors.Is(err, ErrCapped) }
+
+// SiteCapped says whether err is the site-wide cap: the request waits.
+func SiteCapped(err error) bool { return errors.Is(err, ErrSiteCapped) }
 
 // ListFrom is the From of a list's own mail: the list's From address if it
 // has one, else its request address.

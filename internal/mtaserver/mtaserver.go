@@ -152,7 +152,9 @@ func (s *session) Logout() error { return nil }
 // to an announce-only list (550 5.7.1, "delivery not authorized"). Anything
 // else — a busy database, a bug — is 451 4.3.0: the MTA keeps the mail and
 // tries again, so no command is lost, and a stranger reads nothing of our
-// internals.
+// internals. The site-wide answer cap is 451 4.7.1 (RFC 3463: "delivery
+// not authorized", here for now): the request waits in the MTA's queue
+// until the hour's budget allows it.
 func Reply(err error) *smtp.SMTPError {
 	msg := strings.Join(strings.Fields(fault.MessageOf(err)), " ")
 	switch {
@@ -160,6 +162,8 @@ func Reply(err error) *smtp.SMTPError {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: msg}
 	case errors.Is(err, inbound.ErrUnknownRecipient):
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
+	case errors.Is(err, inbound.ErrHeld):
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "too many answers this hour, try again later"}
 	}
 	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "temporary problem, try again later"}
 }

@@ -58,10 +58,12 @@ func orNone(s string) string {
 
 // Resubscribe undoes an unsubscribe for the holder of the member's
 // unsubscribe token, which proves the address: a reader who left by
-// mistake is active again at once. But a member whose mail was stopped
-// (by bounces or an owner) before it left is not put back by its token:
-// that takes `mailer subscribers reactivate` or a new subscription the
-// address confirms, which this then asks for.
+// mistake with that link is active again at once (see MayUndo). Any other
+// way of having left — an owner's removal, bounces, a spam report, an
+// unsubscribe confirmed by mail, an old link past the undo window — is
+// not undone by the token: this then asks for a new subscription the
+// address confirms, under the list's policy (a closed list refuses, a
+// bounced, disabled or complained member is told to write to the owner).
 func (s *Service) Resubscribe(ctx context.Context, l *store.List, m *store.Member, req Request) (Outcome, error) {
 	a, err := address.Parse(m.Address)
 	if err != nil {
@@ -71,17 +73,17 @@ func (s *Service) Resubscribe(ctx context.Context, l *store.List, m *store.Membe
 	if m.Status == store.Active {
 		return Outcome{Kind: AlreadySubscribed}, nil
 	}
-	if m.Status == store.Unsubscribed {
-		before, err := s.store.PreviousStatus(ctx, l, m.Address)
-		if err != nil {
+	undo, err := s.MayUndo(ctx, l, m)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if undo {
+		if _, err := s.store.SetStatus(ctx, l, a, store.Active, req.Evidence); err != nil {
 			return Outcome{}, err
 		}
-		if before == store.Active {
-			if _, err := s.store.SetStatus(ctx, l, a, store.Active, req.Evidence); err != nil {
-				return Outcome{}, err
-			}
-			return Outcome{Kind: SubscribedNow}, nil
-		}
+		return Outcome{Kind: SubscribedNow}, nil
 	}
+	// req.Requester is the page, never the address: on an open list too
+	// this asks the address to confirm.
 	return s.Subscribe(ctx, l, a, req)
 }

@@ -2,6 +2,8 @@ package optin
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"mailer/internal/address"
 	"mailer/internal/fault"
@@ -43,8 +45,7 @@ type Link struct {
 // Holder resolves a link to the list and member its token names. Every use
 // of a token starts here (the unsubscribe page, Leave, coming back through
 // Resubscribe), so this is the one place for the rules of what an old link
-// may still do once its member is found. The next such rule — an old link
-// must not undo an owner's removal — belongs at the mark below.
+// may still do once its member is found: see MayUndo.
 func (s *Service) Holder(ctx context.Context, k Link) (*store.List, *store.Member, error) {
 	if s.o.Tokens == nil {
 		return nil, nil, &fault.Error{Code: fault.Invalid, Err: BadToken}
@@ -63,9 +64,47 @@ func (s *Service) Holder(ctx context.Context, k Link) (*store.List, *store.Membe
 	if k.List != "" && l.Name != k.List {
 		return nil, nil, &fault.Error{Code: fault.NotFound, Err: OtherList}
 	}
-	// The mark: rules about what this link may still do for m go here
-	// (next: an old link must not undo an owner's removal).
 	return l, m, nil
+}
+
+// tokenMark ends the audit reason of every unsubscribe made by token, so
+// that the token can later tell its own unsubscribe from any other.
+const tokenMark = " [by the signed unsubscribe link]"
+
+// UndoWindow is how long after leaving by its link a reader may undo it
+// with the same link, when Options.UndoWindow is not set: long enough to
+// notice a slip, short enough that an old mail found in an archive or a
+// forwarded copy cannot bring a reader back.
+const UndoWindow = 7 * 24 * time.Hour
+
+// MayUndo says whether the link of m may make m active again without a
+// confirmation: only to undo an unsubscribe made with that same link (the
+// token names the membership, so every copy of it is the same link), from
+// active, within the undo window. An owner's removal, a bounce, a spam
+// report, an unsubscribe confirmed by mail or an import is never undone by
+// an old link: that takes a new subscription the address confirms, or an
+// owner.
+func (s *Service) MayUndo(ctx context.Context, l *store.List, m *store.Member) (bool, error) {
+	if m.Status != store.Unsubscribed || m.UnsubscribedAt == nil || !strings.HasSuffix(m.Reason, tokenMark) {
+		return false, nil
+	}
+	// The reason of an owner's change is typed by a person: only the two
+	// sources a token comes by count.
+	if m.Source != store.SourceWeb && m.Source != store.SourceEmail {
+		return false, nil
+	}
+	if age := s.o.Now().Sub(*m.UnsubscribedAt); age < 0 || age > s.undoWindow() {
+		return false, nil
+	}
+	before, err := s.store.PreviousStatus(ctx, l, m.Address)
+	return before == store.Active, err
+}
+
+func (s *Service) undoWindow() time.Duration {
+	if s.o.UndoWindow > 0 {
+		return s.o.UndoWindow
+	}
+	return UndoWindow
 }
 
 // Left is what leaving by token did.
@@ -97,6 +136,7 @@ func (s *Service) Leave(ctx context.Context, k Link, ev store.Evidence) (Left, e
 		left.Already = true
 		return left, nil
 	}
+	ev.Reason += tokenMark
 	_, err = s.store.SetStatus(ctx, l, a, store.Unsubscribed, ev)
 	return left, err
 }

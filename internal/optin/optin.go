@@ -56,10 +56,13 @@ type Options struct {
 	Tokens   Tokens        // nil: the welcome has no one-click link, and every token is refused
 	TTL      time.Duration // how long a confirmation code works
 	Interval time.Duration // least time between two confirmations to one address
-	Contact  string
-	Looks    templates.Looks // the global and each list's templates
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// UndoWindow: how long a reader may undo leaving with the same link
+	// (0: the package's UndoWindow).
+	UndoWindow time.Duration
+	Contact    string
+	Looks      templates.Looks // the global and each list's templates
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Service runs the workflow.
@@ -101,4 +104,8 @@ type Request struct {
 	// Self: the answer goes to the address the request is about, which may
 	// learn its own state. Anyone else gets the same answer whatever it is.
 	Self bool
+	// Later: a confirmation to send is handed back in Outcome.Ask, unsent,
+	// for the caller to send with Service.Send once it knows what else to
+	// say (a command mail's answer rides in it).
+	Later bool
 }

@@ -117,7 +117,7 @@ func TestStoppedMemberDoesNotReviveItself(t *testing.T) {
 	}
 	e := newEnv(t, testwire.Options{})
 	e.set("dan@example.org", store.Active)
-	e.set("dan@example.org", store.Unsubscribed)
+	tokenLeave(e, "dan@example.org") // with the link the resubscribe comes back by
 	m, _ := e.db.GetMember(e.ctx, listOf(e.t, e.db, "bpf-updates"), "dan@example.org")
 	if out, err := e.subs.Resubscribe(e.ctx, e.list, m, self(store.BudgetWeb)); err != nil || out.Kind != optin.SubscribedNow ||
 		e.status("dan@example.org") != store.Active {

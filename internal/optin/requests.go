@@ -42,6 +42,9 @@ type Outcome struct {
 	Kind   Kind
 	Last   time.Time // ConfirmationRecent: when the last one was sent
 	Detail string    // Blocked: why; CannotSend: which cap
+	// Ask: with Request.Later, the confirmation decided on but not yet
+	// sent or stored; the caller sends it with Send. Nil otherwise.
+	Ask *Ask
 }
 
 // Subscribe asks for a to join l. A closed list refuses; an open list takes
@@ -64,7 +67,9 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	switch {
 	case err == nil && cur.Status == store.Active:
 		return Outcome{Kind: AlreadySubscribed}, nil
-	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled):
+	case err == nil && (cur.Status == store.Bounced || cur.Status == store.Disabled || cur.Status == store.Complained):
+		// Stopped mail is restarted by an owner only; a complaint must
+		// not be undone by a confirmation (store.Complained).
 		return Outcome{Kind: Blocked, Detail: string(cur.Status)}, nil
 	case err != nil && fault.CodeOf(err) != fault.NotFound:
 		return Outcome{}, err
@@ -81,15 +86,7 @@ func (s *Service) subscribe(ctx context.Context, l *store.List, a address.Addres
 	if last, err := s.recent(ctx, l, a, "subscribe"); err != nil || !last.IsZero() {
 		return Outcome{Kind: ConfirmationRecent, Last: last}, err
 	}
-	if out, err := s.sendConfirmation(ctx, l, a, "subscribe", req); out.Kind != "" || err != nil {
-		return out, err
-	}
-	// Sent: only now is the address pending. Should this fail, the MTA's
-	// retry finds the confirmation sent and says so; the code works anyway.
-	if _, err := s.store.SetStatus(ctx, l, a, store.Pending, req.Evidence); err != nil && fault.CodeOf(err) != fault.Conflict {
-		return Outcome{}, err
-	}
-	return Outcome{Kind: ConfirmationSent}, nil
+	return s.ask(ctx, &Ask{l: l, a: a, action: "subscribe", req: req}, ConfirmationSent)
 }
 
 // Unsubscribe asks for a to leave l: a confirmation goes to a, which stays
@@ -113,10 +110,7 @@ func (s *Service) unsubscribe(ctx context.Context, l *store.List, a address.Addr
 	if last, err := s.recent(ctx, l, a, "unsubscribe"); err != nil || !last.IsZero() {
 		return Outcome{Kind: ConfirmationRecent, Last: last}, err
 	}
-	if out, err := s.sendConfirmation(ctx, l, a, "unsubscribe", req); out.Kind != "" || err != nil {
-		return out, err
-	}
-	return Outcome{Kind: UnsubscribeConfirmationSent}, nil
+	return s.ask(ctx, &Ask{l: l, a: a, action: "unsubscribe", req: req}, UnsubscribeConfirmationSent)
 }
 
 // told is the outcome as the asker may hear it: the truth about an address
@@ -126,7 +120,7 @@ func (s *Service) told(out Outcome, req Request, neutral Kind) Outcome {
 	if req.Self || out.Kind == "" || out.Kind == ListClosed || out.Kind == CannotSend {
 		return out
 	}
-	return Outcome{Kind: neutral}
+	return Outcome{Kind: neutral, Ask: out.Ask}
 }
 
 // room turns a reached cap into the CannotSend outcome.
@@ -154,38 +148,38 @@ type confirmData struct {
 	URL, ReplyTo, CommandAddress, Token, ListAddress, Contact     string
 }
 
-// sendConfirmation mails a a new code for action. The code is stored
-// first, marked unsent, so that it works the moment the mail arrives; it
-// counts as sent only once the transport took the mail, and is dropped if
-// the transport refused, leaving nothing behind for a retry to trip on. A
-// reached cap is the CannotSend outcome; any other failure is returned.
-func (s *Service) sendConfirmation(ctx context.Context, l *store.List, a address.Address, action string, req Request) (Outcome, error) {
+// sendConfirmation mails a a new code for action, with carry (the answer
+// to the rest of a command mail, or "") after the request. The code is
+// stored first, marked unsent, so that it works the moment the mail
+// arrives; it counts as sent only once the transport took the mail, and is
+// dropped if the transport refused, leaving nothing behind for a retry to
+// trip on. A reached cap is returned as mailout's (Capped), like any other
+// failure.
+func (s *Service) sendConfirmation(ctx context.Context, k *Ask, carry string) error {
+	l, a, action, req := k.l, k.a, k.action, k.req
 	code, err := newCode()
 	if err != nil {
-		return Outcome{}, err
+		return err
 	}
-	msg, c, err := s.confirmation(l, a, action, code, req)
+	msg, c, err := s.confirmation(l, a, action, code, req, carry)
 	if err != nil {
-		return Outcome{}, err
+		return err
 	}
 	if err := s.store.CreateConfirmation(ctx, code, c); err != nil {
-		return Outcome{}, err
+		return err
 	}
 	book := s.mail.Book()
 	if err := s.mail.Send(ctx, req.Budget, book.Bounces(l.Name), a.String(), msg); err != nil {
 		if derr := s.store.DropConfirmation(context.WithoutCancel(ctx), code); derr != nil {
 			s.o.Logger.Warn("unsent confirmation not dropped (it stays unsent and unused)", "err", derr)
 		}
-		if mailout.Capped(err) {
-			return Outcome{Kind: CannotSend, Detail: err.Error()}, nil
-		}
-		return Outcome{}, err
+		return err
 	}
-	return Outcome{}, s.store.ConfirmationSent(context.WithoutCancel(ctx), code)
+	return s.store.ConfirmationSent(context.WithoutCancel(ctx), code)
 }
 
 // confirmation composes the request and the row that stores it.
-func (s *Service) confirmation(l *store.List, a address.Address, action, code string, req Request) ([]byte, store.Confirmation, error) {
+func (s *Service) confirmation(l *store.List, a address.Address, action, code string, req Request, carry string) ([]byte, store.Confirmation, error) {
 	now := s.o.Now()
 	c := store.Confirmation{ListID: l.ID, Address: a.String(), Action: action, RequestedBy: req.Requester,
 		MessageID: req.MessageID, Source: req.Evidence.Source, CreatedAt: now, ExpiresAt: now.Add(s.o.TTL)}
@@ -203,6 +197,11 @@ func (s *Service) confirmation(l *store.List, a address.Address, action, code st
 	subject := "Confirm: subscribe to " + l.Title + " (confirm " + code + ")"
 	if action == "unsubscribe" {
 		subject = "Confirm: unsubscribe from " + l.Title + " (confirm " + code + ")"
+	}
+	// The carried answer goes after the list's wording, whatever look the
+	// list has, so that no list template can lose it.
+	if carry != "" {
+		body.WriteString("\n\n" + carry)
 	}
 	msg, err := s.mail.Compose(mailout.Header{From: s.mail.ListFrom(l), To: a.String(), Subject: subject, ReplyTo: replyTo,
 		InReplyTo: req.MessageID, References: req.References}, body.String())
@@ -248,3 +247,14 @@ func newCode() (string, error) {
 
 // Stamp is how times appear in confirmations and answers.
 func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Admit is what a subscription request is told before anything about the
+// address is read: a closed list refuses, a reached cap says so. The web
+// form answers from this alone and hands the rest (Subscribe) to a queue,
+// so that its answer takes the same time whatever the address's state.
+func (s *Service) Admit(ctx context.Context, l *store.List, a address.Address, req Request) (Outcome, error) {
+	if l.Policy == store.PolicyClosed {
+		return Outcome{Kind: ListClosed}, nil
+	}
+	return s.room(ctx, a, req)
+}

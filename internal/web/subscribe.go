@@ -1,13 +1,13 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 
 	"mailer/internal/address"
-	"mailer/internal/fault"
 	"mailer/internal/listaddr"
 	"mailer/internal/optin"
 	"mailer/internal/store"
@@ -79,17 +79,28 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Address = a.String()
 	ev := s.evidence(r, "subscribe form")
-	out, err := s.subs.Subscribe(r.Context(), l, a, optin.Request{
-		Requester: "the subscribe form on the web (IP address " + ev.IP + ")", Evidence: ev, Budget: store.BudgetWeb})
+	req := optin.Request{Requester: "the subscribe form on the web (IP address " + ev.IP + ")", Evidence: ev, Budget: store.BudgetWeb}
+	// The same work for every address: Admit reads nothing about it, and
+	// the rest goes to the queue (see handoff).
+	out, err := s.subs.Admit(r.Context(), l, a, req)
 	if err != nil {
-		if fault.CodeOf(err) == fault.Invalid {
-			s.form(w, http.StatusUnprocessableEntity, l, d.Address, err.Error())
-			return
-		}
 		s.fail(w, r, err)
 		return
 	}
+	if out.Kind == "" && !s.queue.add(func(ctx context.Context) { s.subscribeLater(ctx, l, a, req) }) {
+		out = optin.Outcome{Kind: optin.CannotSend, Detail: "too many requests are waiting; please try again in a minute"}
+	}
 	s.outcome(w, out, d)
+}
+
+// subscribeLater is a form's request, after its page was answered. What
+// goes wrong is logged: the visitor was told to check their mailbox, and
+// may ask again.
+func (s *Server) subscribeLater(ctx context.Context, l *store.List, a address.Address, req optin.Request) {
+	out, err := s.subs.Subscribe(ctx, l, a, req)
+	if err != nil || out.Kind == optin.CannotSend {
+		s.o.Logger.Warn("subscribe form: request not done", "list", l.Name, "outcome", out.Kind, "detail", out.Detail, "err", err)
+	}
 }
 
 // outcome shows what a subscription request did. Anyone can type any

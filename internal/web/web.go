@@ -33,6 +33,7 @@ type Store interface {
 // Subscriptions is the opt-in workflow (package optin), as mail commands
 // use it: joining, confirming, and the unsubscribe links' tokens.
 type Subscriptions interface {
+	Admit(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Subscribe(ctx context.Context, l *store.List, a address.Address, req optin.Request) (optin.Outcome, error)
 	Confirm(ctx context.Context, code string, ev store.Evidence) (optin.Confirmed, error)
 	Resubscribe(ctx context.Context, l *store.List, m *store.Member, req optin.Request) (optin.Outcome, error)
@@ -59,7 +60,8 @@ type Server struct {
 	o      Options
 	looks  *templates.Sets[*look]
 	limits *ipLimiter
-	secure bool // cookies only over https
+	queue  *handoff // the subscribe form's work, after its answer
+	secure bool     // cookies only over https
 }
 
 // New parses the templates.
@@ -71,7 +73,7 @@ func New(s Store, subs Subscriptions, o Options) (*Server, error) {
 		o.SubscribePerMinute = 5
 	}
 	srv := &Server{store: s, subs: subs, o: o,
-		limits: newIPLimiter(o.SubscribePerMinute), secure: strings.HasPrefix(o.Book.BaseURL, "https://")}
+		limits: newIPLimiter(o.SubscribePerMinute), queue: newHandoff(), secure: strings.HasPrefix(o.Book.BaseURL, "https://")}
 	var err error
 	if srv.looks, err = templates.NewSets(o.Looks, parseLook); err != nil {
 		return nil, err

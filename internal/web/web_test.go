@@ -35,6 +35,7 @@ type env struct {
 	signer *token.Signer
 	ts     *httptest.Server
 	list   *store.List
+	pages  *web.Server
 }
 
 func newEnv(t *testing.T, proxies ...netip.Prefix) *env {
@@ -65,7 +66,7 @@ func newEnvWith(t *testing.T, o testwire.Options, proxies ...netip.Prefix) *env 
 	}
 	ts := httptest.NewServer(pages.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, db: db, srv: srv, signer: signer, ts: ts, list: l}
+	return &env{t: t, db: db, srv: srv, signer: signer, ts: ts, list: l, pages: pages}
 }
 
 func (e *env) member(addr string, st store.Status) string {
@@ -249,6 +250,7 @@ func (e *env) postForm(cookie, csrf, email, honeypot string, hdr ...string) (int
 	v := url.Values{"csrf": {csrf}, "email": {email}, "website": {honeypot}}
 	h := append([]string{"Content-Type", form, "Cookie", "mailer_csrf=" + cookie}, hdr...)
 	code, body, _ := e.do("POST", "/subscribe/bpf-updates", strings.NewReader(v.Encode()), h...)
+	e.pages.Wait() // the request's work runs after its page (see web's handoff)
 	return code, body
 }
 
