@@ -58,7 +58,7 @@ func isAutoReply(m *message) bool {
 func isRobotSender(h mail.Header) bool {
 	from := asciiLower(h.Get("From") + " " + h.Get("Return-Path") + " " + h.Get("Sender"))
 	for _, w := range []string{"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "postmaster", "mail delivery",
-		"mdaemon", "<>", "mail administrator", "mail system", "delivery subsystem", "mailadmin", "daemon@"} {
+		"mdaemon", "<>", "post_master", "mail administrator", "mail system", "delivery subsystem", "mailadmin", "daemon@"} {
 		if strings.Contains(from, w) {
 			return true
 		}

@@ -73,19 +73,34 @@ func (w *walker) walk(h textproto.MIMEHeader, body io.Reader, depth int, origina
 	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "" && depth < maxDepth:
-		mr := multipart.NewReader(body, params["boundary"])
-		for w.count < maxParts {
-			p, err := mr.NextRawPart()
-			if err != nil {
-				return
-			}
-			w.walk(p.Header, p, depth+1, original)
+		data, _ := io.ReadAll(io.LimitReader(body, MaxSize))
+		if !w.walkParts(data, params["boundary"], depth, original) {
+			// A report declared multipart whose boundary never comes
+			// (Post.Office/PMDF-era Messaging Server reports lose their
+			// separators on the way): its body is its text.
+			w.m.parts = append(w.m.parts, part{ctype: "text/plain", body: data, original: original})
 		}
 	case mt == "message/rfc822" || mt == "message/global" || mt == "text/rfc822-headers" || mt == "message/rfc822-headers":
 		w.m.parts = append(w.m.parts, part{ctype: mt, body: readBody(h, body), original: true})
 	default:
 		w.m.parts = append(w.m.parts, part{ctype: mt, body: readBody(h, body), original: original})
 	}
+}
+
+// walkParts walks the parts of a multipart body and says whether it had
+// any.
+func (w *walker) walkParts(data []byte, boundary string, depth int, original bool) bool {
+	mr := multipart.NewReader(bytes.NewReader(data), boundary)
+	n := 0
+	for w.count < maxParts {
+		p, err := mr.NextRawPart()
+		if err != nil {
+			break
+		}
+		n++
+		w.walk(p.Header, p, depth+1, original)
+	}
+	return n > 0
 }
 
 // readBody reads a leaf and undoes its transfer encoding; what cannot be

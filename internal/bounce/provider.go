@@ -40,7 +40,10 @@ func providerAddresses(m *message, text string, own map[string]bool) []string {
 		return nil
 	}
 	var out []string
-	for _, sub := range toLineRe.FindAllStringSubmatch(text, -1) {
+	// The To line of the returned message counts too: carriers (Verizon's
+	// MMS gateway) name the recipient only there, below "Original
+	// Message:", where the report's own text was cut.
+	for _, sub := range toLineRe.FindAllStringSubmatch(m.reportText(), -1) {
 		for _, a := range addressRe.FindAllString(sub[1], -1) {
 			if c, ok := cleanCandidate(a); ok && !own[c] && strings.HasSuffix(c, "@"+domain) {
 				out = append(out, c)
@@ -76,4 +79,33 @@ func reporterDomain(from string) string {
 		return ""
 	}
 	return d
+}
+
+// headedAddressRe is a line that is one address and nothing else.
+var headedAddressRe = regexp.MustCompile(`^[ \t]*<?([^\s<>@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$`)
+
+// headedList reads the addresses listed, one a line, right under a
+// report's heading of failed recipients (Sendmail's and Biglobe's "The
+// following addresses had delivery problems"). There a robot's local part (postmaster@) is the
+// recipient itself, not a contact, so only the report's own and the
+// sender's addresses are left out.
+func headedList(text string, own map[string]bool) []string {
+	loc := listIntroRe.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(text[loc[1]:], "\n") {
+		sub := headedAddressRe.FindStringSubmatch(line)
+		if sub == nil {
+			if strings.TrimSpace(line) == "" && len(out) == 0 {
+				continue
+			}
+			break
+		}
+		if a := strings.ToLower(sub[1]); !own[a] {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -18,6 +18,7 @@ var failureMarkers = []string{
 	"message could not", "delivery notification", "unknown recipient", "no mailbox", "not listed in",
 	"did not exactly match", "was aborted", "automatically rejected", "was rejected", "is unavailable",
 	"invalid mailbox", "user not found", "non remis", "mail failed", "failed mail", "non-delivery", "non delivery",
+	"error has occurred while attempting to deliver", // OpenSMTPD's bounce.c
 	"nicht zugestellt", "no pudo ser entregado", "non recapitabile", "pas pu être", "n'existe pas", "unzustellbar",
 }
 
@@ -93,6 +94,11 @@ func fromText(m *message) Report {
 			f := describe(text, lower, forms[len(forms)-1], kind)
 			f.Recipient, f.Also = forms[0], forms[1:]
 			fs = add(fs, f)
+		}
+	}
+	if len(fs) == 0 {
+		for _, c := range headedList(text, own) {
+			fs = add(fs, describe(text, lower, c, kind))
 		}
 	}
 	if len(fs) == 0 {
