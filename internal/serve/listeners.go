@@ -24,6 +24,7 @@ type listeners struct {
 	addrs   [3]string
 	mta     []*smtp.Server
 	web     *http.Server
+	pages   interface{ Wait() } // the form's queued work, finished before stopping
 	stopped bool
 }
 
@@ -60,6 +61,7 @@ func (ls *listeners) startWeb(addr string) error {
 	mux := http.NewServeMux()
 	mux.Handle(esphooks.Prefix, hooks)
 	mux.Handle("/", pages.Handler())
+	ls.pages = pages
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fault.Wrap(fault.Invalid, err, "listen on %s", addr)
@@ -99,6 +101,10 @@ func (ls *listeners) shutdown() {
 	defer cancel()
 	if ls.web != nil {
 		ls.web.Shutdown(ctx)
+		// The subscribe requests answered but not yet worked through
+		// (their confirmation to compose and send) finish first: a reader
+		// who saw "check your mailbox" gets the mail.
+		ls.pages.Wait()
 	}
 	for _, s := range ls.mta {
 		s.Shutdown(ctx)

@@ -24,6 +24,13 @@ import (
 // test SMTP server.
 func newApp(t *testing.T) *app.App {
 	t.Helper()
+	a, _ := newAppWithRelay(t)
+	return a
+}
+
+// newAppWithRelay is newApp and the SMTP server its mail goes to.
+func newAppWithRelay(t *testing.T) (*app.App, *smtptest.Server) {
+	t.Helper()
 	db, err := store.Open(context.Background(), pgtest.Location(t, "serve.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +38,7 @@ func newApp(t *testing.T) *app.App {
 	t.Cleanup(func() { db.Close() })
 	srv := smtptest.Start(t)
 	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
-	return testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{}).App
+	return testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{}).App, srv
 }
 
 // syncBuffer is written by the listeners' goroutines and read by the test.
