@@ -289,10 +289,10 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	}
 }
 
-// TestComplainedMigrationKeepsMemberships: the rebuild of memberships that
-// lets SQLite store "complained" (0015) keeps every row, its bounce score
-// and the indexes' order, and the new status is stored and read back.
-func TestComplainedMigrationKeepsMemberships(t *testing.T) {
+// oldDatabase is a SQLite file at the schema before 0015 with list "old"
+// and two active members, ann's bounce bookkeeping filled in.
+func oldDatabase(t *testing.T) string {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old := fstest.MapFS{}
@@ -320,8 +320,16 @@ func TestComplainedMigrationKeepsMemberships(t *testing.T) {
 	}
 	db.Close()
 	rawExec(t, path, `UPDATE memberships SET bounce_score = 1.5, bounce_last_reason = 'mailbox full'`)
+	return path
+}
 
-	db, err = store.Open(ctx, path, store.Options{})
+// TestComplainedMigrationKeepsMemberships: the rebuild of memberships that
+// lets SQLite store "complained" (0015) keeps every row, its bounce score
+// and the indexes' order, and the new status is stored and read back.
+func TestComplainedMigrationKeepsMemberships(t *testing.T) {
+	ctx := context.Background()
+	path := oldDatabase(t)
+	db, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
