@@ -9,17 +9,13 @@ import (
 
 	"mailer/internal/fault"
 	"mailer/internal/listaddr"
-	"mailer/internal/mailout"
 	"mailer/internal/store"
 )
 
-// Mailer composes and sends mailer's own mail under the answer caps
-// (package mailout).
+// Mailer tells a list's owners (package mailout).
 type Mailer interface {
 	Book() listaddr.Book
-	Send(ctx context.Context, budget, envelope, to string, msg []byte) error
-	Compose(h mailout.Header, body string) ([]byte, error)
-	ListFrom(l *store.List) string
+	ToOwners(ctx context.Context, l *store.List, siteOwner, subject, body string) error
 }
 
 // BreakerNotice mails a list's owners (or, for a list without any, the
@@ -53,27 +49,6 @@ func (n *BreakerNotice) NotifyBreaker(ctx context.Context, l *store.List, send *
 		"Host": n.mail.Book().Host}); err != nil {
 		return fault.Wrap(fault.Internal, err, "template "+breakerTemplate)
 	}
-	owners := l.Owners
-	if len(owners) == 0 && n.siteOwner != "" {
-		owners = []string{n.siteOwner}
-	}
 	subject := fmt.Sprintf("Send #%d of %s to %s paused itself", send.ID, send.Issue, l.Name)
-	var first error
-	for _, o := range owners {
-		if err := n.send(ctx, l, o, subject, body.String()); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-func (n *BreakerNotice) send(ctx context.Context, l *store.List, owner, subject, body string) error {
-	msg, err := n.mail.Compose(mailout.Header{From: n.mail.ListFrom(l), To: owner, Subject: subject}, body)
-	if err != nil {
-		return err
-	}
-	if err := n.mail.Send(ctx, store.BudgetMail, n.mail.Book().Bounces(l.Name), owner, msg); err != nil && !mailout.Capped(err) {
-		return err
-	}
-	return nil
+	return n.mail.ToOwners(ctx, l, n.siteOwner, subject, body.String())
 }
