@@ -240,7 +240,7 @@ func TestPostfixPipeRecipe(t *testing.T) {
 			"  flags=R user=nobody argv="+pubBin+" --config "+cfg+" receive --recipient ${original_recipient} --sender ${sender}\n",
 		"lists.example.org mailer:\n")
 	p.swaks(t, "zoe@example.com", "majordomo@lists.example.org", "subscribe bpf-updates")
-	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 2 })
+	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 1 })
 	// The confirmation goes out while `mailer receive` runs; Postfix logs
 	// the delivery once the pipe command has exited, a moment later.
 	waitFor(t, "Postfix's log of the delivery", p, func() bool { return strings.Contains(p.log(), "status=") })
@@ -278,7 +278,7 @@ func TestPostfixLMTPRecipe(t *testing.T) {
 	lmtpAddr, _ := startServe(t, e)
 	p := startPostfix(t, "recipient_delimiter = +", "", "lists.example.org lmtp:inet:"+lmtpAddr+"\n")
 	p.swaks(t, "zoe@example.com", "bpf-updates-request@lists.example.org", "subscribe")
-	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 2 })
+	waitFor(t, "the confirmation", p, func() bool { return srv.ByRecipient()["zoe@example.com"] >= 1 })
 	// As for the pipe: the confirmation may go out before Postfix logs the
 	// LMTP delivery.
 	waitFor(t, "Postfix's log of the delivery", p, func() bool { return strings.Contains(p.log(), "status=") })

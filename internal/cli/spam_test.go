@@ -48,8 +48,13 @@ func TestSpamAssassinFindsNothing(t *testing.T) {
 	e, srv, env := newInboundEnv(t)
 	msgs := map[string][]byte{"issue-06": []byte(e.mustRun("render", "issue-06", "--format", "eml", "--to", "alice@example.org"))}
 	req := "From: Zoe Reader <zoe@example.com>\r\nTo: majordomo@lists.example.org\r\nSubject: join\r\nMessage-ID: <r1@example.com>\r\nDate: Thu, 26 Nov 2026 09:00:00 +0000\r\n\r\nsubscribe bpf-updates\r\n"
-	if code, out := pipe(t, bin, env, req, "RECIPIENT=majordomo@lists.example.org", "SENDER=zoe@example.com"); code != 0 {
-		t.Fatalf("exit %d: %s", code, out)
+	// A subscribe is answered by the confirmation request alone; a help
+	// request gets an answer.
+	help := "From: Zoe Reader <zoe@example.com>\r\nTo: majordomo@lists.example.org\r\nSubject: help\r\nMessage-ID: <r2@example.com>\r\nDate: Thu, 26 Nov 2026 09:01:00 +0000\r\n\r\nhelp\r\n"
+	for _, m := range []string{req, help} {
+		if code, out := pipe(t, bin, env, m, "RECIPIENT=majordomo@lists.example.org", "SENDER=zoe@example.com"); code != 0 {
+			t.Fatalf("exit %d: %s", code, out)
+		}
 	}
 	for _, m := range srv.Messages() {
 		name := "answer"
