@@ -8,7 +8,7 @@ import (
 
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://bob:s3cr%40t@db:5432/m?sslmode=require":   "postgres://bob:(redacted)@db:5432/m?sslmode=require",
+		"postgres://bob:s3cr%40t@db:5432/m?sslmode=require":    "postgres://bob:(redacted)@db:5432/m?sslmode=require",
 		"postgresql://db/m?password=s3cr3t&application_name=x": "postgresql://db/m?password=(redacted)&application_name=x",
 		"postgres://db/m?sslpassword=k&PASSWORD=p":             "postgres://db/m?sslpassword=(redacted)&PASSWORD=(redacted)",
 		"postgres://bob@db/m":                                  "postgres://bob@db/m",
