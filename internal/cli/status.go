@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,8 +89,8 @@ func standing(s sending.SendStatus) string {
 		return "finished " + when(derefTime(s.FinishedAt))
 	}
 	state := s.Standing
-	if state == "running" {
-		state += " (" + s.LeaseOwner + ")"
+	if rest, ok := strings.CutPrefix(state, "running"); ok {
+		state = "running (" + s.LeaseOwner + ")" + rest
 	}
 	if !s.NextRetry.IsZero() {
 		state += ", next at " + when(s.NextRetry)

@@ -252,9 +252,11 @@ func (p *Plan) sender(ctx context.Context, send *store.Send, owner string, o Run
 // a bounce message would.
 func (p *Plan) onResult(ctx context.Context, o RunOptions, g *guard) func(delivery.Job, delivery.Result) {
 	list := p.Job.List
+	pace := &paceRecorder{db: p.Job.DB, send: g.send, now: time.Now}
 	return func(j delivery.Job, r delivery.Result) {
 		o.Progress.Result(j, r)
 		g.record(ctx, r)
+		pace.record(ctx, r)
 		if r.Outcome != delivery.Failed || !r.Permanent || o.Refusals == nil {
 			return
 		}

@@ -3,6 +3,7 @@ package sending
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"mailer/internal/fault"
@@ -25,6 +26,8 @@ func Standing(s *store.Send, now time.Time) string {
 		return "paused by the " + s.PauseReason
 	case s.Paused:
 		return "paused"
+	case s.LeaseOwner != "" && s.LeaseUntil.After(now) && s.LearnedPace > 0:
+		return fmt.Sprintf("running, paced at %.1f msg/s by the relay's throttling", s.LearnedPace)
 	case s.LeaseOwner != "" && s.LeaseUntil.After(now):
 		return "running"
 	case s.Counts.Queued == 0 && s.Counts.Sending == 0 && s.Counts.Deferred > 0:

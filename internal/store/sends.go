@@ -28,7 +28,10 @@ type Send struct {
 	Paused      bool       `json:"paused"`
 	// PauseReason says why mailer paused the send itself (its circuit
 	// breaker); empty when a person paused it or it is not paused.
-	PauseReason string          `json:"pause_reason,omitempty"`
+	PauseReason string `json:"pause_reason,omitempty"`
+	// LearnedPace is the rate the relay's throttle replies taught the
+	// send, in messages a second; 0 when the relay never throttled it.
+	LearnedPace float64         `json:"learned_pace,omitempty"`
 	Counts      delivery.Counts `json:"counts"`
 }
 
@@ -78,14 +81,14 @@ func (db *DB) StartSend(ctx context.Context, ns NewSend) (*Send, error) {
 	return db.GetSend(ctx, id)
 }
 
-const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until, s.paused, s.pause_reason`
+const sendColumns = `s.id, s.issue, s.list_id, l.name, s.subject, s.content_hash, s.msgid_nonce, s.state, s.total, s.created_at, s.finished_at, s.lease_owner, s.lease_until, s.paused, s.pause_reason, s.learned_pace`
 
 func (db *DB) scanSend(ctx context.Context, row interface{ Scan(...any) error }) (*Send, error) {
 	var s Send
 	var created, leaseUntil string
 	var finished sql.NullString
 	if err := row.Scan(&s.ID, &s.Issue, &s.ListID, &s.ListName, &s.Subject, &s.ContentHash, &s.MsgIDNonce, &s.State, &s.Total,
-		&created, &finished, &s.LeaseOwner, &leaseUntil, &s.Paused, &s.PauseReason); err != nil {
+		&created, &finished, &s.LeaseOwner, &leaseUntil, &s.Paused, &s.PauseReason, &s.LearnedPace); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.FinishedAt, s.LeaseUntil = parseTime(created), parseNullTime(finished), parseTime(leaseUntil)
@@ -308,4 +311,11 @@ func (db *DB) ResumeSend(ctx context.Context, sendID int64, force bool) error {
 		return &fault.Error{Code: fault.Conflict, Err: ErrPausedByMailer, Message: reason}
 	}
 	return fault.Errorf(fault.Conflict, "send #%d is not running (finished, or no such send)", sendID)
+}
+
+// SetLearnedPace records the rate the relay's throttling taught a send
+// that is running (messages a second).
+func (db *DB) SetLearnedPace(ctx context.Context, sendID int64, pace float64) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE sends SET learned_pace = ? WHERE id = ? AND state = 'sending'`, pace, sendID)
+	return db.wrap(err, "record the learned pace")
 }
