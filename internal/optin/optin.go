@@ -109,3 +109,14 @@ type Request struct {
 	// say (a command mail's answer rides in it).
 	Later bool
 }
+
+// Admit is what a subscription request is told before anything about the
+// address is read: a closed list refuses, a reached cap says so. The web
+// form answers from this alone and hands the rest (Subscribe) to a queue,
+// so that its answer takes the same time whatever the address's state.
+func (s *Service) Admit(ctx context.Context, l *store.List, a address.Address, req Request) (Outcome, error) {
+	if l.Policy == store.PolicyClosed {
+		return Outcome{Kind: ListClosed}, nil
+	}
+	return s.room(ctx, a, req)
+}
