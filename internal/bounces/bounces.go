@@ -27,6 +27,9 @@ type Store interface {
 	GetMember(ctx context.Context, l *store.List, addr string) (*store.Member, error)
 	MemberByID(ctx context.Context, listID, subscriberID int64) (*store.List, *store.Member, error)
 	DeliveryByMessageID(ctx context.Context, id string) (store.Delivery, error)
+	// RecordSendBounce ties a member's bounce to the send whose message
+	// it returns (send_of.go), for that send's circuit breaker.
+	RecordSendBounce(ctx context.Context, l *store.List, sendID int64, addr string, hard bool) (bool, error)
 }
 
 // Notifier tells a list's owners that bounces stopped mail to addr.
@@ -112,6 +115,7 @@ func (s *Service) Handle(ctx context.Context, m Message) ([]Scored, string, erro
 		}
 		out = append(out, Scored{Address: addr, Kind: f.Kind, Update: up})
 	}
+	s.countAgainstSend(ctx, l, m.Raw, out)
 	return out, describe(m.List, out), nil
 }
 

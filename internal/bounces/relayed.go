@@ -49,7 +49,10 @@ func (s *Service) Relayed(ctx context.Context, r Relayed) error {
 	reason := r.Provider + ": " + firstNonEmpty(r.Diagnostic, "reported by the relay")
 	switch r.Kind {
 	case RelayedHard, RelayedSoft:
-		_, err = s.score(ctx, c.list, c.addr, r.Kind == RelayedHard, reason)
+		var up store.BounceUpdate
+		if up, err = s.score(ctx, c.list, c.addr, r.Kind == RelayedHard, reason); err == nil && up.Member && c.send > 0 {
+			_, err = s.store.RecordSendBounce(ctx, c.list, c.send, c.addr, r.Kind == RelayedHard)
+		}
 	case RelayedComplaint:
 		err = s.Complain(ctx, c.list, c.addr, Complaint{FeedbackType: r.Feedback, Provider: r.Provider, MessageID: r.MessageID,
 			SendID: c.send})

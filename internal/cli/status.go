@@ -69,8 +69,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	for _, s := range ov.Sends {
 		c := s.Counts
 		fmt.Fprintf(d.Out, "#%d %s to %s, started %s, %s\n", s.ID, s.Issue, s.ListName, when(s.CreatedAt), standing(s))
-		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight, %s spam complaint(s)\n",
-			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending), sending.Thousands(s.Complaints))
+		fmt.Fprintf(d.Out, "  %s of %s sent, %s failed, %s skipped (left the list), %s deferred, %s queued, %s in flight, %s bounced later, %s spam complaint(s)\n",
+			sending.Thousands(c.Sent), sending.Thousands(s.Total), sending.Thousands(c.Failed), sending.Thousands(c.Skipped), sending.Thousands(c.Deferred), sending.Thousands(c.Queued), sending.Thousands(c.Sending), sending.Thousands(s.BounceReports), sending.Thousands(s.Complaints))
 		for _, p := range s.Problems {
 			if p.Reply == store.InFlightNotRetried {
 				// Its outcome is unknown, not failed: say what is known.

@@ -46,6 +46,8 @@ type Breaker struct {
 	next    int    // where the next attempt goes in ring
 	filled  int    // attempts in ring
 	bounced int    // hard bounces in ring
+	seq     int    // attempts counted since the run began
+	late    lateBounces
 	rate    float64
 	reason  string // why it tripped; empty: it has not
 }
@@ -106,13 +108,26 @@ func (b *Breaker) Record(r delivery.Result) bool {
 		b.bounced++
 	}
 	b.next = (b.next + 1) % len(b.ring)
+	b.seq++
+	b.late.forget(b.seq - len(b.ring))
+	return b.judgeBounces()
+}
+
+// judgeBounces trips the breaker when the window's hard bounces, those
+// refused at once and those reported by mail since, pass the limit.
+func (b *Breaker) judgeBounces() bool {
 	if b.filled < b.p.MinAttempts {
 		return false
 	}
-	if rate := percent(b.bounced, b.filled); rate > b.p.BounceRate {
+	hard := min(b.bounced+b.late.sum, b.filled)
+	if rate := percent(hard, b.filled); rate > b.p.BounceRate {
 		b.rate = rate
-		b.reason = fmt.Sprintf("circuit breaker: %d of the last %d attempts were refused for good (%s hard bounces, over the limit of %s)",
-			b.bounced, b.filled, Percent(rate), Percent(b.p.BounceRate))
+		how := "were refused for good"
+		if b.late.sum > 0 {
+			how = fmt.Sprintf("bounced for good (%d refused when sent, %d reported by bounce mail since)", b.bounced, b.late.sum)
+		}
+		b.reason = fmt.Sprintf("circuit breaker: %d of the last %d attempts %s (%s hard bounces, over the limit of %s)",
+			hard, b.filled, how, Percent(rate), Percent(b.p.BounceRate))
 	}
 	return b.reason != ""
 }

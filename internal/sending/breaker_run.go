@@ -10,9 +10,9 @@ import (
 	"mailer/internal/store"
 )
 
-// ComplaintCount counts the spam complaints (feedback reports, RFC 5965)
-// received so far against one send.
-type ComplaintCount func(ctx context.Context, sendID int64) (int, error)
+// ReportCount counts reports received so far against one send: spam
+// complaints (feedback reports, RFC 5965), or hard bounces by mail.
+type ReportCount func(ctx context.Context, sendID int64) (int, error)
 
 // BreakerNotifier tells a list's owners that the circuit breaker paused a
 // send, with the rate and the reason.
@@ -21,16 +21,19 @@ type BreakerNotifier interface {
 }
 
 // BreakerHooks are the circuit breaker's inputs and outputs besides the
-// [send] thresholds. Either may be nil: no complaints are counted, nobody
-// is mailed (the pause and its reason still show in sends ls and status).
+// [send] thresholds. Any may be nil: no complaints or bounce reports are
+// counted, nobody is mailed (the pause and its reason still show in sends
+// ls and status).
 type BreakerHooks struct {
 	Notice     BreakerNotifier
-	Complaints ComplaintCount
+	Complaints ReportCount
+	Bounces    ReportCount // hard bounce reports tied to the send (breaker_late.go)
 }
 
-// complaintEvery is how many deliveries pass between two counts of the
-// send's complaints: a query each time, and complaints arrive slowly.
-const complaintEvery = 100
+// reportEvery is how many deliveries pass between two counts of the
+// send's complaints and bounce reports: a query each time, and reports
+// arrive slowly.
+const reportEvery = 100
 
 // guard is one run's circuit breaker: it records each result, counts the
 // complaints now and then, and on a trip pauses the send with the reason
@@ -47,7 +50,7 @@ type guard struct {
 
 	once      sync.Once
 	delivered int         // the send's deliveries: before this run and in it
-	sinceLast int         // deliveries since complaints were last counted
+	sinceLast int         // deliveries since the reports were last counted
 	paused    atomic.Bool // this run paused the send
 }
 
@@ -56,16 +59,18 @@ func (p *Plan) newGuard(send *store.Send, o RunOptions) *guard {
 		hooks: o.Breaker, say: o.Progress.Say, stop: func() {}, delivered: send.Counts.Sent}
 }
 
+// start sets the base of the bounce reports: those that came before this
+// run are not judged again.
+func (g *guard) start(ctx context.Context) { g.countBounces(ctx) }
+
 // record judges r; it is called from the sender's one result goroutine.
 func (g *guard) record(ctx context.Context, r delivery.Result) {
 	tripped := g.b.Record(r)
 	if r.Outcome == delivery.Sent {
 		g.delivered++
-	}
-	if !tripped && r.Outcome == delivery.Sent && g.hooks.Complaints != nil {
-		if g.sinceLast++; g.sinceLast >= complaintEvery {
+		if g.sinceLast++; !tripped && g.sinceLast >= reportEvery {
 			g.sinceLast = 0
-			tripped = g.countComplaints(ctx)
+			tripped = g.countBounces(ctx) || g.countComplaints(ctx)
 		}
 	}
 	if tripped {
@@ -73,7 +78,22 @@ func (g *guard) record(ctx context.Context, r delivery.Result) {
 	}
 }
 
+func (g *guard) countBounces(ctx context.Context) bool {
+	if g.hooks.Bounces == nil {
+		return false
+	}
+	n, err := g.hooks.Bounces(ctx, g.send)
+	if err != nil {
+		g.say(fmt.Sprintf("could not count the bounce reports of send #%d: %v", g.send, err))
+		return false
+	}
+	return g.b.LateBounces(n)
+}
+
 func (g *guard) countComplaints(ctx context.Context) bool {
+	if g.hooks.Complaints == nil {
+		return false
+	}
 	n, err := g.hooks.Complaints(ctx, g.send)
 	if err != nil {
 		g.say(fmt.Sprintf("could not count the complaints against send #%d: %v", g.send, err))

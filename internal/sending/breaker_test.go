@@ -127,3 +127,49 @@ func TestPercent(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakerLateBounces: hard bounces reported by mail after delivery
+// count in the window with the refusals; the first count is the base (a
+// resumed send is not judged on the reports that paused it); reports age
+// out of the window with the attempts they were learned at.
+func TestBreakerLateBounces(t *testing.T) {
+	def := sending.BreakerPolicy{BounceRate: 10, ComplaintRate: 0.3, MinAttempts: 100, Window: 500}
+	deliver := func(b *sending.Breaker, n int, r delivery.Result) (tripped bool) {
+		for range n {
+			tripped = b.Record(r)
+		}
+		return tripped
+	}
+
+	b := sending.NewBreaker(def)
+	if b.LateBounces(400) || deliver(b, 100, delivered) || b.LateBounces(400) {
+		t.Fatal("reports from before the run tripped the breaker")
+	}
+	if b.LateBounces(410) { // 10 of 100: at the limit
+		t.Fatal("10% tripped the breaker")
+	}
+	if !b.Record(refused) { // 11 of 101
+		t.Fatal("a refusal on top of 10 reports did not trip the breaker")
+	}
+	if _, reason := b.Tripped(); !strings.Contains(reason, "11 of the last 101 attempts bounced for good (1 refused when sent, 10 reported by bounce mail since)") {
+		t.Fatalf("reason %q", reason)
+	}
+
+	b = sending.NewBreaker(def)
+	b.LateBounces(0)
+	deliver(b, 100, delivered)
+	b.LateBounces(10)
+	deliver(b, 500, delivered) // the 10 leave the window
+	b.LateBounces(10)
+	if deliver(b, 45, refused) { // 45 of 500, 9%; with the 10 still counted it would be 11%
+		_, reason := b.Tripped()
+		t.Fatalf("reports older than the window still counted: %s", reason)
+	}
+
+	off := sending.NewBreaker(sending.BreakerPolicy{ComplaintRate: 0.3, MinAttempts: 100, Window: 500})
+	off.LateBounces(0)
+	deliver(off, 100, delivered)
+	if off.LateBounces(100) {
+		t.Fatal("a breaker with the bounce rate off tripped on reports")
+	}
+}

@@ -94,6 +94,7 @@ func (p *Plan) Run(ctx context.Context, o RunOptions) (Outcome, error) {
 		return Outcome{Send: send.ID}, err
 	}
 	g := p.newGuard(send, o)
+	g.start(ctx)
 	runErr, err := p.deliver(ctx, o, send, owner, g)
 	if err != nil {
 		return Outcome{}, err

@@ -90,9 +90,12 @@ type SendStatus struct {
 	Problems []store.DeliveryProblem `json:"latest_problems"`
 	// Complaints counts the spam complaints about the send (ARF reports,
 	// ESP events): Gmail and Yahoo block senders past 0.3%.
-	Complaints int       `json:"complaints"`
-	Standing   string    `json:"-"` // Standing, for a send not done
-	NextRetry  time.Time `json:"-"` // when a send waiting for retry tries next
+	Complaints int `json:"complaints"`
+	// BounceReports counts the hard bounces reported by mail (or a
+	// relay's webhook) after the message was taken, tied to the send.
+	BounceReports int       `json:"bounce_reports"`
+	Standing      string    `json:"-"` // Standing, for a send not done
+	NextRetry     time.Time `json:"-"` // when a send waiting for retry tries next
 }
 
 // Status is the overview of issue's sends (every send when issue is empty).
@@ -111,7 +114,11 @@ func Status(ctx context.Context, db *store.DB, issue string) (*Overview, error) 
 		if err != nil {
 			return nil, err
 		}
-		st := SendStatus{Send: s, Problems: probs, Complaints: complaints}
+		reports, err := db.SendHardBounces(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		st := SendStatus{Send: s, Problems: probs, Complaints: complaints, BounceReports: reports}
 		if s.State != store.SendDone {
 			st.Standing = Standing(s, db.Now())
 			if next, pending, err := db.Queue(s.ID).NextDue(ctx); err == nil && pending && st.Standing == "waiting for retry" {

@@ -49,6 +49,10 @@ type Server struct {
 	CertPEM []byte
 	// Random, when set, may return a fault for any recipient.
 	Random func(rcpt string) *Fault
+	// Accepted, when set, is called with each message the server took,
+	// before it answers: a relay that takes a message and reports on it
+	// later (a bounce by mail) is built on it.
+	Accepted func(Message)
 
 	srv      *smtp.Server
 	mu       sync.Mutex
@@ -261,9 +265,13 @@ func (ss *session) Data(r io.Reader) error {
 	if err := ss.s.limit.check(ss, "DATA"); err != nil {
 		return err
 	}
+	m := Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()}
 	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()})
+	ss.s.msgs = append(ss.s.msgs, m)
 	ss.s.mu.Unlock()
+	if ss.s.Accepted != nil {
+		ss.s.Accepted(m)
+	}
 	return nil
 }
 
