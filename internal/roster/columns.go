@@ -53,6 +53,20 @@ var (
 		{"created at", "created"}, {"creation date", "created"}, {"subscription date", "subscribed"},
 		{"subscribed at", "subscribed"}, {"ip address", "IP"}, {"signup ip", "sign-up IP"},
 		{"unsub time", "unsubscribed"}, {"unsub reason", "unsubscribe reason"}, {"clean time", "cleaned"},
+		{"unsubscribed at", "unsubscribed"},
+	}
+	// markNames are columns whose being filled says the member is not
+	// mailed, whatever the status column says and whichever tool wrote
+	// the file (one not recognised too): Mailchimp's UNSUB_TIME and
+	// CLEAN_TIME (the unsubscribed and cleaned audience exports),
+	// beehiiv's unsubscribed_at, Ghost's deleted_at
+	// (ghost/members-csv/lib/unparse.js).
+	markNames = []struct {
+		column string
+		status store.Status
+	}{
+		{"unsub time", store.Unsubscribed}, {"clean time", store.Bounced},
+		{"unsubscribed at", store.Unsubscribed}, {"deleted at", store.Unsubscribed},
 	}
 	// ipNames give the audit log's IP column, the confirmation's first.
 	ipNames = []string{"confirm ip", "optin ip", "ip address", "signup ip"}
@@ -106,11 +120,16 @@ func detect(line string) (*columns, bool) {
 			hc.consent = append(hc.consent, consentAt{i, cn.label})
 		}
 	}
+	for _, m := range markNames {
+		if i, ok := h[m.column]; ok {
+			hc.marks = append(hc.marks, markAt{i, m.status})
+		}
+	}
 	return hc, true
 }
 
 // recognise finds the tool that wrote the header h and takes its status
-// words, flags and marks.
+// words and flags.
 func (c *columns) recognise(h map[string]int) {
 	for _, f := range formats {
 		if !f.is(h) {
@@ -123,11 +142,6 @@ func (c *columns) recognise(h map[string]int) {
 		for _, fl := range f.flags {
 			if i, ok := h[fl.column]; ok {
 				c.flags = append(c.flags, flagAt{i, fl})
-			}
-		}
-		for col, st := range f.marks {
-			if i, ok := h[col]; ok {
-				c.marks = append(c.marks, markAt{i, st})
 			}
 		}
 		return

@@ -21,9 +21,6 @@ type format struct {
 	// flags are yes/no columns that stop mail: email_disabled true,
 	// subscribed_to_emails false.
 	flags []flag
-	// marks are columns whose being filled says the status: Mailchimp's
-	// UNSUB_TIME and CLEAN_TIME.
-	marks map[string]store.Status
 	// statusColumn is a status column of this tool's own name.
 	statusColumn string
 }
@@ -83,8 +80,9 @@ var formats = []format{
 		words: genericWords},
 	{name: "mailchimp", is: func(h map[string]int) bool { return has(h, "member rating", "optin time", "leid", "euid") },
 		// Mailchimp's audience export: one file per status; the
-		// unsubscribed and cleaned files add UNSUB_* and CLEAN_* columns.
-		words: genericWords, marks: map[string]store.Status{"unsub time": store.Unsubscribed, "clean time": store.Bounced}},
+		// unsubscribed and cleaned files add UNSUB_* and CLEAN_* columns
+		// (markNames).
+		words: genericWords},
 	{name: "ghost", is: func(h map[string]int) bool { return has(h, "subscribed to emails") },
 		// Ghost's members CSV: subscribed_to_emails false is a member who
 		// gets no newsletter; email_disabled true one whose mail bounced or
@@ -106,10 +104,16 @@ var formats = []format{
 		// cold is still subscribed.
 		words: with(map[string]store.Status{"inactive": store.Pending, "cold": store.Active}), statusColumn: "state"},
 	{name: "beehiiv", is: func(h map[string]int) bool {
-		return has(h, "status") && has(h, "utm channel", "referring site", "subscription tier", "subscription premium tier names")
+		return has(h, "status") && has(h, "utm channel", "referring site", "subscription tier", "subscription premium tier names",
+			"free tier", "premium tier")
 	},
-		// beehiiv subscription status: active, inactive (unsubscribed),
-		// pending and validating (not confirmed), invalid, needs_attention.
+		// beehiiv: the subscription's fields in its API
+		// (developers.beehiiv.com), or the members export's Free Tier and
+		// Premium Tier columns (as Ghost's migrate, mg-beehiiv-members,
+		// reads them). Status: active, inactive (unsubscribed), pending
+		// and validating (not confirmed), invalid, needs_attention; a
+		// filled unsubscribed_at is unsubscribed whatever the status
+		// (markNames).
 		words: with(map[string]store.Status{"inactive": store.Unsubscribed, "validating": store.Pending,
 			"needs attention": store.Disabled})},
 	{name: "mailerlite", is: func(h map[string]int) bool { return has(h, "subscriber") && has(h, "status") },
@@ -137,7 +141,11 @@ func yesNo(s string) (bool, error) {
 	switch norm(s) {
 	case "true", "yes", "1", "t", "y":
 		return true, nil
-	case "false", "no", "0", "f", "n", "":
+	case "false", "no", "0", "f", "n", "", "null":
+		// "null" is how JavaScript and SQL exports write a missing value
+		// (Ghost's own import tests have it): the column's empty value,
+		// which each flag reads as its tool does (Ghost: not subscribed;
+		// Substack: email not disabled).
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is neither true nor false", s)

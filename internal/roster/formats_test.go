@@ -131,3 +131,21 @@ func TestFilesThatMustNotReadAsNobody(t *testing.T) {
 		}
 	}
 }
+
+// TestFilledDatesStopMailInAnyFile: a column saying when someone
+// unsubscribed or was cleaned stops mail whatever the status column says,
+// in a file of no recognised tool too; "null" in a flag is its empty value.
+func TestFilledDatesStopMailInAnyFile(t *testing.T) {
+	f := read(t, "email,status,unsubscribed_at\nann@example.org,active,2024-03-13 11:33:53 UTC\nbo@example.org,active,\n")
+	if f.Format != "csv with header" || len(f.Rows) != 2 || f.Rows[0].Status != store.Unsubscribed || f.Rows[1].Status != store.Active {
+		t.Fatalf("unsubscribed_at: %+v", f)
+	}
+	f = read(t, "Email,CLEAN_TIME\nann@example.org,2020-03-23 17:30:05\n")
+	if len(f.Rows) != 1 || f.Rows[0].Status != store.Bounced {
+		t.Fatalf("CLEAN_TIME: %+v", f)
+	}
+	f = read(t, "email,subscribed_to_emails\nann@example.org,null\nbo@example.org,true\n")
+	if f.Format != "ghost" || len(f.Rows) != 2 || f.Rows[0].Status != store.Unsubscribed || f.Rows[1].Status != store.Active {
+		t.Fatalf("null: %+v", f)
+	}
+}
