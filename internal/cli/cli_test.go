@@ -22,7 +22,8 @@ type testEnv struct {
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, dir: t.TempDir()}
-	e.env = map[string]string{"MAILER_CONFIG": filepath.Join(e.dir, "mailer.toml")}
+	// The owners' listener on a port of its own: tests run side by side.
+	e.env = map[string]string{"MAILER_CONFIG": filepath.Join(e.dir, "mailer.toml"), "MAILER_ADMIN_LISTEN": "127.0.0.1:0"}
 	args := []string{"init", e.dir, "--owner", "owner@example.org"}
 	if url := e.useBackend(t); url != "" {
 		args = append(args, "--database", url)

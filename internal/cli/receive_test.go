@@ -17,6 +17,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"mailer/internal/serve"
 	"mailer/internal/smtptest"
 )
 
@@ -150,7 +151,7 @@ func startServeAll(t *testing.T, e *testEnv, httpAddr string) [3]string {
 	done := make(chan error, 1)
 	go func() {
 		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: httpAddr, NoDeliver: true,
-			Ready: func(l, s, h string) { ready <- [3]string{l, s, h} }})
+			Ready: func(a serve.Addrs) { ready <- [3]string{a.LMTP, a.SMTP, a.HTTP} }})
 	}()
 	t.Cleanup(func() {
 		cancel()

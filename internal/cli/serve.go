@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"log/slog"
-	"mailer/internal/serve"
 
 	"github.com/spf13/cobra"
+
+	"mailer/internal/serve"
 )
 
 // ServeOptions are the inputs of `mailer serve`.
@@ -14,10 +15,12 @@ type ServeOptions struct {
 	LMTP string
 	SMTP string
 	HTTP string
+	// Admin is the owners' listener: console, API, metrics (--admin).
+	Admin string
 	// NoDeliver turns the delivery daemon off (--no-deliver).
 	NoDeliver bool
 	// Ready, when set, is told the listening addresses (for tests).
-	Ready func(lmtp, smtp, http string)
+	Ready func(serve.Addrs)
 }
 
 func newCmdServe(d *Deps, runF func(context.Context, *ServeOptions) error) *cobra.Command {
@@ -27,6 +30,8 @@ func newCmdServe(d *Deps, runF func(context.Context, *ServeOptions) error) *cobr
 		Short: "Serve the web pages and take mail from the MTA over LMTP (and SMTP)",
 		Long: `serve serves the web pages at web.listen: one-click unsubscribe (RFC 8058),
 confirmation, the subscribe form and the archive, with /healthz for monitors.
+The owners' console, the HTTP API (/api/v1) and the metrics (/metrics) are
+served apart, at admin.listen (default 127.0.0.1:8081), never on web.listen.
 
 It also listens on loopback addresses for mail to mailer's addresses, which
 the MTA hands over with LMTP (Postfix: transport_maps entry
@@ -42,7 +47,7 @@ one send at once). --no-deliver turns that off.
 
 SIGTERM or Ctrl-C stops it after the sessions in progress, and after the
 messages in flight are handed over and recorded.`,
-		Example: "  mailer serve\n  mailer serve --http 127.0.0.1:8080 --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
+		Example: "  mailer serve\n  mailer serve --http 127.0.0.1:8080 --admin 127.0.0.1:8081 --lmtp 127.0.0.1:2424 --smtp 127.0.0.1:2525",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -54,6 +59,7 @@ messages in flight are handed over and recorded.`,
 	cmd.Flags().StringVar(&opts.LMTP, "lmtp", "", "LMTP listen address (default inbound.lmtp)")
 	cmd.Flags().StringVar(&opts.SMTP, "smtp", "", "SMTP listen address (default inbound.smtp; empty: none)")
 	cmd.Flags().StringVar(&opts.HTTP, "http", "", "HTTP listen address (default web.listen)")
+	cmd.Flags().StringVar(&opts.Admin, "admin", "", "the owners' console, API and metrics listen address (default admin.listen)")
 	cmd.Flags().BoolVar(&opts.NoDeliver, "no-deliver", false, "do not deliver sends (scheduled or left over)")
 	return cmd
 }
@@ -65,6 +71,6 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer a.DB.Close()
-	return serve.Run(ctx, a, serve.Options{LMTP: opts.LMTP, SMTP: opts.SMTP, HTTP: opts.HTTP,
+	return serve.Run(ctx, a, serve.Options{LMTP: opts.LMTP, SMTP: opts.SMTP, HTTP: opts.HTTP, Admin: opts.Admin,
 		NoDeliver: opts.NoDeliver, Out: d.Out, Ready: opts.Ready})
 }

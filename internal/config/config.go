@@ -45,6 +45,7 @@ type Config struct {
 	Send         Send      `toml:"send"`
 	Inbound      Inbound   `toml:"inbound"`
 	Web          Web       `toml:"web"`
+	Admin        Admin     `toml:"admin"`
 	DKIM         DKIM      `toml:"dkim"`
 	Bounce       Bounce    `toml:"bounce"`
 	Webhooks     Webhooks  `toml:"webhooks"`
@@ -157,6 +158,19 @@ type Web struct {
 	ConfirmationsPerHour int `toml:"confirmations_per_hour"`
 }
 
+// Admin is the owners' listener of `mailer serve`: the console, the HTTP
+// API (/api/v1) and the metrics (/metrics), served there only, never on
+// the readers' web.listen.
+type Admin struct {
+	// Listen is the HTTP address; empty turns the console, API and metrics
+	// off. Keep it on loopback, or behind a TLS reverse proxy.
+	Listen string `toml:"listen"`
+	// SessionIdle ends a console session this long after its last request;
+	// SessionMax ends it this long after the login, however busy.
+	SessionIdle Duration `toml:"session_idle"`
+	SessionMax  Duration `toml:"session_max"`
+}
+
 // Proxies parses TrustedProxies (already checked by Load).
 func (w Web) Proxies() []netip.Prefix {
 	var out []netip.Prefix
@@ -222,6 +236,7 @@ func Default() Config {
 			RepliesPerSenderHour: 10, RepliesPerHour: 500, MaxCommands: 50,
 		},
 		Web:    Web{Listen: "127.0.0.1:8080", SubscribePerMinute: 5, ConfirmationsPerHour: 200},
+		Admin:  Admin{Listen: "127.0.0.1:8081", SessionIdle: Duration(30 * time.Minute), SessionMax: Duration(12 * time.Hour)},
 		Bounce: Bounce{Threshold: 5, Window: Duration(7 * 24 * time.Hour), NotifyOwner: true},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"mailer/internal/fault"
 )
@@ -26,7 +27,7 @@ func (c *Config) validate(path string, data []byte, getenv func(string) string) 
 	for _, check := range []func(badFunc) error{
 		c.Web.validateProxies, c.validateText, c.validateTop, c.validateSMTP, c.Rate.validate,
 		c.Send.validate, c.DKIM.validate, c.Bounce.validate, c.Web.validate, c.Inbound.validate,
-		c.Send.validateConnections, c.Webhooks.validate,
+		c.Send.validateConnections, c.Webhooks.validate, c.Admin.validate,
 	} {
 		if err := check(bad); err != nil {
 			return err
@@ -194,6 +195,17 @@ func (w *Webhooks) validate(bad badFunc) error {
 		if _, err := w.SendGridKey(); err != nil {
 			return bad("webhooks.sendgrid_public_key", "%v", err)
 		}
+	}
+	return nil
+}
+
+// validate checks [admin]: the sessions must end, the idle one first.
+func (a *Admin) validate(bad badFunc) error {
+	switch {
+	case a.SessionIdle <= 0:
+		return bad("admin.session_idle", "must be more than 0, got %s", time.Duration(a.SessionIdle))
+	case a.SessionMax < a.SessionIdle:
+		return bad("admin.session_max", "must be at least admin.session_idle (%s), got %s", time.Duration(a.SessionIdle), time.Duration(a.SessionMax))
 	}
 	return nil
 }

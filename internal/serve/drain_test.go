@@ -28,7 +28,7 @@ func TestStopFinishesQueuedSubscribes(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, a, Options{HTTP: "127.0.0.1:0", NoDeliver: true, Out: &syncBuffer{},
-			Ready: func(_, _, h string) { ready <- h }})
+			Ready: func(a Addrs) { ready <- a.HTTP }})
 	}()
 	addr := <-ready
 	jar, _ := cookiejar.New(nil)

@@ -31,7 +31,7 @@ func TestRunMountsHooks(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, a, Options{HTTP: "127.0.0.1:0", NoDeliver: true, Out: &syncBuffer{},
-			Ready: func(_, _, h string) { ready <- h }})
+			Ready: func(a Addrs) { ready <- a.HTTP }})
 	}()
 	var addr string
 	select {
@@ -120,7 +120,7 @@ func serveHTTP(t *testing.T, a *app.App) string {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, a, Options{HTTP: "127.0.0.1:0", NoDeliver: true, Out: &syncBuffer{},
-			Ready: func(_, _, h string) { ready <- h }})
+			Ready: func(a Addrs) { ready <- a.HTTP }})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {

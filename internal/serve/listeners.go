@@ -10,20 +10,22 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"mailer/internal/admin"
 	"mailer/internal/app"
 	"mailer/internal/esphooks"
 	"mailer/internal/fault"
 	"mailer/internal/mtaserver"
 )
 
-// listeners are the servers Run started, in the order lmtp, smtp, http.
+// listeners are the servers Run started.
 type listeners struct {
 	app     *app.App
 	out     io.Writer
 	errs    chan error
-	addrs   [3]string
+	addrs   Addrs
 	mta     []*smtp.Server
 	web     *http.Server
+	admin   *http.Server
 	pages   interface{ Wait() } // the form's queued work, finished before stopping
 	stopped bool
 }
@@ -34,14 +36,19 @@ func (ls *listeners) start(o Options) error {
 			return err
 		}
 	}
-	for i, spec := range []struct {
-		addr string
-		lmtp bool
-	}{{o.LMTP, true}, {o.SMTP, false}} {
-		if spec.addr == "" {
-			continue
+	if o.Admin != "" {
+		if err := ls.startAdmin(o.Admin); err != nil {
+			return err
 		}
-		if err := ls.startMTA(i, spec.addr, spec.lmtp); err != nil {
+	}
+	var err error
+	if o.LMTP != "" {
+		if ls.addrs.LMTP, err = ls.startMTA(o.LMTP, true); err != nil {
+			return err
+		}
+	}
+	if o.SMTP != "" {
+		if ls.addrs.SMTP, err = ls.startMTA(o.SMTP, false); err != nil {
 			return err
 		}
 	}
@@ -62,33 +69,61 @@ func (ls *listeners) startWeb(addr string) error {
 	mux.Handle(esphooks.Prefix, hooks)
 	mux.Handle("/", pages.Handler())
 	ls.pages = pages
-	ln, err := net.Listen("tcp", addr)
+	srv, bound, err := ls.serveHTTP(addr, mux)
 	if err != nil {
-		return fault.Wrap(fault.Invalid, err, "listen on %s", addr)
+		return err
 	}
-	// The timeouts: a slow or stalled client cannot hold a connection for ever.
-	ls.web = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	ls.addrs[2] = ln.Addr().String()
-	fmt.Fprintf(ls.out, "Serving the web pages on http://%s/ (public address %s)\n", ls.addrs[2], ls.app.Config.BaseURL)
-	go func() { ls.errs <- ls.web.Serve(ln) }()
+	ls.web, ls.addrs.HTTP = srv, bound
+	fmt.Fprintf(ls.out, "Serving the web pages on http://%s/ (public address %s)\n", bound, ls.app.Config.BaseURL)
 	return nil
 }
 
-func (ls *listeners) startMTA(i int, addr string, lmtp bool) error {
+// startAdmin serves the owners' console, API and metrics (internal/admin)
+// on their own listener.
+func (ls *listeners) startAdmin(addr string) error {
+	parts, err := ls.app.Admin()
+	if err != nil {
+		return err
+	}
+	srv, bound, err := ls.serveHTTP(addr, admin.Handler(parts))
+	if err != nil {
+		return err
+	}
+	ls.admin, ls.addrs.Admin = srv, bound
+	fmt.Fprintf(ls.out, "Serving the owners' console, API and metrics on http://%s/\n", bound)
+	return nil
+}
+
+// serveHTTP listens on addr and serves h there until shutdown.
+func (ls *listeners) serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fault.Wrap(fault.Invalid, err, "listen on %s", addr)
+		return nil, "", fault.Wrap(fault.Invalid, err, "listen on %s", addr)
+	}
+	// The timeouts: a slow or stalled client cannot hold a connection for
+	// ever.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() { ls.errs <- srv.Serve(ln) }()
+	return srv, ln.Addr().String(), nil
+}
+
+// startMTA listens for mail on addr (LMTP or SMTP) and returns the
+// address it is bound to.
+func (ls *listeners) startMTA(addr string, lmtp bool) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fault.Wrap(fault.Invalid, err, "listen on %s", addr)
 	}
 	cfg := ls.app.Config
 	s := mtaserver.New(ls.app.Inbound, mtaserver.Options{LMTP: lmtp, Domain: string(cfg.ListHost),
 		MaxMessageBytes: int64(cfg.Inbound.MaxMessageBytes), Logger: ls.app.Logger})
 	ls.mta = append(ls.mta, s)
-	ls.addrs[i] = ln.Addr().String()
+	bound := ln.Addr().String()
 	proto := map[bool]string{true: "LMTP", false: "SMTP"}[lmtp]
-	fmt.Fprintf(ls.out, "Listening for %s on %s\n", proto, ls.addrs[i])
+	fmt.Fprintf(ls.out, "Listening for %s on %s\n", proto, bound)
 	go func() { ls.errs <- s.Serve(ln) }()
-	return nil
+	return bound, nil
 }
 
 // shutdown lets the requests and sessions in progress finish (30 s at most).
@@ -105,6 +140,9 @@ func (ls *listeners) shutdown() {
 		// (their confirmation to compose and send) finish first: a reader
 		// who saw "check your mailbox" gets the mail.
 		ls.pages.Wait()
+	}
+	if ls.admin != nil {
+		ls.admin.Shutdown(ctx)
 	}
 	for _, s := range ls.mta {
 		s.Shutdown(ctx)

@@ -22,16 +22,21 @@ import (
 const DaemonEvery = 5 * time.Second
 
 // Options say what to serve. Empty addresses fall back to the
-// configuration's (web.listen, inbound.lmtp, inbound.smtp).
+// configuration's (web.listen, admin.listen, inbound.lmtp, inbound.smtp).
 type Options struct {
 	LMTP, SMTP, HTTP string
+	// Admin is the owners' listener: console, API and metrics.
+	Admin string
 	// NoDeliver turns the delivery daemon off.
 	NoDeliver bool
 	// Out is told what listens where, and when it stopped.
 	Out io.Writer
 	// Ready, when set, is told the listening addresses (for tests).
-	Ready func(lmtp, smtp, http string)
+	Ready func(Addrs)
 }
+
+// Addrs are the addresses Run listens on; empty: not served.
+type Addrs struct{ LMTP, SMTP, HTTP, Admin string }
 
 // Run serves until ctx ends or a listener fails, then shuts down gracefully:
 // the requests and sessions in progress finish, and the daemon hands over
@@ -42,18 +47,19 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 		return err
 	}
 	o.LMTP, o.SMTP, o.HTTP = orDefault(o.LMTP, cfg.Inbound.LMTP), orDefault(o.SMTP, cfg.Inbound.SMTP), orDefault(o.HTTP, cfg.Web.Listen)
-	if o.LMTP == "" && o.SMTP == "" && o.HTTP == "" && o.NoDeliver {
-		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
+	o.Admin = orDefault(o.Admin, cfg.Admin.Listen)
+	if o.LMTP == "" && o.SMTP == "" && o.HTTP == "" && o.Admin == "" && o.NoDeliver {
+		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, admin.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
 	}
 	stopDaemon := startDaemon(ctx, a, o.NoDeliver)
 	defer stopDaemon()
-	ls := &listeners{app: a, out: o.Out, errs: make(chan error, 3)}
+	ls := &listeners{app: a, out: o.Out, errs: make(chan error, 4)}
 	defer ls.shutdown()
 	if err := ls.start(o); err != nil {
 		return err
 	}
 	if o.Ready != nil {
-		o.Ready(ls.addrs[0], ls.addrs[1], ls.addrs[2])
+		o.Ready(ls.addrs)
 	}
 	select {
 	case <-ctx.Done():

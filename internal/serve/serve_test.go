@@ -69,7 +69,7 @@ func TestRunServesAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, a, Options{LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: "127.0.0.1:0", Out: out,
-			Ready: func(l, s, h string) { ready <- [3]string{l, s, h} }})
+			Ready: func(a Addrs) { ready <- [3]string{a.LMTP, a.SMTP, a.HTTP} }})
 	}()
 	var addrs [3]string
 	select {

@@ -70,6 +70,7 @@ func Config(o Options) *config.Config {
 		cfg.Bounce.Threshold = o.BounceThreshold
 	}
 	cfg.Bounce.NotifyOwner = o.NotifyOwner
+	cfg.Admin.Listen = "" // a test that wants the owners' listener asks for it (serve.Options.Admin)
 	return &cfg
 }
 

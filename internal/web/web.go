@@ -106,12 +106,21 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
 	mux.HandleFunc("GET /static/{list}/site.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, archive, http.StatusFound) })
+	notFound := func(w http.ResponseWriter, r *http.Request) { s.message(w, http.StatusNotFound, "not-found", pageData{}) }
 	// GET only: a path that exists with another method then answers 405.
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		s.message(w, http.StatusNotFound, "not-found", pageData{})
-	})
+	mux.HandleFunc("GET /", notFound)
+	// The owners' console, API and metrics are served on admin.listen only
+	// (internal/admin): here their paths are unknown, whatever the method.
+	for _, p := range adminOnly {
+		for _, m := range []string{"GET ", "POST ", "PUT ", "PATCH ", "DELETE "} {
+			mux.HandleFunc(m+p, notFound)
+		}
+	}
 	return securityHeaders(recoverPanics(s.o.Logger, mux))
 }
+
+// adminOnly are the paths of the owners' listener.
+var adminOnly = []string{"/api/", "/metrics", "/login", "/logout", "/lists", "/lists/", "/sends", "/sends/"}
 
 // securityHeaders: pages load nothing from other hosts (issue images
 // excepted), cannot be framed, and never leak the token in their URL
