@@ -29,7 +29,7 @@ func TestAdminSection(t *testing.T) {
 		t.Fatalf("turned off: %+v %v", cfg.Admin, err)
 	}
 	for file, key := range map[string]string{
-		"[admin]\nsession_idle = \"0s\"\n":                        "admin.session_idle",
+		"[admin]\nsession_idle = \"0s\"\n":                       "admin.session_idle",
 		"[admin]\nsession_idle = \"2h\"\nsession_max = \"1h\"\n": "admin.session_max",
 	} {
 		if _, err := config.Parse("mailer.toml", []byte(file), envOf(nil)); err == nil || !strings.Contains(err.Error(), key) {

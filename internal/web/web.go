@@ -106,7 +106,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /static/site.css", s.stylesheet)
 	mux.HandleFunc("GET /static/{list}/site.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, archive, http.StatusFound) })
-	notFound := func(w http.ResponseWriter, r *http.Request) { s.message(w, http.StatusNotFound, "not-found", pageData{}) }
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		s.message(w, http.StatusNotFound, "not-found", pageData{})
+	}
 	// GET only: a path that exists with another method then answers 405.
 	mux.HandleFunc("GET /", notFound)
 	// The owners' console, API and metrics are served on admin.listen only
