@@ -71,6 +71,8 @@ func TestExitCodes(t *testing.T) {
 		{fault.Errorf(fault.Conflict, "exists"), ExitError},
 		{fault.Errorf(fault.Unavailable, "database busy"), ExitTempFail},
 		{fault.Errorf(fault.Internal, "bug"), ExitSoftware},
+		{fault.Errorf(fault.Unauthenticated, "wrong password"), ExitNoPerm},
+		{fault.Errorf(fault.Forbidden, "not your list"), ExitNoPerm},
 		{errors.New("unexpected"), ExitSoftware},
 		{usageErrorf("wrong"), ExitUsage},
 	}

@@ -19,6 +19,7 @@ const (
 	ExitUsage    = 2  // the command line was wrong
 	ExitSoftware = 70 // EX_SOFTWARE: a bug
 	ExitTempFail = 75 // EX_TEMPFAIL: try again later
+	ExitNoPerm   = 77 // EX_NOPERM: not allowed, or who is asking is not proved
 )
 
 // usageError marks a command-line mistake (exit 2).
@@ -120,6 +121,8 @@ func ExitCode(err error) int {
 		return ExitTempFail
 	case fault.Internal:
 		return ExitSoftware
+	case fault.Unauthenticated, fault.Forbidden:
+		return ExitNoPerm
 	}
 	return ExitError
 }

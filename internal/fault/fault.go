@@ -18,6 +18,12 @@ const (
 	Conflict    Code = "conflict"    // the request clashes with the current state
 	Unavailable Code = "unavailable" // temporary: try again later (database busy, disk full)
 	Internal    Code = "internal"    // a bug or an unexpected failure
+	// Unauthenticated: who is asking is not proved (no login, a wrong,
+	// expired or revoked password, session or token): prove it and ask again.
+	Unauthenticated Code = "unauthenticated"
+	// Forbidden: who is asking is known, and not allowed to do this (a
+	// read token asked to change something, an owner another's list).
+	Forbidden Code = "forbidden"
 )
 
 // Error is an error meant to be shown to a person: Message is written for them.

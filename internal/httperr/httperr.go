@@ -18,6 +18,10 @@ var statuses = map[fault.Code]int{
 	fault.Conflict:    http.StatusConflict,
 	fault.Unavailable: http.StatusServiceUnavailable,
 	fault.Internal:    http.StatusInternalServerError,
+	// RFC 9110 §15.5.2 and §15.5.4: 401 asks for credentials, 403 says
+	// that others would not help.
+	fault.Unauthenticated: http.StatusUnauthorized,
+	fault.Forbidden:       http.StatusForbidden,
 }
 
 // Status is the HTTP status for err (200 for nil).

@@ -21,6 +21,8 @@ func TestStatus(t *testing.T) {
 		{fault.Errorf(fault.Conflict, "already"), http.StatusConflict, ""},
 		{fault.Errorf(fault.Unavailable, "busy"), http.StatusServiceUnavailable, "60"},
 		{fault.Errorf(fault.Internal, "bug"), http.StatusInternalServerError, ""},
+		{fault.Errorf(fault.Unauthenticated, "no token"), http.StatusUnauthorized, ""},
+		{fault.Errorf(fault.Forbidden, "read token"), http.StatusForbidden, ""},
 		{errors.New("uncoded"), http.StatusInternalServerError, ""},
 		{fmt.Errorf("wrapped: %w", fault.Errorf(fault.Conflict, "x")), http.StatusConflict, ""},
 		{&fault.Error{Code: "made-up"}, http.StatusInternalServerError, ""},
@@ -34,7 +36,7 @@ func TestStatus(t *testing.T) {
 
 // Every code has its own status: a new code must be given one here.
 func TestEveryCodeMapped(t *testing.T) {
-	for _, c := range []fault.Code{fault.Invalid, fault.NotFound, fault.Conflict, fault.Unavailable, fault.Internal} {
+	for _, c := range []fault.Code{fault.Invalid, fault.NotFound, fault.Conflict, fault.Unavailable, fault.Internal, fault.Unauthenticated, fault.Forbidden} {
 		if _, ok := statuses[c]; !ok {
 			t.Errorf("%s has no HTTP status", c)
 		}
