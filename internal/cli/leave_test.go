@@ -20,9 +20,10 @@ import (
 
 // The ways a reader leaves a list, each acting through its real entry
 // point: the CLI, the web page's form, a mail client's RFC 8058 one-click
-// POST, a mail command confirmed by reply, the List-Unsubscribe mailto, and
-// bounces past the threshold, the last four through `mailer serve`.
-var leaveWays = []string{"cli", "web", "one-click", "mail-command", "mailto", "bounces"}
+// POST, the preference page, a mail command confirmed by reply, the
+// List-Unsubscribe mailto, and bounces past the threshold, all but the
+// first through `mailer serve`.
+var leaveWays = []string{"cli", "web", "one-click", "preferences", "mail-command", "mailto", "bounces"}
 
 type leaveEnv struct {
 	*testEnv
@@ -96,6 +97,16 @@ func (e *leaveEnv) leave(t *testing.T, way, addr string, tokens map[string]strin
 			body = "List-Unsubscribe=One-Click"
 		}
 		resp, err := http.Post("http://"+e.http+"/u/"+tokens[addr], "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s POST: %d", way, resp.StatusCode)
+		}
+	case "preferences":
+		resp, err := http.Post("http://"+e.http+"/u/"+tokens[addr]+"/preferences", "application/x-www-form-urlencoded",
+			strings.NewReader("leave=bpf-updates"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -33,6 +33,8 @@ type Store interface {
 	DropConfirmation(ctx context.Context, token string) error
 	LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error)
 	ApplyConfirmation(ctx context.Context, token string, ev func(*store.Confirmation) store.Evidence) (*store.Confirmation, store.Change, error)
+	// StandingOf lists every membership of an address (preferences.go).
+	StandingOf(ctx context.Context, addr string) ([]store.Membership, error)
 }
 
 // Mailer composes and sends under the answer caps (package mailout).

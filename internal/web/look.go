@@ -14,7 +14,7 @@ type look struct {
 	css   []byte
 }
 
-var pageNames = []string{"unsubscribe", "unsubscribed", "resubscribed", "confirm", "confirmed", "subscribe", "archive"}
+var pageNames = []string{"unsubscribe", "unsubscribed", "resubscribed", "confirm", "confirmed", "subscribe", "archive", "preferences"}
 
 var messageNames = []string{"bad-token", "no-member", "confirm-invalid", "subscribe-sent", "subscribe-already", "subscribe-recent",
 	"subscribe-closed", "subscribe-blocked", "cannot-send", "rate-limited", "form-expired", "not-found", "unavailable", "invalid", "conflict", "internal"}

@@ -39,6 +39,8 @@ type Subscriptions interface {
 	Resubscribe(ctx context.Context, l *store.List, m *store.Member, req optin.Request) (optin.Outcome, error)
 	Holder(ctx context.Context, k optin.Link) (*store.List, *store.Member, error)
 	Leave(ctx context.Context, k optin.Link, ev store.Evidence) (optin.Left, error)
+	Preferences(ctx context.Context, k optin.Link) (optin.Preferences, error)
+	LeaveLists(ctx context.Context, k optin.Link, lists []string, all bool, ev store.Evidence) ([]string, error)
 }
 
 // Options configure the pages.
@@ -88,6 +90,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+u+"{token}", s.unsubscribePage)
 	mux.HandleFunc("POST "+u+"{token}", s.unsubscribe)
 	mux.HandleFunc("POST "+u+"{token}/resubscribe", s.resubscribe)
+	mux.HandleFunc("GET "+u+"{token}/preferences", s.preferencesPage)
+	mux.HandleFunc("POST "+u+"{token}/preferences", s.leaveLists)
 	// The catch-all GET below would answer 404 here; this path is POST only.
 	mux.HandleFunc("GET "+u+"{token}/resubscribe", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "POST")
@@ -157,7 +161,10 @@ type pageData struct {
 	PageTitle, List, ListTitle, Description, Contact string
 	Address, Token, Action, Error, Time, CSRF        string
 	Groups                                           []archiveGroup
-	look                                             string // the list's own template directory
+	Standing                                         []standing // the preference page's lists
+	AnyMailed                                        bool
+	Left                                             []string // the titles of the lists just left
+	look                                             string   // the list's own template directory
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, d pageData) {

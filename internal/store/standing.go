@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+
+	"mailer/internal/address"
+)
+
+// StandingOf lists every list of this site addr has a membership on,
+// whatever its status, by list name: the reader's preference page shows
+// where the address is mailed and where it has left.
+func (db *DB) StandingOf(ctx context.Context, addr string) ([]Membership, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, l.title, m.status FROM memberships m
+		JOIN subscribers s ON s.id = m.subscriber_id JOIN lists l ON l.id = m.list_id
+		WHERE s.address_key = ? ORDER BY l.name`, address.Key(addr))
+	if err != nil {
+		return nil, db.wrap(err, "read memberships")
+	}
+	defer rows.Close()
+	var out []Membership
+	for rows.Next() {
+		var m Membership
+		if err := rows.Scan(&m.List, &m.Title, &m.Status); err != nil {
+			return nil, db.wrap(err, "read memberships")
+		}
+		out = append(out, m)
+	}
+	return out, db.wrap(rows.Err(), "read memberships")
+}
