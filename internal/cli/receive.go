@@ -79,6 +79,7 @@ func receiveRun(ctx context.Context, opts *ReceiveOptions) (err error) {
 		// A bug must not make the MTA bounce a reader's mail: 70
 		// (EX_SOFTWARE) is permanent to Postfix, so this is 75 too.
 		if r := recover(); r != nil {
+			fault.Recovered(r)
 			err = fail(fault.Errorf(fault.Internal, "internal error (a bug; the MTA keeps the mail): %v", r))
 		}
 	}()

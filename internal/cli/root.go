@@ -85,6 +85,7 @@ func Run(ctx context.Context, d *Deps, args []string) (code int) {
 		// A bug must not show a person a Go stack trace or, worse, leave an
 		// MTA with an exit code it reads as "delivered".
 		if r := recover(); r != nil {
+			fault.Recovered(r)
 			fmt.Fprintf(d.ErrOut, "mailer: internal error: %v\n", r)
 			code = ExitSoftware
 		}

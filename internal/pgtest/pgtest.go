@@ -23,6 +23,8 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
+
+	"mailer/internal/fault"
 )
 
 // Cluster is a running throwaway server.
@@ -201,7 +203,24 @@ var Backend = "sqlite"
 //
 // MAILER_TEST_BACKEND=postgres (or sqlite) runs one pass only: for long
 // benchmarks on one backend, never for the test suite (make test runs both).
-func Main(m *testing.M) int {
+func Main(m *testing.M) int { return failOnPanics(runBoth(m)) }
+
+// Plain is the main of a test binary that needs no PostgreSQL: it runs
+// the tests and fails the run when a panic was recovered (fault.Recovered).
+func Plain(m *testing.M) int { return failOnPanics(m.Run()) }
+
+// failOnPanics turns a passing run with recovered panics into a failure:
+// a recovered panic is still a bug.
+func failOnPanics(code int) int {
+	if n := fault.RecoveredPanics(); n > 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "pgtest: %d panic(s) were recovered during the tests: a recovered panic is still a bug\n", n)
+		return 1
+	}
+	return code
+}
+
+// runBoth runs the tests on SQLite, then on PostgreSQL.
+func runBoth(m *testing.M) int {
 	only := os.Getenv("MAILER_TEST_BACKEND")
 	if only != "postgres" {
 		fmt.Println("=== tests on SQLite")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mailer/internal/address"
+	"mailer/internal/fault"
 	"mailer/internal/httperr"
 	"mailer/internal/listaddr"
 	"mailer/internal/optin"
@@ -148,6 +149,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
+				fault.Recovered(v)
 				log.Error("panic serving page", "path", r.URL.Path, "panic", v)
 				http.Error(w, "internal error", http.StatusInternalServerError)
 			}
