@@ -19,16 +19,33 @@ func fromDSN(m *message) (Report, bool) {
 			continue
 		}
 		seen = true
-		for _, group := range recipientGroups(string(p.body)) {
-			if f, ok := groupFailure(group); ok {
-				fs = add(fs, f)
+		fs = groupFailures(fs, string(p.body))
+	}
+	if !seen {
+		// The status fields of a report whose MIME structure broke on
+		// the way (a boundary line indented, so that the
+		// message/delivery-status part stays inside the text part) are
+		// still RFC 3464 fields: read them where they are.
+		for _, p := range m.parts {
+			if !p.original && p.ctype == "text/plain" {
+				fs = groupFailures(fs, string(p.body))
 			}
 		}
 	}
-	if !seen || len(fs) == 0 {
+	if len(fs) == 0 {
 		return Report{}, false
 	}
 	return Report{Kind: worst(fs), Failures: fs}, true
+}
+
+// groupFailures adds the failures of the per-recipient groups of body.
+func groupFailures(fs []Failure, body string) []Failure {
+	for _, group := range recipientGroups(body) {
+		if f, ok := groupFailure(group); ok {
+			fs = add(fs, f)
+		}
+	}
+	return fs
 }
 
 // recipientGroups splits a status part into its per-recipient field

@@ -19,6 +19,7 @@ var failureMarkers = []string{
 	"did not exactly match", "was aborted", "automatically rejected", "was rejected", "is unavailable",
 	"invalid mailbox", "user not found", "non remis", "mail failed", "failed mail", "non-delivery", "non delivery",
 	"error has occurred while attempting to deliver", // OpenSMTPD's bounce.c
+	"incorrectly constructed",                        // Exim's "Mail failure - malformed recipient address"
 	"nicht zugestellt", "no pudo ser entregado", "non recapitabile", "pas pu être", "n'existe pas", "unzustellbar",
 }
 
