@@ -121,3 +121,29 @@ func TestFMLNotice(t *testing.T) {
 		t.Error("a message without X-MLServer read as an fml notice")
 	}
 }
+
+// A success DSN (Postfix's answer to a verify request, Action
+// "deliverable") names its recipients in the text as well; none of them
+// failed.
+func TestDeliveredDSNIsNoFailure(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sisimai3-heldout/rfc3464-28.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Parse(raw); r.Failed() || len(r.Failures) != 0 {
+		t.Fatalf("a delivery report read as %+v", r)
+	}
+}
+
+// A help desk named once after "contact" is no failed recipient where
+// the report names it again in Japanese.
+func TestContactNamedTwice(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sisimai3-heldout/lhost-postfix-07.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Parse(raw)
+	if len(r.Failures) != 1 || r.Failures[0].Recipient != "kijitora@user.example.or.jp" {
+		t.Fatalf("failures %+v", r.Failures)
+	}
+}

@@ -65,7 +65,7 @@ type tally struct{ want, found, wrong, files, scoredDelays int }
 // are real reports labelled first and only measured after (README).
 var (
 	devSets     = []string{"flufl", "sisimai", "bounceparser", "sisimai2", "sisimai3"}
-	heldoutSets = []string{"bounceparser-heldout", "sisimai2-heldout"}
+	heldoutSets = []string{"bounceparser-heldout", "sisimai2-heldout", "sisimai3-heldout"}
 )
 
 // TestRealBounces measures the parser on real bounces published by
