@@ -143,6 +143,9 @@ func parse(raw []byte, depth int) Report {
 	if r, ok := fromDSN(m); ok {
 		return r
 	}
+	if r, ok := fromFML(m); ok { // a mailing list manager's refusal (fml.go)
+		return r
+	}
 	if isAutoReply(m) {
 		return Report{Kind: AutoReply, Diagnostic: "auto-reply, not a bounce"}
 	}

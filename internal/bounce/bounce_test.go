@@ -77,3 +77,73 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A Sendmail-era DSN whose second boundary is indented keeps its
+// delivery-status fields inside the text part; they are read there, so
+// the delayed recipient stays a delay and the two failed ones fail.
+func TestDSNFieldsInsideText(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sisimai3/rfc3464-35.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Parse(raw)
+	want := map[string]Kind{"kijitora@nyaan.example.com": Hard, "mikeneko@neko.example.or.jp": Hard, "sabatora@cat.example.net": Delay}
+	if len(r.Failures) != len(want) || r.Kind != Hard {
+		t.Fatalf("got %+v", r)
+	}
+	for _, f := range r.Failures {
+		if want[f.Recipient] != f.Kind {
+			t.Errorf("%s: %s, want %s", f.Recipient, f.Kind, want[f.Recipient])
+		}
+	}
+}
+
+// fml's notices name the list that refused the post; a loop alert
+// refuses one message (soft), a non-member refusal every post (hard).
+func TestFMLNotice(t *testing.T) {
+	for _, tt := range []struct {
+		file, rcpt string
+		kind       Kind
+	}{
+		{"testdata/sisimai3/lhost-fml-03.eml", "neko@example.co.jp", Soft},
+		{"testdata/sisimai3/email-fml-01.eml", "2ndml@example.com", Soft},
+	} {
+		raw, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Parse(raw)
+		if len(r.Failures) != 1 || r.Failures[0].Recipient != tt.rcpt || r.Failures[0].Kind != tt.kind {
+			t.Errorf("%s: got %+v", tt.file, r)
+		}
+	}
+	if _, ok := fromFML(&message{header: map[string][]string{"From": {"list-admin@example.org"}}}); ok {
+		t.Error("a message without X-MLServer read as an fml notice")
+	}
+}
+
+// A success DSN (Postfix's answer to a verify request, Action
+// "deliverable") names its recipients in the text as well; none of them
+// failed.
+func TestDeliveredDSNIsNoFailure(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sisimai3-heldout/rfc3464-28.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Parse(raw); r.Failed() || len(r.Failures) != 0 {
+		t.Fatalf("a delivery report read as %+v", r)
+	}
+}
+
+// A help desk named once after "contact" is no failed recipient where
+// the report names it again in Japanese.
+func TestContactNamedTwice(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sisimai3-heldout/lhost-postfix-07.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Parse(raw)
+	if len(r.Failures) != 1 || r.Failures[0].Recipient != "kijitora@user.example.or.jp" {
+		t.Fatalf("failures %+v", r.Failures)
+	}
+}

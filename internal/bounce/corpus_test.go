@@ -64,8 +64,8 @@ type tally struct{ want, found, wrong, files, scoredDelays int }
 // The sets measured: dev is what the parser was fixed against; heldout
 // are real reports labelled first and only measured after (README).
 var (
-	devSets     = []string{"flufl", "sisimai", "bounceparser", "sisimai2"}
-	heldoutSets = []string{"bounceparser-heldout", "sisimai2-heldout"}
+	devSets     = []string{"flufl", "sisimai", "bounceparser", "sisimai2", "sisimai3"}
+	heldoutSets = []string{"bounceparser-heldout", "sisimai2-heldout", "sisimai3-heldout"}
 )
 
 // TestRealBounces measures the parser on real bounces published by

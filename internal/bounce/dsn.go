@@ -10,25 +10,63 @@ type field struct{ name, value string }
 
 // fromDSN reads the message/delivery-status parts of an RFC 3464 report,
 // wherever they are in the tree. ok is false when there is none, or when
-// it names nobody, so that the text of the report is read instead.
+// it names nobody, so that the text of the report is read instead; a
+// report whose every recipient succeeded is read as no failure at all.
 func fromDSN(m *message) (Report, bool) {
 	var fs []Failure
-	seen := false
+	seen, positive := false, 0
 	for _, p := range m.parts {
 		if p.ctype != "message/delivery-status" && p.ctype != "message/global-delivery-status" {
 			continue
 		}
 		seen = true
-		for _, group := range recipientGroups(string(p.body)) {
-			if f, ok := groupFailure(group); ok {
-				fs = add(fs, f)
+		fs = groupFailures(fs, string(p.body))
+		positive += positiveGroups(string(p.body))
+	}
+	if len(fs) == 0 && positive > 0 {
+		// A success report (RFC 3464 §2.3.3 Action delivered, relayed or
+		// expanded; Postfix's "deliverable" of a verify request): its
+		// text names the recipients too, and none of them failed.
+		return Report{Diagnostic: "a delivery report: every recipient delivered, relayed or expanded"}, true
+	}
+	if !seen {
+		// The status fields of a report whose MIME structure broke on
+		// the way (a boundary line indented, so that the
+		// message/delivery-status part stays inside the text part) are
+		// still RFC 3464 fields: read them where they are.
+		for _, p := range m.parts {
+			if !p.original && p.ctype == "text/plain" {
+				fs = groupFailures(fs, string(p.body))
 			}
 		}
 	}
-	if !seen || len(fs) == 0 {
+	if len(fs) == 0 {
 		return Report{}, false
 	}
 	return Report{Kind: worst(fs), Failures: fs}, true
+}
+
+// positiveGroups counts the per-recipient groups of body that report a
+// success.
+func positiveGroups(body string) int {
+	n := 0
+	for _, group := range recipientGroups(body) {
+		action := strings.ToLower(get(group, "action"))
+		if strings.HasPrefix(action, "deliver") || strings.HasPrefix(action, "relay") || strings.HasPrefix(action, "expand") {
+			n++
+		}
+	}
+	return n
+}
+
+// groupFailures adds the failures of the per-recipient groups of body.
+func groupFailures(fs []Failure, body string) []Failure {
+	for _, group := range recipientGroups(body) {
+		if f, ok := groupFailure(group); ok {
+			fs = add(fs, f)
+		}
+	}
+	return fs
 }
 
 // recipientGroups splits a status part into its per-recipient field

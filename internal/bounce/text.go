@@ -19,6 +19,7 @@ var failureMarkers = []string{
 	"did not exactly match", "was aborted", "automatically rejected", "was rejected", "is unavailable",
 	"invalid mailbox", "user not found", "non remis", "mail failed", "failed mail", "non-delivery", "non delivery",
 	"error has occurred while attempting to deliver", // OpenSMTPD's bounce.c
+	"incorrectly constructed",                        // Exim's "Mail failure - malformed recipient address"
 	"nicht zugestellt", "no pudo ser entregado", "non recapitabile", "pas pu être", "n'existe pas", "unzustellbar",
 }
 
@@ -145,6 +146,7 @@ func cutOriginal(text string) string {
 // first form: it is the one that was mailed.
 func candidates(text string, own map[string]bool) [][]string {
 	var out [][]string
+	contacts := contactAddresses(text)
 	for _, line := range strings.Split(text, "\n") {
 		if headerLineRe.MatchString(line) {
 			continue
@@ -157,7 +159,7 @@ func candidates(text string, own map[string]bool) [][]string {
 			}
 			c, ok := cleanCandidate(line[loc[0]:loc[1]])
 			switch {
-			case !ok || own[c]:
+			case !ok || own[c] || contacts[c]:
 			case alias && len(out) > 0:
 				out[len(out)-1] = append([]string{c}, out[len(out)-1]...)
 			default:
@@ -166,6 +168,27 @@ func candidates(text string, own map[string]bool) [][]string {
 		}
 	}
 	return out
+}
+
+// Words right before an address that make it the one to ask for help.
+var contactRe = regexp.MustCompile(`(?i)(?:contact|write to|helpdesk|help desk|support|administrator)[ \t:<"'(]*$`)
+
+// contactAddresses are the addresses a report gives as whom to contact
+// for help. A report that says so once and names the same help desk again
+// in words it is not read in (OCN's Postfix notice repeats "contact
+// <support@...>" in Japanese) still names a help desk, not a failure.
+func contactAddresses(text string) map[string]bool {
+	contacts := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		for _, loc := range addressRe.FindAllStringIndex(line, -1) {
+			if contactRe.MatchString(line[:loc[0]]) {
+				if c, ok := cleanCandidate(line[loc[0]:loc[1]]); ok {
+					contacts[c] = true
+				}
+			}
+		}
+	}
+	return contacts
 }
 
 // describe finds the status and reason a report gives near an address.
