@@ -36,10 +36,8 @@ func TestComplainStopsForGood(t *testing.T) {
 	if n, _ := e.db.ComplaintCounts(e.ctx); n["news"] != 1 {
 		t.Fatalf("counted %v, want 1 for news", n)
 	}
-	send, err := e.db.StartSend(e.ctx, store.NewSend{Issue: "i", Subject: "s", ContentHash: "h", ListID: l.ID,
-		MsgIDNonce: "i.n", MsgIDDomain: host, LeaseOwner: "t", LeaseUntil: e.now.Add(time.Hour)})
-	if err != nil || send.Total != 1 {
-		t.Fatalf("next send: %+v %v (want dave alone)", send, err)
+	if send := e.startSend("news", "i.n"); send.Total != 1 {
+		t.Fatalf("next send: %+v (want dave alone)", send)
 	}
 	owners := optin.NewOwners(e.db)
 	res, err := owners.Add(e.ctx, l, []string{"carol@example.net"}, "", false, admin)
@@ -67,12 +65,7 @@ func TestComplaintByMessageID(t *testing.T) {
 	}
 	e.svc.Identify(listaddr.New(host, "https://"+host, nil), signer)
 	e.join("news", "carol@example.net", store.Active)
-	l := listOf(t, e.db, "news")
-	send, err := e.db.StartSend(e.ctx, store.NewSend{Issue: "i", Subject: "s", ContentHash: "h", ListID: l.ID,
-		MsgIDNonce: "i.n", MsgIDDomain: host, LeaseOwner: "t", LeaseUntil: e.now.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	send := e.startSend("news", "i.n")
 	sub := e.member("news", "carol@example.net").SubscriberID
 	raw, err := os.ReadFile("../bounce/testdata/arf/sisimai-p5-arf-02.eml")
 	if err != nil {

@@ -128,3 +128,15 @@ func (e *env) bounceMail(list, verp, file string) ([]bounces.Scored, string) {
 	}
 	return out, detail
 }
+
+// startSend starts a send to list's active members whose Message-IDs are
+// <nonce.SUBSCRIBER@host>.
+func (e *env) startSend(list, nonce string) *store.Send {
+	e.t.Helper()
+	s, err := e.db.StartSend(e.ctx, store.NewSend{Issue: "i", Subject: "s", ContentHash: "h", ListID: listOf(e.t, e.db, list).ID,
+		MsgIDNonce: nonce, MsgIDDomain: host, LeaseOwner: "t", LeaseUntil: e.now.Add(time.Hour)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}

@@ -2,6 +2,7 @@ package bounces
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"mailer/internal/bounce"
@@ -16,7 +17,8 @@ import (
 // report quotes (every issue carries one, and it survives reports that
 // quote the original only as text).
 func (s *Service) sendOf(ctx context.Context, l *store.List, raw []byte) (int64, error) {
-	for _, id := range bounce.QuotedFields(raw, "Message-ID") {
+	q := bounce.Quote(raw)
+	for _, id := range q.Fields("Message-ID") {
 		d, err := s.store.DeliveryByMessageID(ctx, strings.Trim(id, "<> "))
 		if fault.CodeOf(err) == fault.NotFound {
 			continue
@@ -28,7 +30,7 @@ func (s *Service) sendOf(ctx context.Context, l *store.List, raw []byte) (int64,
 			return d.SendID, nil
 		}
 	}
-	for _, v := range bounce.QuotedFields(raw, "Feedback-ID") {
+	for _, v := range q.Fields("Feedback-ID") {
 		if id := render.ParseFeedbackID(v); id > 0 {
 			return id, nil
 		}
@@ -40,6 +42,9 @@ func (s *Service) sendOf(ctx context.Context, l *store.List, raw []byte) (int64,
 // the report names one. A failure to count is logged, not returned: the
 // member's score stands, and the breaker still sees the send's refusals.
 func (s *Service) countAgainstSend(ctx context.Context, l *store.List, raw []byte, out []Scored) {
+	if !slices.ContainsFunc(out, counted) {
+		return // nobody of ours was scored: no need to read the report again
+	}
 	send, err := s.sendOf(ctx, l, raw)
 	if err != nil || send == 0 {
 		if err != nil {
@@ -48,11 +53,17 @@ func (s *Service) countAgainstSend(ctx context.Context, l *store.List, raw []byt
 		return
 	}
 	for _, sc := range out {
-		if !sc.Update.Member || (sc.Kind != bounce.Hard && sc.Kind != bounce.Soft) {
+		if !counted(sc) {
 			continue
 		}
 		if _, err := s.store.RecordSendBounce(ctx, l, send, sc.Address, sc.Kind == bounce.Hard); err != nil {
 			s.log.Warn("could not count the bounce against its send", "list", l.Name, "send", send, "err", err)
 		}
 	}
+}
+
+// counted says whether a scored failure counts against its send: a
+// member's hard or soft bounce.
+func counted(sc Scored) bool {
+	return sc.Update.Member && (sc.Kind == bounce.Hard || sc.Kind == bounce.Soft)
 }

@@ -41,15 +41,7 @@ func TestBounceReportsCountAgainstTheirSend(t *testing.T) {
 	e.join("news", "recipient@example.net", store.Active)
 	e.join("news", "userx@example.de", store.Active)
 	e.join("other", "someone@example.org", store.Active)
-	start := func(list string) *store.Send {
-		s, err := e.db.StartSend(e.ctx, store.NewSend{Issue: "i", Subject: "s", ContentHash: "h", ListID: listOf(t, e.db, list).ID,
-			MsgIDNonce: "i." + list, MsgIDDomain: host, LeaseOwner: "t", LeaseUntil: e.now.Add(time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	news, other := start("news"), start("other")
+	news, other := e.startSend("news", "i.news"), e.startSend("other", "i.other")
 	handle := func(raw []byte, wantSend int) {
 		t.Helper()
 		out, _, err := e.svc.Handle(e.ctx, bounces.Message{List: "news", Recipient: "news-bounces@" + host, Raw: raw})
@@ -88,12 +80,7 @@ func TestRelayedBounceCountsAgainstItsSend(t *testing.T) {
 	e.svc.Identify(listaddr.New(host, "https://"+host, nil), signer)
 	e.join("news", "ann@example.net", store.Active)
 	e.join("news", "bob@example.net", store.Active)
-	l := listOf(t, e.db, "news")
-	send, err := e.db.StartSend(e.ctx, store.NewSend{Issue: "i", Subject: "s", ContentHash: "h", ListID: l.ID,
-		MsgIDNonce: "i.n", MsgIDDomain: host, LeaseOwner: "t", LeaseUntil: e.now.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	send := e.startSend("news", "i.n")
 	for _, r := range []struct {
 		who  string
 		kind bounces.RelayedKind

@@ -1,11 +1,9 @@
 package serve
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // adminPaths are what only the owners' listener serves.
@@ -15,24 +13,9 @@ var adminPaths = []string{"/api/v1/lists", "/api/v1/openapi.json", "/metrics", "
 // listener of their own; the readers' listener answers 404 for every one
 // of their paths, whatever the method.
 func TestAdminListenerApart(t *testing.T) {
-	a := newApp(t)
 	out := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan Addrs, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, a, Options{HTTP: "127.0.0.1:0", Admin: "127.0.0.1:0", NoDeliver: true, Out: out,
-			Ready: func(a Addrs) { ready <- a }})
-	}()
-	var addrs Addrs
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not start")
-	}
-	defer func() { cancel(); <-done }()
+	addrs, stop := startRun(t, newApp(t), Options{HTTP: "127.0.0.1:0", Admin: "127.0.0.1:0", NoDeliver: true, Out: out})
+	defer stop()
 	if addrs.Admin == "" || addrs.Admin == addrs.HTTP {
 		t.Fatalf("admin listener %q, web %q", addrs.Admin, addrs.HTTP)
 	}

@@ -64,43 +64,23 @@ func (s *syncBuffer) String() string {
 func TestRunServesAndStops(t *testing.T) {
 	a := newApp(t)
 	out := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan [3]string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, a, Options{LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: "127.0.0.1:0", Out: out,
-			Ready: func(a Addrs) { ready <- [3]string{a.LMTP, a.SMTP, a.HTTP} }})
-	}()
-	var addrs [3]string
-	select {
-	case addrs = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not start")
-	}
-	greets(t, addrs[0], "LMTP")
-	greets(t, addrs[1], "ESMTP")
-	res, err := http.Get("http://" + addrs[2] + "/healthz")
+	addrs, stop := startRun(t, a, Options{LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: "127.0.0.1:0", Out: out})
+	greets(t, addrs.LMTP, "LMTP")
+	greets(t, addrs.SMTP, "ESMTP")
+	res, err := http.Get("http://" + addrs.HTTP + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", err, res)
 	}
 	res.Body.Close()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel: %v", err)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatal("Run did not stop")
+	if err := stop(); err != nil {
+		t.Fatalf("Run after cancel: %v", err)
 	}
-	for _, want := range []string{"Listening for LMTP on " + addrs[0], "Listening for SMTP on " + addrs[1], "Serving the web pages on http://" + addrs[2], "Stopped."} {
+	for _, want := range []string{"Listening for LMTP on " + addrs.LMTP, "Listening for SMTP on " + addrs.SMTP, "Serving the web pages on http://" + addrs.HTTP, "Stopped."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if _, err := net.DialTimeout("tcp", addrs[0], time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", addrs.LMTP, time.Second); err == nil {
 		t.Error("the LMTP listener still accepts after Run returned")
 	}
 }
@@ -146,4 +126,34 @@ func TestRunRefuses(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "lists edit news --templates") {
 		t.Fatalf("missing list templates: %v", err)
 	}
+}
+
+// startRun runs Run with o until stop, which cancels it and returns what
+// Run returned; the test fails when Run does not start or stop in time.
+func startRun(t *testing.T, a *app.App, o Options) (Addrs, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan Addrs, 1)
+	done := make(chan error, 1)
+	o.Ready = func(a Addrs) { ready <- a }
+	go func() { done <- Run(ctx, a, o) }()
+	select {
+	case addrs := <-ready:
+		return addrs, func() error {
+			cancel()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(40 * time.Second):
+				t.Fatal("Run did not stop")
+				return nil
+			}
+		}
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not start")
+	}
+	cancel()
+	return Addrs{}, nil
 }

@@ -211,22 +211,7 @@ type Membership struct {
 
 // MembershipsOf lists addr's memberships that are pending or active.
 func (db *DB) MembershipsOf(ctx context.Context, addr string) ([]Membership, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, l.title, m.status FROM memberships m
-		JOIN subscribers s ON s.id = m.subscriber_id JOIN lists l ON l.id = m.list_id
-		WHERE s.address_key = ? AND m.status IN ('active', 'pending') ORDER BY l.name`, address.Key(addr))
-	if err != nil {
-		return nil, db.wrap(err, "read memberships")
-	}
-	defer rows.Close()
-	var out []Membership
-	for rows.Next() {
-		var m Membership
-		if err := rows.Scan(&m.List, &m.Title, &m.Status); err != nil {
-			return nil, db.wrap(err, "read memberships")
-		}
-		out = append(out, m)
-	}
-	return out, db.wrap(rows.Err(), "read memberships")
+	return db.memberships(ctx, addr, Active, Pending)
 }
 
 // MemberByID returns the membership a signed unsubscribe token names.
