@@ -74,6 +74,8 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdSends(d),
 		newCmdDB(d),
 		newCmdMigrate(d, nil),
+		newCmdOwners(d),
+		newCmdTokens(d),
 	)
 	addCompletion(root, d)
 	return root
