@@ -121,9 +121,14 @@ var formats = []format{
 		// bounced, junk (marked as spam).
 		words: genericWords},
 	{name: "sendy", is: func(h map[string]int) bool { return has(h, "last activity") && has(h, "status") },
-		// Sendy: subscribed, unconfirmed, unsubscribed, bounced, soft
-		// bounced (still mailed until it bounces for good), marked as spam.
-		words: with(map[string]store.Status{"soft bounced": store.Active})},
+		// Sendy 4 and later (includes/subscribers/export-csv.php): the
+		// header "Name","Email","Joined","Last activity",...,"Status",
+		// "GDPR"; Status is Active, or the first of Bounced, Marked as
+		// spam, Unsubscribed, Unconfirmed that holds. Earlier Sendy wrote
+		// no header and no status: "Name","Email" lines, the segment only
+		// in the file's name (-active, -unsubscribed, -bounced,
+		// -marked-as-spam, -unconfirmed, or -all for everyone).
+		words: genericWords},
 }
 
 // statusOf maps a status word with words.

@@ -33,9 +33,17 @@ var fixtureWant = map[string]struct {
 	"beehiiv-subscribers.csv": {"beehiiv", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "bart@example.org": store.Unsubscribed, "cris@example.net": store.Bounced,
 		"dora@example.net": store.Pending, "eli@example.org": store.Pending}},
-	"sendy-subscribers.csv": {"sendy", map[string]store.Status{
-		"ok.anne@example.com": store.Active, "ok.soft@example.org": store.Active, "bart@example.org": store.Unsubscribed,
+	"sendy/newsletter-all.csv": {"sendy", map[string]store.Status{
+		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active, "bart@example.org": store.Unsubscribed,
 		"cris@example.net": store.Bounced, "dora@example.net": store.Complained, "eli@example.org": store.Pending}},
+	// Sendy before 4.0: no header, "Name","Email" (quoted, or not at
+	// all), the segment only in the file's name.
+	"sendy/old-quoted/newsletter-unsubscribed.csv": {"address list", map[string]store.Status{
+		"bart@example.org": store.Unsubscribed, "cris@example.net": store.Unsubscribed}},
+	"sendy/old-plain/newsletter-marked-as-spam.csv": {"address list", map[string]store.Status{
+		"dora@example.net": store.Complained, "eli@example.org": store.Complained}},
+	"sendy/old-plain/newsletter-active.csv": {"address list", map[string]store.Status{
+		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active}},
 	"mailerlite-subscribers.csv": {"mailerlite", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "bart@example.org": store.Unsubscribed, "cris@example.net": store.Bounced,
 		"dora@example.net": store.Complained, "eli@example.org": store.Pending}},
