@@ -157,3 +157,20 @@ func TestFilledDatesStopMailInAnyFile(t *testing.T) {
 		t.Fatalf("null: %+v", f)
 	}
 }
+
+// TestKitWithAnEmailColumn: a Kit file whose address column is "email"
+// (as migration guides show Kit's export) is still Kit's, so its state
+// column is the status and a cancelled or bounced row is not active;
+// Buttondown's "churned" (a paid subscription ended, still subscribed)
+// is mailed.
+func TestKitWithAnEmailColumn(t *testing.T) {
+	f := read(t, "first_name,email,state,created_at\nAnn,ann@example.org,active,2024-01-01\nBo,bo@example.org,cancelled,2024-01-02\nCy,cy@example.org,bounced,2024-01-03\n")
+	if f.Format != "kit" || len(f.Rows) != 3 || f.Rows[0].Status != store.Active || f.Rows[1].Status != store.Unsubscribed ||
+		f.Rows[2].Status != store.Bounced || f.Rows[0].Address.Name != "Ann" {
+		t.Fatalf("%+v", f)
+	}
+	g := read(t, "email,subscriber_type\nann@example.org,churned\nbo@example.org,disabled\n")
+	if len(g.Rows) != 2 || g.Rows[0].Status != store.Active || g.Rows[1].Status != store.Disabled {
+		t.Fatalf("%+v", g)
+	}
+}
