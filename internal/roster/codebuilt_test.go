@@ -9,7 +9,7 @@ import (
 )
 
 // sendyStatus is Sendy's own rule (includes/subscribers/export-csv.php,
-// Sendy 4 and later): Status is "Active" unless the subscriber bounced,
+// Sendy with its GDPR column): Status is "Active" unless the subscriber bounced,
 // complained, unsubscribed or never confirmed, checked in that order; only
 // Active is mailed by a campaign to the list.
 func sendyStatus(f fields) store.Status {
@@ -40,7 +40,7 @@ func TestCodeBuiltExports(t *testing.T) {
 
 // TestSendyEvidence: Sendy's join date, opt-in method, sign-up page and IP
 // are the consent kept in the audit log; its "No data" where it has no IP
-// is no IP. A Sendy export before 4.0 is "Name","Email" without a header.
+// is no IP. An older Sendy export is "Name","Email" without a header.
 func TestSendyEvidence(t *testing.T) {
 	f := readPath(t, "testdata/sendy/newsletter-all.csv", Hints{})
 	anne, bart, dora := f.Rows[0], f.Rows[2], f.Rows[4]

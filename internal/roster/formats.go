@@ -130,10 +130,10 @@ var formats = []format{
 		// bounced, junk (marked as spam).
 		words: genericWords},
 	{name: "sendy", is: func(h map[string]int) bool { return has(h, "last activity") && has(h, "status") },
-		// Sendy 4 and later (includes/subscribers/export-csv.php): the
+		// Sendy (includes/subscribers/export-csv.php, the versions with a GDPR column): the
 		// header "Name","Email","Joined","Last activity",...,"Status",
 		// "GDPR"; Status is Active, or the first of Bounced, Marked as
-		// spam, Unsubscribed, Unconfirmed that holds. Earlier Sendy wrote
+		// spam, Unsubscribed, Unconfirmed that holds. Older Sendy wrote
 		// no header and no status: "Name","Email" lines, the segment only
 		// in the file's name (-active, -unsubscribed, -bounced,
 		// -marked-as-spam, -unconfirmed, or -all for everyone).

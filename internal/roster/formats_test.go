@@ -36,7 +36,7 @@ var fixtureWant = map[string]struct {
 	"sendy/newsletter-all.csv": {"sendy", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active, "bart@example.org": store.Unsubscribed,
 		"cris@example.net": store.Bounced, "dora@example.net": store.Complained, "eli@example.org": store.Pending}},
-	// Sendy before 4.0: no header, "Name","Email" (quoted, or not at
+	// Older Sendy: no header, "Name","Email" (quoted, or not at
 	// all), the segment only in the file's name.
 	"sendy/old-quoted/newsletter-unsubscribed.csv": {"address list", map[string]store.Status{
 		"bart@example.org": store.Unsubscribed, "cris@example.net": store.Unsubscribed}},
