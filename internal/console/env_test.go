@@ -275,7 +275,7 @@ func (e *env) csrf(cookie string) string {
 
 // issue writes an issue file for list into the issues directory.
 func (e *env) issue(name, list, subject, body string) {
-	src := "---\nsubject: " + subject + "\nlist: " + list + "\n---\n" + body + "\n"
+	src := "---\ntitle: " + subject + "\nlist: " + list + "\n---\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(e.cfg.IssuesDir, name+".md"), []byte(src), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
