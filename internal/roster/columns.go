@@ -2,6 +2,8 @@ package roster
 
 import (
 	"fmt"
+	"net/netip"
+	"sort"
 	"strings"
 
 	"mailer/internal/address"
@@ -54,6 +56,9 @@ var (
 		{"subscribed at", "subscribed"}, {"ip address", "IP"}, {"signup ip", "sign-up IP"},
 		{"unsub time", "unsubscribed"}, {"unsub reason", "unsubscribe reason"}, {"clean time", "cleaned"},
 		{"unsubscribed at", "unsubscribed"},
+		// Sendy's export (includes/subscribers/export-csv.php): when they
+		// joined, single or double opt-in, the page they signed up from.
+		{"joined", "joined"}, {"opt in method", "opt-in method"}, {"signed up from", "signed up from"},
 	}
 	// markNames are columns whose being filled says the member is not
 	// mailed, whatever the status column says and whichever tool wrote
@@ -120,6 +125,8 @@ func detect(line string) (*columns, bool) {
 			hc.consent = append(hc.consent, consentAt{i, cn.label})
 		}
 	}
+	// In the file's order, as the owner sees the columns.
+	sort.Slice(hc.consent, func(i, j int) bool { return hc.consent[i].at < hc.consent[j].at })
 	for _, m := range markNames {
 		if i, ok := h[m.column]; ok {
 			hc.marks = append(hc.marks, markAt{i, m.status})
@@ -157,6 +164,14 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 		return Row{}, fmt.Errorf("%d columns and no header row: give the file a header such as email,name,status", len(rec))
 	}
 	a, err := address.Parse(rec[c.email])
+	if err != nil && c.width == 0 && len(rec) == 2 {
+		// "Name","Email": the order of Sendy's exports before it wrote a
+		// header (export-csv.php writes $name.','.$email). Taken only
+		// when the first field is no address and the second is one.
+		if b, e := address.Parse(rec[1]); e == nil {
+			a, err, rec = b, nil, []string{rec[1], rec[0]}
+		}
+	}
 	if err != nil {
 		return Row{}, err
 	}
@@ -171,7 +186,7 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 	}
 	r := Row{Line: n, Address: a, Status: st, Consent: c.evidence(rec)}
 	if c.ip >= 0 {
-		r.IP = strings.TrimSpace(rec[c.ip])
+		r.IP = ipOf(rec[c.ip])
 	}
 	return r, nil
 }
@@ -223,11 +238,24 @@ func (c *columns) rowStatus(rec []string) (store.Status, error) {
 func (c *columns) evidence(rec []string) string {
 	var parts []string
 	for _, ca := range c.consent {
-		if v := strings.TrimSpace(rec[ca.at]); v != "" {
-			parts = append(parts, ca.label+" "+v)
+		v := strings.TrimSpace(rec[ca.at])
+		if v == "" || (strings.HasSuffix(ca.label, "IP") && ipOf(v) == "") {
+			continue
 		}
+		parts = append(parts, ca.label+" "+v)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ipOf is the value when it is an IP address, else "": tools write a
+// placeholder where they have none (Sendy "No data"), which is no
+// evidence of where anyone opted in.
+func ipOf(s string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return a.String()
 }
 
 // unSafe undoes the quote that exports (mailer's, spreadsheets') put
