@@ -214,6 +214,6 @@ func (s *Server) trusted(a netip.Addr) bool {
 
 // evidence is the audit record of a console change: who (the principal's
 // operator name), from where, and why.
-func evidence(r *http.Request, source store.Source, reason string) store.Evidence {
-	return store.Evidence{Source: source, Operator: principalOf(r).Operator(), Reason: reason, UserAgent: r.UserAgent()}
+func (s *Server) evidence(r *http.Request, source store.Source, reason string) store.Evidence {
+	return store.Evidence{Source: source, Operator: principalOf(r).Operator(), Reason: reason, IP: s.clientIP(r), UserAgent: r.UserAgent()}
 }
