@@ -139,8 +139,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusUnauthorized, "login", d)
 	case fault.Unavailable:
 		wait := s.retryAfter(err)
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		d.Error = fmt.Sprintf("Too many failed logins: try again in %d minute(s).", int(math.Ceil(wait.Minutes())))
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+		d.Error = fmt.Sprintf("Too many failed logins: try again in %d minute(s).", max(int(math.Ceil(wait.Minutes())), 1))
 		s.render(w, http.StatusTooManyRequests, "login", d)
 	default:
 		s.o.Logger.Error("console login failed", "err", err)
@@ -171,12 +171,15 @@ func localPath(next string) string {
 	return next
 }
 
-// retryAfter is at least a minute: a throttled login is told to wait.
-func (s *Server) retryAfter(err error) (d time.Duration) {
+// retryAfter is how long a throttled login waits; a minute when the
+// service does not say.
+func (s *Server) retryAfter(err error) time.Duration {
 	if s.o.RetryAfter != nil {
-		d = s.o.RetryAfter(err)
+		if d := s.o.RetryAfter(err); d > 0 {
+			return d
+		}
 	}
-	return max(d, time.Minute)
+	return time.Minute
 }
 
 // clientIP is the peer, or, when the peer is a trusted proxy, the last
