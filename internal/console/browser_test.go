@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -70,101 +69,123 @@ func TestConsoleInBrowser(t *testing.T) {
 		e.member(e.bpf, fmt.Sprintf("a-rather-long-address-of-reader-%02d@subdomain.example.org", i), store.Active)
 	}
 	s := e.startSend(e.bpf, "issue-09", 3, 1)
-	ctx := browsertest.New(t)
-	checkCSP := func(where string) {
-		if v := violations(ctx, t, where); len(v) > 0 {
-			t.Errorf("%s: CSP violations %v", where, v)
-		}
+	b := &tab{t: t, e: e, ctx: browsertest.New(t)}
+	watchCSP(b.ctx, t)
+	b.login()
+	b.addMember("zoe@example.org", "Zoe")
+	b.liveSend(s)
+	for _, path := range []string{"/", "/lists/bpf-updates/members", "/lists/bpf-updates/members/zoe@example.org",
+		fmt.Sprintf("/sends/%d", s.ID), "/sends", "/lists/bpf-updates/import", "/schedule"} {
+		b.narrow(path)
 	}
-	watchCSP(ctx, t)
-	err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 800),
-		chromedp.Navigate(e.ts.URL+"/lists/bpf-updates"),
+	b.logout()
+}
+
+// tab is the browser's tab on the env's console.
+type tab struct {
+	t   *testing.T
+	e   *env
+	ctx context.Context
+}
+
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *tab) checkCSP(where string) {
+	b.t.Helper()
+	if v := violations(b.ctx, b.t, where); len(v) > 0 {
+		b.t.Errorf("%s: CSP violations %v", where, v)
+	}
+}
+
+// login follows the redirect to the login form, logs in, comes back to
+// the list page and sees its chart coloured by the stylesheet.
+func (b *tab) login() {
+	b.do("log in", chromedp.EmulateViewport(1024, 800),
+		chromedp.Navigate(b.e.ts.URL+"/lists/bpf-updates"),
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), alice),
 		chromedp.SendKeys(chromedp.ID("password"), pw),
 		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS("svg.chart")),
-	)
+		chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	fill, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("svg.chart rect.up")).fill`))
 	if err != nil {
-		t.Fatal(err)
-	}
-	fill, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("svg.chart rect.up")).fill`))
-	if err != nil {
-		t.Fatal(err)
+		b.t.Fatal(err)
 	}
 	if fill == "" || fill == "rgb(0, 0, 0)" {
-		t.Errorf("the chart's bars are %q: the stylesheet did not colour them", fill)
+		b.t.Errorf("the chart's bars are %q: the stylesheet did not colour them", fill)
 	}
-	checkCSP("list page")
-	shot(ctx, t, "console-list-1024px.png")
+	b.checkCSP("list page")
+	shot(b.ctx, b.t, "console-list-1024px.png")
+}
 
-	err = chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/lists/bpf-updates/members"),
+func (b *tab) addMember(addr, name string) {
+	b.do("add a member", chromedp.Navigate(b.e.ts.URL+"/lists/bpf-updates/members"),
 		chromedp.WaitVisible(chromedp.ID("address")),
-		chromedp.SendKeys(chromedp.ID("address"), "zoe@example.org"),
-		chromedp.SendKeys(chromedp.ID("name"), "Zoe"),
+		chromedp.SendKeys(chromedp.ID("address"), addr),
+		chromedp.SendKeys(chromedp.ID("name"), name),
 		chromedp.Submit(chromedp.ID("address")),
-		chromedp.WaitVisible(chromedp.CSS("p.notice")),
-	)
-	if err != nil {
-		t.Fatal(err)
+		chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	if st := b.e.status(b.e.bpf, addr); st != store.Active {
+		b.t.Errorf("%s is %q after the form's add", addr, st)
 	}
-	if st := e.status(e.bpf, "zoe@example.org"); st != store.Active {
-		t.Errorf("zoe is %q after the form's add", st)
-	}
-	checkCSP("member page")
+	b.checkCSP("member page")
+}
 
-	// Live progress: the numbers follow the send without a reload.
-	err = chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/sends/%d", e.ts.URL, s.ID)),
+// liveSend watches the send's numbers follow it without a reload, then
+// pauses and resumes it with the page's buttons.
+func (b *tab) liveSend(s *store.Send) {
+	b.do("the send page's script gets an event", chromedp.Navigate(fmt.Sprintf("%s/sends/%d", b.e.ts.URL, s.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-count="sent"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#progress").hasAttribute("data-updated")`, chromedp.WithPollingTimeout(20*time.Second)))
-	if err != nil {
-		t.Fatalf("the send page's script never got an event: %v", err)
-	}
-	e.deliver(s, 2)
-	err = chromedp.Do(ctx,
+	b.e.deliver(s, 2)
+	err := chromedp.Do(b.ctx,
 		chromedp.Poll[chromedp.Void](`document.querySelector('[data-count="sent"]').textContent === "3"`, chromedp.WithPollingTimeout(20*time.Second)))
-	sent, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-count="sent"]`)))
+	sent, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`[data-count="sent"]`)))
 	if err != nil || sent != "3" {
-		t.Errorf("sent count on the page: %q, %v", sent, err)
+		b.t.Errorf("sent count on the page: %q, %v", sent, err)
 	}
-	checkCSP("send page")
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action$="/pause"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/resume"] button`)))
-	if err != nil || !e.send(s.ID).Paused {
-		t.Fatalf("pause in the browser: %v, paused %v", err, e.send(s.ID).Paused)
+	b.checkCSP("send page")
+	b.do("pause", chromedp.Click(chromedp.CSS(`form[action$="/pause"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/resume"] button`)))
+	if !b.e.send(s.ID).Paused {
+		b.t.Fatal("the pause button did not pause the send")
 	}
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action$="/resume"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/pause"] button`)))
-	if err != nil || e.send(s.ID).Paused {
-		t.Fatalf("resume in the browser: %v, paused %v", err, e.send(s.ID).Paused)
+	b.do("resume", chromedp.Click(chromedp.CSS(`form[action$="/resume"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/pause"] button`)))
+	if b.e.send(s.ID).Paused {
+		b.t.Fatal("the resume button did not resume the send")
 	}
+}
 
-	for _, path := range []string{"/", "/lists/bpf-updates/members", "/lists/bpf-updates/members/zoe@example.org", fmt.Sprintf("/sends/%d", s.ID), "/sends", "/lists/bpf-updates/import", "/schedule"} {
-		err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 800), chromedp.Navigate(e.ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
-		widths, err2 := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, window.innerWidth]`))
-		if err = errors.Join(err, err2); err != nil {
-			t.Fatalf("%s at 375 px: %v", path, err)
-		}
-		if widths[0] > 375 {
-			t.Errorf("%s at 375 px: the page is %.0f px wide", path, widths[0])
-		}
-		checkCSP(path + " at 375 px")
-		if path == "/lists/bpf-updates/members" {
-			shot(ctx, t, "console-members-375px.png")
-		}
+// narrow loads path at a phone's width: the page must not be wider.
+func (b *tab) narrow(path string) {
+	b.do(path+" at 375 px", chromedp.EmulateViewport(375, 800), chromedp.Navigate(b.e.ts.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+	widths, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		b.t.Fatalf("%s at 375 px: %v", path, err)
 	}
+	if widths[0] > 375 {
+		b.t.Errorf("%s at 375 px: the page is %.0f px wide", path, widths[0])
+	}
+	b.checkCSP(path + " at 375 px")
+	if path == "/lists/bpf-updates/members" {
+		shot(b.ctx, b.t, "console-members-375px.png")
+	}
+}
 
-	err = chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/"), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))
+func (b *tab) logout() {
+	b.do("log out", chromedp.Navigate(b.e.ts.URL+"/"), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.ID("password")))
+	b.do("a page after logout", chromedp.Navigate(b.e.ts.URL+"/sends"), chromedp.WaitVisible(chromedp.ID("password")))
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
 	if err != nil {
-		t.Fatalf("logout: %v", err)
+		b.t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/sends"), chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
-		t.Fatal(err)
-	}
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if loc != e.ts.URL+"/login?next=%2Fsends" {
-		t.Errorf("after logout /sends goes to %q", loc)
+	if loc != b.e.ts.URL+"/login?next=%2Fsends" {
+		b.t.Errorf("after logout /sends goes to %q", loc)
 	}
 }
 
