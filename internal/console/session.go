@@ -122,6 +122,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // login checks the password; a wrong address and a wrong password get the
 // same message, so the page tells nobody who has an account.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		s.render(w, http.StatusForbidden, "login", view{Title: "Log in", Error: "This login form did not come from the console."})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.render(w, http.StatusBadRequest, "login", view{Title: "Log in", Error: "The form could not be read."})
@@ -157,6 +161,24 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, s.o.Auth.ClearCookie(s.secure))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// sameOrigin refuses a login posted from another site's page (login CSRF:
+// logging a victim in as the attacker). Browsers send Origin with every
+// POST (RFC 6454 §7.3, Fetch); a request without one is not a browser's
+// cross-site form. The console's own origin is the request's host, or
+// base_url's behind a proxy that does not pass the Host on.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	base, err := url.Parse(string(s.o.Config.BaseURL))
+	return u.Host == r.Host || err == nil && base.Host != "" && u.Host == base.Host
 }
 
 // localPath keeps next on this site: a path, never "//host" or a scheme
