@@ -18,18 +18,15 @@ import (
 	"time"
 
 	"mailer/internal/address"
-	"mailer/internal/app"
 	"mailer/internal/auth"
 	"mailer/internal/config"
-	"mailer/internal/console"
 	"mailer/internal/delivery"
-	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
-	"mailer/internal/optin"
 	"mailer/internal/pgtest"
+	"mailer/internal/smtpsend"
+	"mailer/internal/smtptest"
 	"mailer/internal/store"
 	"mailer/internal/testwire"
-	"mailer/templates"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -155,13 +152,16 @@ func newEnvAt(t *testing.T, baseURL string) *env {
 	e.auth.add(alice, pw, false, "bpf-updates")
 	e.auth.add(bob, pw, false, "kernel-news")
 	e.auth.add(root, pw, true)
-	e.cfg = testwire.Config(testwire.Options{})
+	// The console as the program builds it (app.App.Console), on this
+	// store; mailer's own mail would go to a test SMTP server.
+	srv := smtptest.Start(t)
+	tr, _ := smtpsend.New(smtpsend.Options{Host: srv.Host, Port: srv.Port, TLS: smtpsend.TLSNone})
+	w := testwire.Build(t, db, delivery.Outbox{Transport: tr}, testwire.Options{})
+	e.cfg = w.App.Config
 	e.cfg.BaseURL = config.BaseURL(baseURL)
 	e.cfg.IssuesDir = t.TempDir()
 	e.cfg.SMTP.Host, e.cfg.SMTP.Port = "127.0.0.1", 1 // never dialled: a schedule only plans
-	c, err := console.New(console.Options{Config: e.cfg, DB: db, Auth: e.auth, Owners: optin.NewOwners(db), RetryAfter: retryAfter,
-		Transport: func() (delivery.Transport, *dkimsign.Signer, string, error) { return app.SendTransport(e.cfg) },
-		Templates: templates.FS, Tick: 50 * time.Millisecond})
+	c, err := w.App.Console(e.auth, retryAfter)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) {
 		name = name[i+1:] // some browsers send the whole path
 	}
 	plan, err := importing.Read(f, importing.Options{Name: name, SkipInvalid: r.PostFormValue("skip_invalid") == "1",
-		DryRun: d.DryRun, Status: status, Evidence: evidence(r, store.SourceImport, "")})
+		DryRun: d.DryRun, Status: status, Evidence: s.evidence(r, store.SourceImport, "")})
 	var bad *importing.BadLinesError
 	if errors.As(err, &bad) {
 		d.Report, d.Bad, d.Good = &bad.Report, true, bad.Good

@@ -116,7 +116,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 	addr, name := strings.TrimSpace(r.PostForm.Get("address")), strings.TrimSpace(r.PostForm.Get("name"))
 	force := r.PostForm.Get("force") == "1"
 	reason := "added by an owner in the console"
-	changes, err := s.o.Owners.Add(r.Context(), l, []string{addr}, name, force, evidence(r, store.SourceAdmin, reason))
+	changes, err := s.o.Owners.Add(r.Context(), l, []string{addr}, name, force, s.evidence(r, store.SourceAdmin, reason))
 	if err == nil && len(changes) == 1 && changes[0].Err != nil {
 		err = changes[0].Err
 	}
@@ -150,7 +150,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
 	if reason == "" {
 		reason = "removed by an owner in the console"
 	}
-	changes, err := s.o.Owners.Remove(r.Context(), l, []string{r.PathValue("address")}, evidence(r, store.SourceAdmin, reason))
+	changes, err := s.o.Owners.Remove(r.Context(), l, []string{r.PathValue("address")}, s.evidence(r, store.SourceAdmin, reason))
 	if err == nil && len(changes) == 1 && changes[0].Err != nil {
 		err = changes[0].Err
 	}
@@ -169,7 +169,7 @@ func (s *Server) reactivateMember(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	m, err := bounces.Reactivate(r.Context(), s.db, l, r.PathValue("address"), evidence(r, store.SourceAdmin, "reactivated in the console"))
+	m, err := bounces.Reactivate(r.Context(), s.db, l, r.PathValue("address"), s.evidence(r, store.SourceAdmin, "reactivated in the console"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

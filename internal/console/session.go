@@ -122,6 +122,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // login checks the password; a wrong address and a wrong password get the
 // same message, so the page tells nobody who has an account.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		s.render(w, http.StatusForbidden, "login", view{Title: "Log in", Error: "This login form did not come from the console."})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.render(w, http.StatusBadRequest, "login", view{Title: "Log in", Error: "The form could not be read."})
@@ -139,8 +143,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusUnauthorized, "login", d)
 	case fault.Unavailable:
 		wait := s.retryAfter(err)
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		d.Error = fmt.Sprintf("Too many failed logins: try again in %d minute(s).", int(math.Ceil(wait.Minutes())))
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+		d.Error = fmt.Sprintf("Too many failed logins: try again in %d minute(s).", max(int(math.Ceil(wait.Minutes())), 1))
 		s.render(w, http.StatusTooManyRequests, "login", d)
 	default:
 		s.o.Logger.Error("console login failed", "err", err)
@@ -159,6 +163,24 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// sameOrigin refuses a login posted from another site's page (login CSRF:
+// logging a victim in as the attacker). Browsers send Origin with every
+// POST (RFC 6454 §7.3, Fetch); a request without one is not a browser's
+// cross-site form. The console's own origin is the request's host, or
+// base_url's behind a proxy that does not pass the Host on.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	base, err := url.Parse(string(s.o.Config.BaseURL))
+	return u.Host == r.Host || err == nil && base.Host != "" && u.Host == base.Host
+}
+
 // localPath keeps next on this site: a path, never "//host" or a scheme
 // (an open redirect would let a link log someone in and send them away).
 func localPath(next string) string {
@@ -171,12 +193,15 @@ func localPath(next string) string {
 	return next
 }
 
-// retryAfter is at least a minute: a throttled login is told to wait.
-func (s *Server) retryAfter(err error) (d time.Duration) {
+// retryAfter is how long a throttled login waits; a minute when the
+// service does not say.
+func (s *Server) retryAfter(err error) time.Duration {
 	if s.o.RetryAfter != nil {
-		d = s.o.RetryAfter(err)
+		if d := s.o.RetryAfter(err); d > 0 {
+			return d
+		}
 	}
-	return max(d, time.Minute)
+	return time.Minute
 }
 
 // clientIP is the peer, or, when the peer is a trusted proxy, the last
@@ -214,6 +239,6 @@ func (s *Server) trusted(a netip.Addr) bool {
 
 // evidence is the audit record of a console change: who (the principal's
 // operator name), from where, and why.
-func evidence(r *http.Request, source store.Source, reason string) store.Evidence {
-	return store.Evidence{Source: source, Operator: principalOf(r).Operator(), Reason: reason, UserAgent: r.UserAgent()}
+func (s *Server) evidence(r *http.Request, source store.Source, reason string) store.Evidence {
+	return store.Evidence{Source: source, Operator: principalOf(r).Operator(), Reason: reason, IP: s.clientIP(r), UserAgent: r.UserAgent()}
 }

@@ -63,6 +63,18 @@ func TestLoginAndLogout(t *testing.T) {
 		}
 	}
 
+	req, _ := http.NewRequest("POST", e.ts.URL+"/login", strings.NewReader(url.Values{"email": {alice}, "password": {pw}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("a login posted from another site: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+
 	cookie := e.login(alice)
 	if a := e.get("/", cookie); a.status != http.StatusOK || !strings.Contains(a.body, "Log out "+alice) {
 		t.Fatalf("GET / logged in: %d\n%s", a.status, a.body)
