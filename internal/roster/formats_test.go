@@ -33,8 +33,8 @@ var fixtureWant = map[string]struct {
 	"beehiiv-subscribers.csv": {"beehiiv", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "bart@example.org": store.Unsubscribed, "cris@example.net": store.Bounced,
 		"dora@example.net": store.Pending, "eli@example.org": store.Pending}},
-	"sendy/newsletter-all.csv": {"sendy", map[string]store.Status{
-		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active, "bart@example.org": store.Unsubscribed,
+	"sendy-subscribers.csv": {"sendy", map[string]store.Status{
+		"ok.anne@example.com": store.Active, "ok.soft@example.org": store.Active, "bart@example.org": store.Unsubscribed,
 		"cris@example.net": store.Bounced, "dora@example.net": store.Complained, "eli@example.org": store.Pending}},
 	// Older Sendy: no header, "Name","Email" (quoted, or not at
 	// all), the segment only in the file's name.
