@@ -141,14 +141,15 @@ var formats = []format{
 		words: genericWords},
 }
 
-// statusOf maps a status word with words.
-func statusOf(words map[string]store.Status, s string) (store.Status, error) {
+// statusOf maps a status word of the named column with words.
+func statusOf(words map[string]store.Status, s, column string) (store.Status, error) {
 	if st, ok := words[norm(s)]; ok {
 		return st, nil
 	}
-	return "", fmt.Errorf("unknown status %q: mailer knows active, unsubscribed, bounced, complained, disabled and pending "+
-		"(and the words of Mailchimp, Substack, Buttondown, Ghost, Kit, beehiiv, Sendy, MailerLite, Mailman and listmonk); "+
-		"import this file with --status if all of it has one status", s)
+	return "", fmt.Errorf("unknown status %q in column %q: mailer knows active, unsubscribed, bounced, complained, disabled "+
+		"and pending (and the words of Mailchimp, Substack, Buttondown, Ghost, Kit, beehiiv, Sendy, MailerLite, Mailman and "+
+		"listmonk); if all of the file has one status, import it with --status (not active), and if the column holds "+
+		"no status, rename it", s, column)
 }
 
 // yesNo reads a boolean column as the tools write it.
