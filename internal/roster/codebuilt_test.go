@@ -21,7 +21,7 @@ func sendyStatus(f fields) store.Status {
 // written to the byte as the tool's export code writes one (testdata/README
 // names the code), with made-up people, and checked as the real ones are.
 var codeBuilt = []realExport{
-	{"sendy/newsletter-all.csv", "sendy", []string{"Name"}, sendyStatus},
+	{"sendy-subscribers.csv", "sendy", []string{"Name"}, sendyStatus},
 }
 
 func TestCodeBuiltExports(t *testing.T) {
@@ -42,7 +42,7 @@ func TestCodeBuiltExports(t *testing.T) {
 // are the consent kept in the audit log; its "No data" where it has no IP
 // is no IP. An older Sendy export is "Name","Email" without a header.
 func TestSendyEvidence(t *testing.T) {
-	f := readPath(t, "testdata/sendy/newsletter-all.csv", Hints{})
+	f := readPath(t, "testdata/sendy-subscribers.csv", Hints{})
 	anne, bart, dora := f.Rows[0], f.Rows[2], f.Rows[4]
 	if anne.Consent != "joined 2021/03/04, 10:00AM, opt-in method Double opt-in, IP 192.0.2.21, signed up from https://example.com/join" ||
 		anne.IP != "192.0.2.21" {

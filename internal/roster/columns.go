@@ -17,6 +17,7 @@ type columns struct {
 	email, name, first, last int // -1: not in the file
 	status                   int
 	width                    int // fields a row has; 0: any
+	header                   []string
 	words                    map[string]store.Status
 	flags                    []flagAt
 	marks                    []markAt
@@ -43,11 +44,16 @@ type consentAt struct {
 // Header names (as norm gives them), as mailer, Mailman, listmonk,
 // spreadsheets and the tools in formats write them.
 var (
-	emailNames  = []string{"email", "e mail", "email address", "e mail address", "mail", "address", "emailaddress", "subscriber"}
-	nameNames   = []string{"name", "display name", "full name", "fullname", "real name", "realname"}
-	firstNames  = []string{"first name", "firstname", "fname", "given name"}
-	lastNames   = []string{"last name", "lastname", "lname", "surname", "family name"}
-	statusNames = []string{"status", "subscription status", "subscriber type"}
+	emailNames = []string{"email", "e mail", "email address", "e mail address", "mail", "address", "emailaddress", "subscriber"}
+	nameNames  = []string{"name", "display name", "full name", "fullname", "real name", "realname"}
+	firstNames = []string{"first name", "firstname", "fname", "given name"}
+	lastNames  = []string{"last name", "lastname", "lname", "surname", "family name"}
+	// statusNames: a "state" column is taken as a status even in a file of
+	// no known tool (Kit's name for it): a status missed would import
+	// everyone active; a US state taken as one fails its lines, naming the
+	// column, which can then be renamed.
+	statusNames = []string{"status", "subscription status", "subscriber type", "subscriber status", "member status",
+		"state", "subscription state"}
 	// consentNames are the columns that record consent, kept in the
 	// audit log: when and from where someone opted in and confirmed.
 	consentNames = []struct{ column, label string }{
@@ -109,7 +115,7 @@ func detect(line string) (*columns, bool) {
 		}
 		return -1
 	}
-	hc := &columns{format: "csv with header", sep: sep, width: len(rec), words: genericWords,
+	hc := &columns{format: "csv with header", sep: sep, width: len(rec), words: genericWords, header: rec,
 		email: find(emailNames), name: find(nameNames), first: find(firstNames), last: find(lastNames),
 		status: find(statusNames), ip: find(ipNames)}
 	if hc.email < 0 {
@@ -210,16 +216,16 @@ func (c *columns) fullName(rec []string) string {
 func (c *columns) rowStatus(rec []string) (store.Status, error) {
 	st := store.Active
 	if c.status >= 0 {
-		s, err := statusOf(c.words, rec[c.status])
-		if err != nil {
+		s, err := statusOf(c.words, rec[c.status], c.header[c.status])
+		if err != nil && !c.covers() {
 			return "", err
 		}
 		st = s
 	}
 	for _, f := range c.flags {
 		v, err := yesNo(rec[f.at])
-		if err != nil {
-			return "", fmt.Errorf("%s: %v", f.column, err)
+		if err != nil && !c.covers() {
+			return "", fmt.Errorf("%s: %v", c.header[f.at], err)
 		}
 		if v == f.stopOn {
 			st = stricter(st, f.status)
@@ -232,6 +238,12 @@ func (c *columns) rowStatus(rec []string) (store.Status, error) {
 	}
 	return stricter(st, c.fixed), nil
 }
+
+// covers reports whether --status (or the file's name) says what everyone
+// in the file is, so that a status word or flag mailer does not know takes
+// that status instead of failing its line. Never when that is active: an
+// unknown word is never made mailable.
+func (c *columns) covers() bool { return c.fixed != "" && c.fixed != store.Active }
 
 // evidence is the source's record of consent, for the audit log:
 // "opted in 2019-03-04 10:00:00, opt-in IP 192.0.2.1".

@@ -33,8 +33,8 @@ var fixtureWant = map[string]struct {
 	"beehiiv-subscribers.csv": {"beehiiv", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "bart@example.org": store.Unsubscribed, "cris@example.net": store.Bounced,
 		"dora@example.net": store.Pending, "eli@example.org": store.Pending}},
-	"sendy/newsletter-all.csv": {"sendy", map[string]store.Status{
-		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active, "bart@example.org": store.Unsubscribed,
+	"sendy-subscribers.csv": {"sendy", map[string]store.Status{
+		"ok.anne@example.com": store.Active, "ok.soft@example.org": store.Active, "bart@example.org": store.Unsubscribed,
 		"cris@example.net": store.Bounced, "dora@example.net": store.Complained, "eli@example.org": store.Pending}},
 	// Older Sendy: no header, "Name","Email" (quoted, or not at
 	// all), the segment only in the file's name.
@@ -172,5 +172,29 @@ func TestKitWithAnEmailColumn(t *testing.T) {
 	g := read(t, "email,subscriber_type\nann@example.org,churned\nbo@example.org,disabled\n")
 	if len(g.Rows) != 2 || g.Rows[0].Status != store.Active || g.Rows[1].Status != store.Disabled {
 		t.Fatalf("%+v", g)
+	}
+}
+
+// TestStatusFlagCoversUnknownWords: the error names the value and its
+// column; --status (or a file name saying a status) takes a word mailer
+// does not know as that status, as the error advises, but --status active
+// never makes one mailable.
+func TestStatusFlagCoversUnknownWords(t *testing.T) {
+	text := "email,state\nann@example.org,CA\nbo@example.org,cancelled\n"
+	f := read(t, text)
+	if len(f.Problems) != 1 || !strings.Contains(f.Problems[0].Reason, `unknown status "CA" in column "state"`) {
+		t.Fatalf("no --status: %+v", f)
+	}
+	g, err := ReadWith(strings.NewReader(text), Hints{Status: store.Unsubscribed})
+	if err != nil || len(g.Problems) != 0 || len(g.Rows) != 2 || g.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("--status unsubscribed: %+v %v", g, err)
+	}
+	h, _ := ReadWith(strings.NewReader(text), Hints{Status: store.Active})
+	if len(h.Problems) != 1 || len(h.Rows) != 1 || h.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("--status active: %+v", h)
+	}
+	k, _ := ReadWith(strings.NewReader("email,email_disabled\nann@example.org,maybe\n"), Hints{Name: "x-unsubscribed.csv"})
+	if len(k.Problems) != 0 || len(k.Rows) != 1 || k.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("a flag under a file name saying unsubscribed: %+v", k)
 	}
 }
