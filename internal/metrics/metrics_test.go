@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"mailer/internal/address"
 	"mailer/internal/delivery"
 	"mailer/internal/metrics"
 	"mailer/internal/pgtest"
@@ -184,4 +186,57 @@ func TestHTTPCountsRoutes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStoreGauges: members and a running send as the store has them at
+// scrape time — its messages by state, the rate of the last minute, and a
+// pause by the circuit breaker told from a person's — and nothing of the
+// send once it is finished.
+func TestStoreGauges(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	l, err := db.CreateList(ctx, "news", store.ListSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"} {
+		ad, _ := address.Parse(a)
+		db.SetStatus(ctx, l, ad, store.Active, store.Evidence{Source: store.SourceAdmin})
+	}
+	send, err := db.StartSend(ctx, store.NewSend{Issue: "i1", ListID: l.ID, Subject: "S", ContentHash: "h", MsgIDNonce: "n",
+		MsgIDDomain: "example.org", LeaseOwner: "me", LeaseUntil: now.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := db.Queue(send.ID)
+	jobs, _ := q.Exchange(ctx, nil, 3, now)
+	q.Exchange(ctx, []delivery.Result{{JobID: jobs[0].ID, Outcome: delivery.Sent, At: now},
+		{JobID: jobs[1].ID, Outcome: delivery.Sent, At: now},
+		{JobID: jobs[2].ID, Outcome: delivery.Deferred, NextAttempt: now.Add(time.Hour), At: now}}, 0, now)
+	if err := db.PauseFor(ctx, send.ID, "hard bounces over 10%"); err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New("v1", db, metrics.Options{Now: func() time.Time { return now.Add(30 * time.Second) }})
+	fams := scrape(t, m)
+	want(t, fams, 4, "mailer_members", "list=news", "status=active")
+	for state, n := range map[string]float64{"queued": 1, "sending": 0, "sent": 2, "deferred": 1, "failed": 0, "skipped": 0} {
+		want(t, fams, n, "mailer_send_recipients", "list=news", "state="+state)
+	}
+	want(t, fams, 2.0/60, "mailer_send_rate_per_second", "list=news")
+	want(t, fams, 1, "mailer_send_paused", "by=mailer", "list=news")
+	want(t, fams, 0, "mailer_send_paused", "by=person", "list=news")
+	if _, err := db.FinishSend(ctx, send.ID); err != nil {
+		t.Fatal(err)
+	}
+	fams = scrape(t, m)
+	if fams["mailer_send_recipients"] != nil || fams["mailer_send_paused"] != nil {
+		t.Errorf("a finished send still shows: %v", fams["mailer_send_recipients"])
+	}
+	want(t, fams, 0, "mailer_messages_total", "list=news", "result=delivered") // counted by the sender's process, not read back
 }

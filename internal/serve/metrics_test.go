@@ -20,6 +20,7 @@ import (
 
 	"mailer/internal/address"
 	"mailer/internal/app"
+	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
@@ -279,6 +280,11 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// bob reports the issue as spam (as an ARF report or a relay's event would).
+	if err := a.Bounces.Complain(ctx, l, "bob@example.org", bounces.Complaint{FeedbackType: "abuse", Provider: "test"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A reader's page, by its signed token.
 	m, err := a.DB.GetMember(ctx, l, "ann@example.org")
 	if err != nil {
@@ -292,8 +298,10 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	res.Body.Close()
 
 	fams = e.scrape(t)
-	expect(t, fams, 3, "mailer_members", "list=news", "status=active") // ann, bob, carol (refused is bounced now)
-	expect(t, fams, 1, "mailer_members", "list=news", "status=bounced")
+	expect(t, fams, 2, "mailer_members", "list=news", "status=active") // ann, carol
+	expect(t, fams, 1, "mailer_members", "list=news", "status=bounced") // refused: one refusal stops
+	expect(t, fams, 1, "mailer_members", "list=news", "status=complained") // bob
+	expect(t, fams, 1, "mailer_complaints_total", "list=news")
 	expect(t, fams, 0, "mailer_members", "list=news", "status=pending")
 	expect(t, fams, 1, "mailer_inbound_commands_total", "result=ok", "verb=subscribe")
 	expect(t, fams, 1, "mailer_inbound_commands_total", "result=invalid", "verb=unknown")
