@@ -298,8 +298,8 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	res.Body.Close()
 
 	fams = e.scrape(t)
-	expect(t, fams, 2, "mailer_members", "list=news", "status=active") // ann, carol
-	expect(t, fams, 1, "mailer_members", "list=news", "status=bounced") // refused: one refusal stops
+	expect(t, fams, 2, "mailer_members", "list=news", "status=active")     // ann, carol
+	expect(t, fams, 1, "mailer_members", "list=news", "status=bounced")    // refused: one refusal stops
 	expect(t, fams, 1, "mailer_members", "list=news", "status=complained") // bob
 	expect(t, fams, 1, "mailer_complaints_total", "list=news")
 	expect(t, fams, 0, "mailer_members", "list=news", "status=pending")
