@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the templates, by path relative to this directory.
 //
-//go:embed config issue preview inbound optin bounces web
+//go:embed config issue preview inbound optin bounces web console
 var FS embed.FS

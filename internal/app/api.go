@@ -1,6 +1,21 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
 
-// api builds the admin listener's api part (being built: nil answers 404).
+	"mailer/internal/api"
+	"mailer/internal/delivery"
+	"mailer/internal/dkimsign"
+)
+
+// api builds the admin listener's /api/v1 (being wired: the auth service's
+// bearer tokens are not in the graph yet, and nil answers 404).
 func (a *App) api() (http.Handler, error) { return nil, nil }
+
+// API is /api/v1 on this graph: its store and configuration, the relay a
+// planned send goes by, and the bearer tokens tokens proves.
+func (a *App) API(tokens api.Authenticator) (*api.Handler, error) {
+	cfg := a.Config
+	return api.New(api.Options{Auth: tokens, DB: a.DB, Config: cfg, Logger: a.Logger, Now: a.Now,
+		Transports: func() (delivery.Transport, *dkimsign.Signer, string, error) { return SendTransport(cfg) }})
+}

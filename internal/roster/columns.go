@@ -2,6 +2,8 @@ package roster
 
 import (
 	"fmt"
+	"net/netip"
+	"sort"
 	"strings"
 
 	"mailer/internal/address"
@@ -15,6 +17,7 @@ type columns struct {
 	email, name, first, last int // -1: not in the file
 	status                   int
 	width                    int // fields a row has; 0: any
+	header                   []string
 	words                    map[string]store.Status
 	flags                    []flagAt
 	marks                    []markAt
@@ -41,11 +44,16 @@ type consentAt struct {
 // Header names (as norm gives them), as mailer, Mailman, listmonk,
 // spreadsheets and the tools in formats write them.
 var (
-	emailNames  = []string{"email", "e mail", "email address", "e mail address", "mail", "address", "emailaddress", "subscriber"}
-	nameNames   = []string{"name", "display name", "full name", "fullname", "real name", "realname"}
-	firstNames  = []string{"first name", "firstname", "fname", "given name"}
-	lastNames   = []string{"last name", "lastname", "lname", "surname", "family name"}
-	statusNames = []string{"status", "subscription status", "subscriber type"}
+	emailNames = []string{"email", "e mail", "email address", "e mail address", "mail", "address", "emailaddress", "subscriber"}
+	nameNames  = []string{"name", "display name", "full name", "fullname", "real name", "realname"}
+	firstNames = []string{"first name", "firstname", "fname", "given name"}
+	lastNames  = []string{"last name", "lastname", "lname", "surname", "family name"}
+	// statusNames: a "state" column is taken as a status even in a file of
+	// no known tool (Kit's name for it): a status missed would import
+	// everyone active; a US state taken as one fails its lines, naming the
+	// column, which can then be renamed.
+	statusNames = []string{"status", "subscription status", "subscriber type", "subscriber status", "member status",
+		"state", "subscription state"}
 	// consentNames are the columns that record consent, kept in the
 	// audit log: when and from where someone opted in and confirmed.
 	consentNames = []struct{ column, label string }{
@@ -54,6 +62,9 @@ var (
 		{"subscribed at", "subscribed"}, {"ip address", "IP"}, {"signup ip", "sign-up IP"},
 		{"unsub time", "unsubscribed"}, {"unsub reason", "unsubscribe reason"}, {"clean time", "cleaned"},
 		{"unsubscribed at", "unsubscribed"},
+		// Sendy's export (includes/subscribers/export-csv.php): when they
+		// joined, single or double opt-in, the page they signed up from.
+		{"joined", "joined"}, {"opt in method", "opt-in method"}, {"signed up from", "signed up from"},
 	}
 	// markNames are columns whose being filled says the member is not
 	// mailed, whatever the status column says and whichever tool wrote
@@ -104,7 +115,7 @@ func detect(line string) (*columns, bool) {
 		}
 		return -1
 	}
-	hc := &columns{format: "csv with header", sep: sep, width: len(rec), words: genericWords,
+	hc := &columns{format: "csv with header", sep: sep, width: len(rec), words: genericWords, header: rec,
 		email: find(emailNames), name: find(nameNames), first: find(firstNames), last: find(lastNames),
 		status: find(statusNames), ip: find(ipNames)}
 	if hc.email < 0 {
@@ -120,6 +131,8 @@ func detect(line string) (*columns, bool) {
 			hc.consent = append(hc.consent, consentAt{i, cn.label})
 		}
 	}
+	// In the file's order, as the owner sees the columns.
+	sort.Slice(hc.consent, func(i, j int) bool { return hc.consent[i].at < hc.consent[j].at })
 	for _, m := range markNames {
 		if i, ok := h[m.column]; ok {
 			hc.marks = append(hc.marks, markAt{i, m.status})
@@ -157,6 +170,14 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 		return Row{}, fmt.Errorf("%d columns and no header row: give the file a header such as email,name,status", len(rec))
 	}
 	a, err := address.Parse(rec[c.email])
+	if err != nil && c.width == 0 && len(rec) == 2 {
+		// "Name","Email": the order of Sendy's exports before it wrote a
+		// header (export-csv.php writes $name.','.$email). Taken only
+		// when the first field is no address and the second is one.
+		if b, e := address.Parse(rec[1]); e == nil {
+			a, err, rec = b, nil, []string{rec[1], rec[0]}
+		}
+	}
 	if err != nil {
 		return Row{}, err
 	}
@@ -171,7 +192,7 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 	}
 	r := Row{Line: n, Address: a, Status: st, Consent: c.evidence(rec)}
 	if c.ip >= 0 {
-		r.IP = strings.TrimSpace(rec[c.ip])
+		r.IP = ipOf(rec[c.ip])
 	}
 	return r, nil
 }
@@ -195,16 +216,16 @@ func (c *columns) fullName(rec []string) string {
 func (c *columns) rowStatus(rec []string) (store.Status, error) {
 	st := store.Active
 	if c.status >= 0 {
-		s, err := statusOf(c.words, rec[c.status])
-		if err != nil {
+		s, err := statusOf(c.words, rec[c.status], c.header[c.status])
+		if err != nil && !c.covers() {
 			return "", err
 		}
 		st = s
 	}
 	for _, f := range c.flags {
 		v, err := yesNo(rec[f.at])
-		if err != nil {
-			return "", fmt.Errorf("%s: %v", f.column, err)
+		if err != nil && !c.covers() {
+			return "", fmt.Errorf("%s: %v", c.header[f.at], err)
 		}
 		if v == f.stopOn {
 			st = stricter(st, f.status)
@@ -218,16 +239,35 @@ func (c *columns) rowStatus(rec []string) (store.Status, error) {
 	return stricter(st, c.fixed), nil
 }
 
+// covers reports whether --status (or the file's name) says what everyone
+// in the file is, so that a status word or flag mailer does not know takes
+// that status instead of failing its line. Never when that is active: an
+// unknown word is never made mailable.
+func (c *columns) covers() bool { return c.fixed != "" && c.fixed != store.Active }
+
 // evidence is the source's record of consent, for the audit log:
 // "opted in 2019-03-04 10:00:00, opt-in IP 192.0.2.1".
 func (c *columns) evidence(rec []string) string {
 	var parts []string
 	for _, ca := range c.consent {
-		if v := strings.TrimSpace(rec[ca.at]); v != "" {
-			parts = append(parts, ca.label+" "+v)
+		v := strings.TrimSpace(rec[ca.at])
+		if v == "" || (strings.HasSuffix(ca.label, "IP") && ipOf(v) == "") {
+			continue
 		}
+		parts = append(parts, ca.label+" "+v)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ipOf is the value when it is an IP address, else "": tools write a
+// placeholder where they have none (Sendy "No data"), which is no
+// evidence of where anyone opted in.
+func ipOf(s string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return a.String()
 }
 
 // unSafe undoes the quote that exports (mailer's, spreadsheets') put

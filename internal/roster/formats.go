@@ -94,14 +94,23 @@ var formats = []format{
 	{name: "buttondown", is: func(h map[string]int) bool { return has(h, "subscriber type") },
 		// docs.buttondown.com/api-subscribers-type: the paid states still
 		// get the newsletter; unactivated never confirmed; the others get
-		// nothing.
+		// nothing; churned: "previously premium subscribers, but have
+		// since churned but are not unsubscribed" (buttondown/docs,
+		// lib/openapi/enums.json).
 		words: with(map[string]store.Status{"premium": store.Active, "trialed": store.Active, "gifted": store.Active,
-			"churning": store.Active, "past due": store.Active, "paused": store.Active, "unpaid": store.Active,
-			"spammy": store.Disabled, "blocked": store.Disabled, "disposable": store.Disabled, "malformed": store.Bounced})},
-	{name: "kit", is: func(h map[string]int) bool { return has(h, "email address") && has(h, "state") },
+			"churning": store.Active, "churned": store.Active, "past due": store.Active, "paused": store.Active,
+			"unpaid": store.Active, "spammy": store.Disabled, "blocked": store.Disabled, "disposable": store.Disabled,
+			"malformed": store.Bounced})},
+	{name: "kit", is: func(h map[string]int) bool {
+		return has(h, "state") && (has(h, "email address") || has(h, "email") && has(h, "first name"))
+	},
 		// Kit (ConvertKit) subscriber states: active (confirmed),
 		// inactive (never confirmed), cancelled, bounced, complained;
-		// cold is still subscribed.
+		// cold is still subscribed. Its fields are email_address,
+		// first_name and state (API v4); no Kit export is published, so
+		// an "email" column with first_name and state is taken as Kit's
+		// too: read as a plain CSV, its state column would be no status
+		// and every cancelled or bounced row active.
 		words: with(map[string]store.Status{"inactive": store.Pending, "cold": store.Active}), statusColumn: "state"},
 	{name: "beehiiv", is: func(h map[string]int) bool {
 		return has(h, "status") && has(h, "utm channel", "referring site", "subscription tier", "subscription premium tier names",
@@ -121,19 +130,26 @@ var formats = []format{
 		// bounced, junk (marked as spam).
 		words: genericWords},
 	{name: "sendy", is: func(h map[string]int) bool { return has(h, "last activity") && has(h, "status") },
-		// Sendy: subscribed, unconfirmed, unsubscribed, bounced, soft
-		// bounced (still mailed until it bounces for good), marked as spam.
-		words: with(map[string]store.Status{"soft bounced": store.Active})},
+		// Sendy (includes/subscribers/export-csv.php, the versions with
+		// a GDPR column): the header "Name","Email","Joined",
+		// "Last activity",...,"Status","GDPR"; Status is Active, or the
+		// first of Bounced, Marked as spam, Unsubscribed, Unconfirmed
+		// that holds. Older Sendy wrote
+		// no header and no status: "Name","Email" lines, the segment only
+		// in the file's name (-active, -unsubscribed, -bounced,
+		// -marked-as-spam, -unconfirmed, or -all for everyone).
+		words: genericWords},
 }
 
-// statusOf maps a status word with words.
-func statusOf(words map[string]store.Status, s string) (store.Status, error) {
+// statusOf maps a status word of the named column with words.
+func statusOf(words map[string]store.Status, s, column string) (store.Status, error) {
 	if st, ok := words[norm(s)]; ok {
 		return st, nil
 	}
-	return "", fmt.Errorf("unknown status %q: mailer knows active, unsubscribed, bounced, complained, disabled and pending "+
-		"(and the words of Mailchimp, Substack, Buttondown, Ghost, Kit, beehiiv, Sendy, MailerLite, Mailman and listmonk); "+
-		"import this file with --status if all of it has one status", s)
+	return "", fmt.Errorf("unknown status %q in column %q: mailer knows active, unsubscribed, bounced, complained, disabled "+
+		"and pending (and the words of Mailchimp, Substack, Buttondown, Ghost, Kit, beehiiv, Sendy, MailerLite, Mailman and "+
+		"listmonk); if all of the file has one status, import it with --status (not active), and if the column holds "+
+		"no status, rename it", s, column)
 }
 
 // yesNo reads a boolean column as the tools write it.

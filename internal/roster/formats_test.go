@@ -36,6 +36,14 @@ var fixtureWant = map[string]struct {
 	"sendy-subscribers.csv": {"sendy", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "ok.soft@example.org": store.Active, "bart@example.org": store.Unsubscribed,
 		"cris@example.net": store.Bounced, "dora@example.net": store.Complained, "eli@example.org": store.Pending}},
+	// Older Sendy: no header, "Name","Email" (quoted, or not at
+	// all), the segment only in the file's name.
+	"sendy/old-quoted/newsletter-unsubscribed.csv": {"address list", map[string]store.Status{
+		"bart@example.org": store.Unsubscribed, "cris@example.net": store.Unsubscribed}},
+	"sendy/old-plain/newsletter-marked-as-spam.csv": {"address list", map[string]store.Status{
+		"dora@example.net": store.Complained, "eli@example.org": store.Complained}},
+	"sendy/old-plain/newsletter-active.csv": {"address list", map[string]store.Status{
+		"ok.anne@example.com": store.Active, "ok.noname@example.org": store.Active}},
 	"mailerlite-subscribers.csv": {"mailerlite", map[string]store.Status{
 		"ok.anne@example.com": store.Active, "bart@example.org": store.Unsubscribed, "cris@example.net": store.Bounced,
 		"dora@example.net": store.Complained, "eli@example.org": store.Pending}},
@@ -147,5 +155,46 @@ func TestFilledDatesStopMailInAnyFile(t *testing.T) {
 	f = read(t, "email,subscribed_to_emails\nann@example.org,null\nbo@example.org,true\n")
 	if f.Format != "ghost" || len(f.Rows) != 2 || f.Rows[0].Status != store.Unsubscribed || f.Rows[1].Status != store.Active {
 		t.Fatalf("null: %+v", f)
+	}
+}
+
+// TestKitWithAnEmailColumn: a Kit file whose address column is "email"
+// (as migration guides show Kit's export) is still Kit's, so its state
+// column is the status and a cancelled or bounced row is not active;
+// Buttondown's "churned" (a paid subscription ended, still subscribed)
+// is mailed.
+func TestKitWithAnEmailColumn(t *testing.T) {
+	f := read(t, "first_name,email,state,created_at\nAnn,ann@example.org,active,2024-01-01\nBo,bo@example.org,cancelled,2024-01-02\nCy,cy@example.org,bounced,2024-01-03\n")
+	if f.Format != "kit" || len(f.Rows) != 3 || f.Rows[0].Status != store.Active || f.Rows[1].Status != store.Unsubscribed ||
+		f.Rows[2].Status != store.Bounced || f.Rows[0].Address.Name != "Ann" {
+		t.Fatalf("%+v", f)
+	}
+	g := read(t, "email,subscriber_type\nann@example.org,churned\nbo@example.org,disabled\n")
+	if len(g.Rows) != 2 || g.Rows[0].Status != store.Active || g.Rows[1].Status != store.Disabled {
+		t.Fatalf("%+v", g)
+	}
+}
+
+// TestStatusFlagCoversUnknownWords: the error names the value and its
+// column; --status (or a file name saying a status) takes a word mailer
+// does not know as that status, as the error advises, but --status active
+// never makes one mailable.
+func TestStatusFlagCoversUnknownWords(t *testing.T) {
+	text := "email,state\nann@example.org,CA\nbo@example.org,cancelled\n"
+	f := read(t, text)
+	if len(f.Problems) != 1 || !strings.Contains(f.Problems[0].Reason, `unknown status "CA" in column "state"`) {
+		t.Fatalf("no --status: %+v", f)
+	}
+	g, err := ReadWith(strings.NewReader(text), Hints{Status: store.Unsubscribed})
+	if err != nil || len(g.Problems) != 0 || len(g.Rows) != 2 || g.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("--status unsubscribed: %+v %v", g, err)
+	}
+	h, _ := ReadWith(strings.NewReader(text), Hints{Status: store.Active})
+	if len(h.Problems) != 1 || len(h.Rows) != 1 || h.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("--status active: %+v", h)
+	}
+	k, _ := ReadWith(strings.NewReader("email,email_disabled\nann@example.org,maybe\n"), Hints{Name: "x-unsubscribed.csv"})
+	if len(k.Problems) != 0 || len(k.Rows) != 1 || k.Rows[0].Status != store.Unsubscribed {
+		t.Fatalf("a flag under a file name saying unsubscribed: %+v", k)
 	}
 }

@@ -144,7 +144,7 @@ func byName(header, rec []string) fields {
 
 // emailOf is the record's address column, as each tool names it.
 func emailOf(f fields) string {
-	for _, c := range []string{"email", "Email Address"} {
+	for _, c := range []string{"email", "Email Address", "Email"} {
 		if v := f(c); v != "" {
 			return strings.TrimSpace(v)
 		}

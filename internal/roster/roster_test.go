@@ -140,3 +140,22 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestMailmanDoctestLines: the member lines of Mailman 3's own doctest
+// (src/mailman/commands/docs/members.rst: the file `mailman members --add`
+// reads, parsed there with email.utils.parseaddr, and the listing the
+// command prints), transcribed: the bare address, "Name <address>",
+// "address (Name)"; '#' lines and blank ones are no member.
+func TestMailmanDoctestLines(t *testing.T) {
+	a := store.Active
+	f := read(t, "aperson@example.com\nBart Person <bperson@example.com>\ncperson@example.com (Cate Person)\n"+
+		"# hperson@example.com\n   \n\niperson@example.com\n")
+	check(t, "mailman members --add", f, []want{{"aperson@example.com", "", a}, {"bperson@example.com", "Bart Person", a},
+		{"cperson@example.com", "Cate Person", a}, {"iperson@example.com", "", a}})
+	if f.Data != 4 || f.Rows[3].Line != 7 {
+		t.Errorf("data %d, last line %d", f.Data, f.Rows[3].Line)
+	}
+	g := read(t, "Anne Person <anne@aaaxample.com>\nAnne Person <anne@example.com>\nBart Person <bart@example.com>\n")
+	check(t, "mailman members", g, []want{{"anne@aaaxample.com", "Anne Person", a}, {"anne@example.com", "Anne Person", a},
+		{"bart@example.com", "Bart Person", a}})
+}

@@ -20,10 +20,11 @@ var copyTables = []struct{ name, order string }{
 	{"memberships", "list_id, subscriber_id"}, {"audit_log", "id"}, {"sends", "id"},
 	{"deliveries", "id"}, {"confirmations", "id"}, {"replies", "id"}, {"bounces", "id"},
 	{"archive", "id"}, {"schedules", "id"}, {"archive_assets", "list_id, slug, path"},
+	{"accounts", "email"}, {"sessions", "id_hash"}, {"login_failures", "id"}, {"api_tokens", "name"},
 }
 
 // boolColumns are stored as 0/1 in SQLite and as booleans in PostgreSQL.
-var boolColumns = map[string]bool{"welcome": true, "permanent": true, "paused": true}
+var boolColumns = map[string]bool{"welcome": true, "permanent": true, "paused": true, "admin": true}
 
 // TableSum is a table's row count and a SHA-256 over its rows in key
 // order, the same for equal content in either database.
@@ -34,7 +35,7 @@ type TableSum struct {
 }
 
 // CopyTo copies everything in db (lists, members, audit log, sends and
-// delivery records, bounce scores, schedules, archive) into dst, which
+// delivery records, bounce scores, schedules, archive, logins and tokens) into dst, which
 // must be an empty database at the same schema version, in one
 // transaction, keeping every id; then it compares each table's count and
 // checksum in both and returns them.
