@@ -18,6 +18,7 @@ import (
 	"mailer/internal/inbound"
 	"mailer/internal/listaddr"
 	"mailer/internal/mailout"
+	"mailer/internal/metrics"
 	"mailer/internal/optin"
 	"mailer/internal/store"
 	"mailer/internal/token"
@@ -34,6 +35,8 @@ type Options struct {
 	// Templates are the templates of mailer's own mail; nil: the embedded
 	// ones overlaid with templates_dir.
 	Templates fs.FS
+	// Version is the program's, for mailer_build_info.
+	Version string
 }
 
 // App is the built graph. Its parts are shared by every edge.
@@ -48,8 +51,11 @@ type App struct {
 	Bounces   *bounces.Service
 	Inbound   *inbound.Handler
 	Auth      *auth.Service
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Metrics counts what this process does and reads the store's gauges
+	// at each scrape (served on the admin listener's /metrics).
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Build wires the services on db as cfg says.
@@ -59,14 +65,15 @@ func Build(cfg *config.Config, db *store.DB, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db, Tokens: signer, Book: cfg.Book(), Templates: o.Templates, Logger: o.Logger, Now: o.Now}
+	a := &App{Config: cfg, DB: db, Tokens: signer, Book: cfg.Book(), Templates: o.Templates, Logger: o.Logger, Now: o.Now,
+		Metrics: metrics.New(o.Version, db, metrics.Options{Now: o.Now, Logger: o.Logger})}
 	a.Auth = a.auth()
 	if o.Outbox == nil {
 		tr, _, err := Transport(cfg)
 		if err != nil {
 			return nil, err
 		}
-		o.Outbox = delivery.Outbox{Transport: tr, DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}
+		o.Outbox = delivery.Outbox{Transport: a.Metrics.Transport(tr), DialTimeout: time.Duration(cfg.SMTP.ConnectTimeout)}
 	}
 	a.Mail = a.mailer(o.Outbox)
 	if a.Optin, err = a.optin(); err != nil {
@@ -106,7 +113,7 @@ func (a *App) mailer(out mailout.Transport) *mailout.Mailer {
 func (a *App) optin() (*optin.Service, error) {
 	in := a.Config.Inbound
 	return optin.New(a.DB, a.Mail, optin.Options{TTL: time.Duration(in.ConfirmTTL), Interval: time.Duration(in.ConfirmInterval),
-		Contact: a.Config.Contact, Looks: a.Config.Looks(), Now: a.Now, Logger: a.Logger, Tokens: a.Tokens})
+		Contact: a.Config.Contact, Looks: a.Config.Looks(), Now: a.Now, Logger: a.Logger, Tokens: a.Tokens, Observer: a.Metrics})
 }
 
 // BouncePolicy is the configured scoring of bounces.
@@ -117,6 +124,7 @@ func (a *App) BouncePolicy() store.BouncePolicy {
 func (a *App) bounces() (*bounces.Service, error) {
 	svc := bounces.New(a.DB, nil, a.BouncePolicy(), a.Logger)
 	svc.Identify(a.Book, a.Tokens) // complaints name their member by token, Message-ID or VERP
+	svc.Observe(a.Metrics)
 	if a.Config.Bounce.NotifyOwner {
 		notice, err := bounces.NewOwnerNotice(a.Mail, string(a.Config.Owner), a.BouncePolicy(), a.Templates)
 		if err != nil {
@@ -131,6 +139,6 @@ func (a *App) inbound() (*inbound.Handler, error) {
 	in := a.Config.Inbound
 	return inbound.New(a.DB, inbound.Parts{Mail: a.Mail, Subs: a.Optin, Bounces: a.Bounces}, inbound.Options{
 		Book: a.Book, Owner: string(a.Config.Owner), MaxCommands: in.MaxCommands, MaxMessageBytes: in.MaxMessageBytes,
-		Templates: a.Templates, Now: a.Now, Logger: a.Logger,
+		Templates: a.Templates, Now: a.Now, Logger: a.Logger, Observer: a.Metrics,
 	})
 }

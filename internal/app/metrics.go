@@ -2,5 +2,6 @@ package app
 
 import "net/http"
 
-// metricsHandler serves /metrics (being built: nil answers 404).
-func (a *App) metricsHandler() http.Handler { return nil }
+// metricsHandler serves /metrics: this process's counters and the store's
+// gauges (internal/metrics).
+func (a *App) metricsHandler() http.Handler { return a.Metrics.Handler() }

@@ -37,10 +37,18 @@ type Notifier interface {
 	NotifyBounced(ctx context.Context, l *store.List, addr string, score float64, reason string) error
 }
 
+// Observer is told each bounce counted against a member and each
+// complaint that stopped one (the metrics).
+type Observer interface {
+	Bounced(list string, hard bool)
+	Complained(list string)
+}
+
 // Service records, scores and notifies.
 type Service struct {
 	store  Store
 	notify Notifier // nil: owners are not told
+	obs    Observer // nil: nobody counts
 	policy store.BouncePolicy
 	log    *slog.Logger
 	book   *listaddr.Book // set by Identify: finds complainers
@@ -57,6 +65,9 @@ func New(s Store, notify Notifier, p store.BouncePolicy, log *slog.Logger) *Serv
 
 // Notify sets who tells the owners.
 func (s *Service) Notify(n Notifier) { s.notify = n }
+
+// Observe sets who counts the bounces and complaints.
+func (s *Service) Observe(o Observer) { s.obs = o }
 
 // Message is one bounce message as delivered to a list's bounce address.
 type Message struct {
@@ -165,6 +176,9 @@ func (s *Service) scoreForms(ctx context.Context, l *store.List, f bounce.Failur
 
 func (s *Service) score(ctx context.Context, l *store.List, addr string, hard bool, reason string) (store.BounceUpdate, error) {
 	up, err := s.store.RecordBounce(ctx, l, addr, hard, reason, s.policy)
+	if err == nil && up.Member && s.obs != nil {
+		s.obs.Bounced(l.Name, hard)
+	}
 	if err != nil || !up.Disabled || s.notify == nil {
 		return up, err
 	}

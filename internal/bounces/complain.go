@@ -52,7 +52,8 @@ func (s *Service) Complain(ctx context.Context, l *store.List, addr string, c Co
 	if c.SendID > 0 {
 		reason += fmt.Sprintf(", send #%d", c.SendID)
 	}
-	return s.store.Update(ctx, "record complaint", func(tx *store.Tx) error {
+	counted := false
+	err = s.store.Update(ctx, "record complaint", func(tx *store.Tx) error {
 		m, err := tx.GetMember(ctx, l, a.String())
 		if fault.CodeOf(err) == fault.NotFound {
 			return fault.Errorf(fault.NotFound, "%s is not a member of %s", a.String(), l.Name)
@@ -65,10 +66,15 @@ func (s *Service) Complain(ctx context.Context, l *store.List, addr string, c Co
 		if err != nil || !ch.Changed() {
 			return err
 		}
+		counted = true
 		return tx.RecordComplaint(ctx, l, store.ComplaintRecord{Address: m.Address, SubscriberID: m.SubscriberID,
 			SendID: c.SendID, FeedbackType: firstNonEmpty(c.FeedbackType, "abuse"), Provider: c.Provider,
 			MessageID: c.MessageID, Raw: c.Raw})
 	})
+	if err == nil && counted && s.obs != nil {
+		s.obs.Complained(l.Name)
+	}
+	return err
 }
 
 // feedback acts on a feedback report delivered to one of our addresses:

@@ -38,6 +38,7 @@ type session struct {
 	// asks are the confirmations the commands decided on, sent at the end
 	// (the first to s.to carrying the answer); each with its answer line.
 	asks []ask
+	last string // the result of the last line added, for the Observer
 }
 
 type ask struct {
@@ -84,9 +85,11 @@ func (s *session) runAll(cmds []Command, defaultList string) (bool, error) {
 			break
 		}
 		if c.Verb == "end" {
+			s.observe("end", ResultOK)
 			return true, nil
 		}
 		if c.Problem == "unknown" {
+			s.observe(VerbUnknown, ResultInvalid)
 			unknown++
 			word := strings.Fields(c.Raw)[0]
 			s.add(c.Raw, "unknown-command", resultData{Extra: word})
@@ -97,8 +100,10 @@ func (s *session) runAll(cmds []Command, defaultList string) (bool, error) {
 			continue
 		}
 		if err := s.run(c, defaultList); err != nil {
+			s.observe(c.Verb, ResultError)
 			return false, err
 		}
+		s.observe(c.Verb, resultOf(s.last))
 	}
 	return false, nil
 }
@@ -149,6 +154,7 @@ func (s *session) finish(list string, stopped bool) (bool, error) {
 
 func (s *session) add(cmd, name string, d resultData) {
 	s.results = append(s.results, line{Command: cmd, Text: s.render(name, d)})
+	s.last = name
 }
 
 // render is one result's text.

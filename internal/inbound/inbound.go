@@ -66,6 +66,7 @@ type Options struct {
 	Templates                    fs.FS
 	Now                          func() time.Time
 	Logger                       *slog.Logger
+	Observer                     Observer // nil: nobody counts the commands
 }
 
 // Handler acts on mail to mailer's addresses.

@@ -29,6 +29,9 @@ func (s *Service) Confirm(ctx context.Context, code string, ev store.Evidence) (
 		return e
 	})
 	if err == nil {
+		if s.o.Observer != nil {
+			s.o.Observer.Confirmed(conf.ListName, conf.Action)
+		}
 		s.greet(ctx, conf)
 		return Confirmed{Confirmation: conf}, nil
 	}

@@ -65,6 +65,16 @@ type Options struct {
 	Looks      templates.Looks // the global and each list's templates
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Observer counts the confirmations sent and used (the metrics);
+	// nil: nobody.
+	Observer Observer
+}
+
+// Observer is told of each confirmation handed to the transport and each
+// one used, by list and action (subscribe or unsubscribe).
+type Observer interface {
+	ConfirmationSent(list, action string)
+	Confirmed(list, action string)
 }
 
 // Service runs the workflow.

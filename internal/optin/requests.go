@@ -175,6 +175,9 @@ func (s *Service) sendConfirmation(ctx context.Context, k *Ask, carry string) er
 		}
 		return err
 	}
+	if s.o.Observer != nil {
+		s.o.Observer.ConfirmationSent(l.Name, action)
+	}
 	return s.store.ConfirmationSent(context.WithoutCancel(ctx), code)
 }
 

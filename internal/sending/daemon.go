@@ -25,6 +25,7 @@ type Daemon struct {
 	DB        *store.DB
 	Transport Transports
 	Refusals  Refusals
+	Observer  Observer     // who counts the outcomes (the metrics); nil: nobody
 	Breaker   BreakerHooks // who hears of a send the circuit breaker paused
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -141,12 +142,12 @@ func (d *Daemon) run(ctx context.Context, p *Plan, log *slog.Logger) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prog := &logProgress{log: log, cancel: cancel, waitLimit: d.WaitLimit, now: d.Now}
-	out, err := p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Breaker: d.Breaker, Now: d.Now})
+	out, err := p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Observer: d.Observer, Breaker: d.Breaker, Now: d.Now})
 	if errors.Is(err, store.ErrLeaseHeld) && d.DB.Shared() {
 		// On a database that several machines share, daemons deliver a
 		// running send together.
 		log.Info("joining send held by another process")
-		out, err = p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Breaker: d.Breaker, Now: d.Now, Join: true})
+		out, err = p.Run(runCtx, RunOptions{Progress: prog, Refusals: d.Refusals, Observer: d.Observer, Breaker: d.Breaker, Now: d.Now, Join: true})
 	}
 	switch {
 	case fault.CodeOf(err) == fault.Conflict:

@@ -38,10 +38,18 @@ type Refusals interface {
 	Refusal(ctx context.Context, l *store.List, addr, reply string) (store.BounceUpdate, error)
 }
 
+// Observer is told each recorded outcome of a send to list (the metrics).
+// It is called from the sender's one recording goroutine and must not
+// block.
+type Observer interface {
+	Delivery(list string, r delivery.Result)
+}
+
 // RunOptions are what a run needs besides the plan.
 type RunOptions struct {
 	Progress     Progress
 	Refusals     Refusals
+	Observer     Observer // nil: nobody is told
 	ResendFailed bool
 	Now          func() time.Time
 	// Join delivers a running send together with the process that holds
@@ -256,6 +264,9 @@ func (p *Plan) onResult(ctx context.Context, o RunOptions, g *guard) func(delive
 	pace := &paceRecorder{db: p.Job.DB, send: g.send, now: time.Now}
 	return func(j delivery.Job, r delivery.Result) {
 		o.Progress.Result(j, r)
+		if o.Observer != nil {
+			o.Observer.Delivery(list.Name, r)
+		}
 		g.record(ctx, r)
 		pace.record(ctx, r)
 		if r.Outcome != delivery.Failed || !r.Permanent || o.Refusals == nil {

@@ -69,7 +69,7 @@ func (ls *listeners) startWeb(addr string) error {
 	mux.Handle(esphooks.Prefix, hooks)
 	mux.Handle("/", pages.Handler())
 	ls.pages = pages
-	srv, bound, err := ls.serveHTTP(addr, mux)
+	srv, bound, err := ls.serveHTTP(addr, ls.app.Metrics.HTTP("web", mux))
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (ls *listeners) startAdmin(addr string) error {
 	if err != nil {
 		return err
 	}
-	srv, bound, err := ls.serveHTTP(addr, admin.Handler(parts))
+	srv, bound, err := ls.serveHTTP(addr, ls.app.Metrics.HTTP("admin", admin.Handler(parts)))
 	if err != nil {
 		return err
 	}
