@@ -85,3 +85,27 @@ var scheduleMoves = map[ScheduleState][]ScheduleState{
 func (s ScheduleState) CanBecome(next ScheduleState) bool { return allowed(scheduleMoves, s, next) }
 
 func allowed[S ~string](moves map[S][]S, from, to S) bool { return slices.Contains(moves[from], to) }
+
+// HookEventState is where an outgoing webhook event stands (migration 0023).
+type HookEventState string
+
+// Hook event states.
+const (
+	HookQueued     HookEventState = "queued"     // waiting for its next attempt
+	HookDelivered  HookEventState = "delivered"  // the receiver answered 2xx
+	HookSuperseded HookEventState = "superseded" // a newer event for the same member or send took its place
+	HookFailed     HookEventState = "failed"     // given up: a day of retries, or 410 Gone
+)
+
+// HookEventStates lists every hook event state.
+var HookEventStates = []HookEventState{HookQueued, HookDelivered, HookSuperseded, HookFailed}
+
+var hookEventMoves = map[HookEventState][]HookEventState{
+	"":         {HookQueued},                                // a trigger, or QueueHookEvent
+	HookQueued: {HookDelivered, HookSuperseded, HookFailed}, // RecordHookAttempt, or a newer event
+	// A request already out when a newer event came may still deliver it.
+	HookSuperseded: {HookDelivered},
+}
+
+// CanBecome reports whether a hook event in state s may move to next.
+func (s HookEventState) CanBecome(next HookEventState) bool { return allowed(hookEventMoves, s, next) }

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"mailer/internal/fault"
+)
+
+// The outgoing event webhooks' receivers, their queues and attempts
+// (migration 0023). The events themselves are written by the database's
+// triggers on memberships and sends, in the transaction of the change; this
+// file reads them, records the attempts and queues the pings.
+
+// Hook is a receiver of events.
+type Hook struct {
+	ID     int64    `json:"id"`
+	URL    string   `json:"url"`
+	Secret string   `json:"-"` // whsec_…: never printed but once, at `hooks add`
+	Events []string `json:"events"`
+	// List is the one list whose events the hook gets; "" for all.
+	List           string     `json:"list,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	DisabledAt     *time.Time `json:"disabled_at,omitempty"`
+	DisabledReason string     `json:"disabled_reason,omitempty"`
+	Queued         int        `json:"queued"` // events waiting for delivery
+}
+
+// HookEvent is one event queued for one hook, with the hook's address and
+// key for its delivery.
+type HookEvent struct {
+	ID            int64          `json:"id"`
+	HookID        int64          `json:"hook"`
+	URL           string         `json:"-"`
+	Secret        string         `json:"-"`
+	Type          string         `json:"type"`
+	Subject       string         `json:"-"`
+	Payload       string         `json:"-"`
+	CreatedAt     time.Time      `json:"created_at"`
+	NextAttemptAt time.Time      `json:"next_attempt_at"`
+	Attempts      int            `json:"attempts"`
+	State         HookEventState `json:"state"`
+}
+
+// HookAttempt is one try at delivering an event.
+type HookAttempt struct {
+	EventID   int64         `json:"event"`
+	EventType string        `json:"type"`
+	At        time.Time     `json:"at"`
+	Status    int           `json:"status,omitempty"` // the HTTP status; 0 when no answer came
+	Error     string        `json:"error,omitempty"`
+	Duration  time.Duration `json:"duration_ns"`
+}
+
+// NewHook is what `hooks add` stores.
+type NewHook struct {
+	URL, Secret string
+	Events      []string
+	List        *List // nil: every list
+}
+
+// CreateHook stores a receiver; its events are queued from now on.
+func (db *DB) CreateHook(ctx context.Context, h NewHook) (*Hook, error) {
+	var listID sql.NullInt64
+	name := ""
+	if h.List != nil {
+		listID, name = sql.NullInt64{Int64: h.List.ID, Valid: true}, h.List.Name
+	}
+	now := db.Now()
+	var id int64
+	err := db.sql.QueryRowContext(ctx, `INSERT INTO hooks (url, secret, events, list_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		h.URL, h.Secret, strings.Join(h.Events, ","), listID, formatTime(now)).Scan(&id)
+	if err != nil {
+		return nil, db.wrap(err, "add hook")
+	}
+	return &Hook{ID: id, URL: h.URL, Secret: h.Secret, Events: h.Events, List: name, CreatedAt: parseTime(formatTime(now))}, nil
+}
+
+const hookQuery = `SELECT h.id, h.url, h.secret, h.events, coalesce(l.name, ''), h.created_at, h.disabled_at, h.disabled_reason,
+	(SELECT count(*) FROM hook_events e WHERE e.hook_id = h.id AND e.state = 'queued')
+	FROM hooks h LEFT JOIN lists l ON l.id = h.list_id`
+
+func scanHook(row interface{ Scan(...any) error }) (*Hook, error) {
+	var h Hook
+	var events, created string
+	var disabled sql.NullString
+	if err := row.Scan(&h.ID, &h.URL, &h.Secret, &events, &h.List, &created, &disabled, &h.DisabledReason, &h.Queued); err != nil {
+		return nil, err
+	}
+	h.Events = strings.Split(events, ",")
+	h.CreatedAt, h.DisabledAt = parseTime(created), parseNullTime(disabled)
+	return &h, nil
+}
+
+// Hooks returns every receiver, oldest first.
+func (db *DB) Hooks(ctx context.Context) ([]*Hook, error) {
+	rows, err := db.sql.QueryContext(ctx, hookQuery+` ORDER BY h.id`)
+	if err != nil {
+		return nil, db.wrap(err, "read hooks")
+	}
+	defer rows.Close()
+	var out []*Hook
+	for rows.Next() {
+		h, err := scanHook(rows)
+		if err != nil {
+			return nil, db.wrap(err, "read hooks")
+		}
+		out = append(out, h)
+	}
+	return out, db.wrap(rows.Err(), "read hooks")
+}
+
+// GetHook returns one receiver.
+func (db *DB) GetHook(ctx context.Context, id int64) (*Hook, error) {
+	h, err := scanHook(db.sql.QueryRowContext(ctx, hookQuery+` WHERE h.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no hook #%d (see `mailer hooks ls`)", id)
+	}
+	return h, db.wrap(err, "read hook")
+}
+
+// DeleteHook removes a receiver with its queue and attempts.
+func (db *DB) DeleteHook(ctx context.Context, id int64) error {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM hooks WHERE id = ?`, id)
+	if err != nil {
+		return db.wrap(err, "remove hook")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.NotFound, "no hook #%d (see `mailer hooks ls`)", id)
+	}
+	return nil
+}
+
+// DisableHook stops a receiver's deliveries, with the reason; its events
+// are no longer queued.
+func (db *DB) DisableHook(ctx context.Context, id int64, reason string) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE hooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL`,
+		db.now(), reason, id)
+	return db.wrap(err, "disable hook")
+}
