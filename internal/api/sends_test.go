@@ -181,4 +181,14 @@ func TestSendPages(t *testing.T) {
 	if ids, n := pages(news); fmt.Sprint(ids) != "[7 6 4 3 1]" || n != 3 {
 		t.Errorf("news-bot: %v in %d pages", ids, n)
 	}
+	// Send 2 is other's: to news-bot it does not exist.
+	for _, r := range []req{{method: "GET", path: "/api/v1/sends/2"}, {method: "POST", path: "/api/v1/sends/2/pause"}, {method: "POST", path: "/api/v1/sends/2/cancel"}} {
+		r.token = news
+		if got := e.do(r); got.Status != 404 || !strings.Contains(string(got.Body), "no send 2") {
+			t.Errorf("news-bot %s %s: %d %s", r.method, r.path, got.Status, got.Body)
+		}
+	}
+	if s, _ := e.db.GetSend(context.Background(), 2); s.Paused || s.State == "done" {
+		t.Errorf("news-bot changed other's send: %+v", s)
+	}
 }
