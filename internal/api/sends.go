@@ -127,12 +127,18 @@ func createSend(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sc *store.Schedule
 	if in.At != nil {
-		return p.Schedule(c.ctx, *in.At)
+		sc, err = p.Schedule(c.ctx, *in.At)
+	} else {
+		// Now: due at once, for the daemon's next tick (Plan.Schedule
+		// keeps the future for --at; the stored schedule is the same).
+		sc, err = c.h.o.DB.ScheduleSend(c.ctx, store.Schedule{Issue: job.Issue.Slug, ListID: job.List.ID, ContentHash: p.Hash, DueAt: c.h.o.DB.Now()})
 	}
-	// Now: due at once, for the daemon's next tick (Plan.Schedule keeps
-	// the future for --at; the stored schedule is the same).
-	return c.h.o.DB.ScheduleSend(c.ctx, store.Schedule{Issue: job.Issue.Slug, ListID: job.List.ID, ContentHash: p.Hash, DueAt: c.h.o.DB.Now()})
+	if err == nil {
+		c.h.o.Logger.Info("api: send scheduled", "schedule", sc.ID, "issue", sc.Issue, "list", sc.ListName, "due", sc.DueAt, "operator", c.who.Operator())
+	}
+	return sc, err
 }
 
 // sendID reads {id}: N for a send, sN for a schedule.
