@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"mailer/internal/auth"
 	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
@@ -46,6 +47,7 @@ type App struct {
 	Optin     *optin.Service
 	Bounces   *bounces.Service
 	Inbound   *inbound.Handler
+	Auth      *auth.Service
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -58,6 +60,7 @@ func Build(cfg *config.Config, db *store.DB, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Tokens: signer, Book: cfg.Book(), Templates: o.Templates, Logger: o.Logger, Now: o.Now}
+	a.Auth = a.auth()
 	if o.Outbox == nil {
 		tr, _, err := Transport(cfg)
 		if err != nil {
