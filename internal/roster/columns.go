@@ -24,6 +24,9 @@ type columns struct {
 	consent                  []consentAt
 	ip                       int
 	fixed                    store.Status // from the file's name or --status
+	// sendyAll: the file is named as Sendy names the export of a whole
+	// list (LIST-all.csv); see row.
+	sendyAll bool
 }
 
 type flagAt struct {
@@ -176,6 +179,12 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 		// when the first field is no address and the second is one.
 		if b, e := address.Parse(rec[1]); e == nil {
 			a, err, rec = b, nil, []string{rec[1], rec[0]}
+			if c.sendyAll && !c.covers() {
+				// That export holds everyone on the list, unsubscribed,
+				// bounced and complained too, and says of nobody which.
+				return Row{}, fmt.Errorf("an older Sendy's LIST-all.csv has everyone and no status: import its -active " +
+					"export (and -unsubscribed, -bounced, -marked-as-spam as they are), or this one with --status")
+			}
 		}
 	}
 	if err != nil {
