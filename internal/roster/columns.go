@@ -27,6 +27,9 @@ type columns struct {
 	// sendyAll: the file is named as Sendy names the export of a whole
 	// list (LIST-all.csv); see row.
 	sendyAll bool
+	// statusGiven: the owner said the file's status (--status or the
+	// file's name), which listmonk's export needs (see rowStatus).
+	statusGiven bool
 }
 
 type flagAt struct {
@@ -245,7 +248,16 @@ func (c *columns) rowStatus(rec []string) (store.Status, error) {
 			st = stricter(st, m.status)
 		}
 	}
-	return stricter(st, c.fixed), nil
+	st = stricter(st, c.fixed)
+	if c.format == "listmonk" && st == store.Active && !c.statusGiven {
+		// listmonk's export (queries.sql export-subscribers) gives the
+		// subscriber's own status, never the subscription's: someone who
+		// unsubscribed from the list is still "enabled". Only the owner
+		// can say the export was filtered to the list's confirmed ones.
+		return "", fmt.Errorf("listmonk's export says %q but not whether they are still subscribed to the list: "+
+			"export the list's confirmed subscribers and import with --status active", rec[c.status])
+	}
+	return st, nil
 }
 
 // covers reports whether --status (or the file's name) says what everyone
