@@ -34,6 +34,12 @@ func TestOwnersPassword(t *testing.T) {
 	if err != nil || strings.Join(s.Principal.Lists, ",") != "news" || s.Principal.Admin {
 		t.Fatalf("login with the password set: %+v %v", s.Principal, err)
 	}
+	if _, errOut, _ := e.runIn(pw+"\n", "owners", "password", "nolist@example.org", "--password-stdin"); !strings.Contains(errOut, "owns no list yet") {
+		t.Fatalf("no note for an owner of nothing: %q", errOut)
+	}
+	if strings.Contains(errOut, "owns no list") {
+		t.Fatalf("a note for an owner of news: %q", errOut)
+	}
 	_, errOut, code = e.runIn("short pass\n", "owners", "password", "bo@example.org", "--password-stdin")
 	if code != ExitError || !strings.Contains(errOut, "10 characters long: use at least 12") || strings.Contains(errOut, "short pass") {
 		t.Fatalf("short: exit %d %q", code, errOut)

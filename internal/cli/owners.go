@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"mailer/internal/address"
 	"mailer/internal/auth"
 	"mailer/internal/fault"
 	"mailer/internal/store"
@@ -80,7 +81,22 @@ func ownersPasswordRun(ctx context.Context, opts *OwnersPasswordOptions) error {
 		return err
 	}
 	fmt.Fprintf(d.Out, "Set the console password of %s\n", opts.Email)
+	warnNoLists(ctx, d, a.Auth, opts.Email)
 	return nil
+}
+
+// warnNoLists tells of a login that would see nothing: no site admin,
+// owner of no list.
+func warnNoLists(ctx context.Context, d *Deps, svc *auth.Service, email string) {
+	owners, err := svc.Owners(ctx)
+	if err != nil {
+		return
+	}
+	for _, o := range owners {
+		if o.Address == address.Key(email) && !o.Admin && len(o.Lists) == 0 {
+			fmt.Fprintf(d.ErrOut, "Note: %s owns no list yet and will see none (lists edit LIST --owner %s, or --admin)\n", email, email)
+		}
+	}
 }
 
 // readNewPassword reads the password: one line of standard input, or
