@@ -22,11 +22,16 @@ var copyTables = []struct{ name, order string }{
 	{"deliveries", "id"}, {"confirmations", "id"}, {"replies", "id"}, {"bounces", "id"},
 	{"archive", "id"}, {"schedules", "id"}, {"archive_assets", "list_id, slug, path"},
 	{"accounts", "email"}, {"sessions", "id_hash"}, {"login_failures", "id"}, {"api_tokens", "name"},
+	{"complaints", "id"}, {"capped", "id"}, {"send_bounces", "send_id, subscriber_id"}, {"idempotency_keys", "caller, key"},
 	{"hooks", "id"}, {"hook_events", "id"}, {"hook_attempts", "id"},
 }
 
+// notCopied are the schema's tables a copy leaves out on purpose: the
+// migration runner's own (the destination has its rows already).
+var notCopied = map[string]bool{"schema_migrations": true}
+
 // boolColumns are stored as 0/1 in SQLite and as booleans in PostgreSQL.
-var boolColumns = map[string]bool{"welcome": true, "permanent": true, "paused": true, "admin": true}
+var boolColumns = map[string]bool{"welcome": true, "permanent": true, "paused": true, "admin": true, "hard": true}
 
 // TableSum is a table's row count and a SHA-256 over its rows in key
 // order, the same for equal content in either database.
@@ -37,12 +42,15 @@ type TableSum struct {
 }
 
 // CopyTo copies everything in db (lists, members, audit log, sends and
-// delivery records, bounce scores, schedules, archive, logins and tokens) into dst, which
+// delivery records, bounce scores and reports, complaints, schedules, archive, logins, tokens and hooks) into dst, which
 // must be an empty database at the same schema version, in one
 // transaction, keeping every id; then it compares each table's count and
 // checksum in both and returns them.
 func (db *DB) CopyTo(ctx context.Context, dst *DB) ([]TableSum, error) {
 	if err := db.sameSchema(ctx, dst); err != nil {
+		return nil, err
+	}
+	if err := db.copyCoversSchema(ctx); err != nil {
 		return nil, err
 	}
 	err := dst.inTx(ctx, "copy into "+dst.path, func(tx *txn) error {
@@ -252,4 +260,50 @@ func writeValue(h hash.Hash, blob bool, v any) {
 	default:
 		fmt.Fprintf(h, "\x00?%v", x)
 	}
+}
+
+// copyCoversSchema refuses a copy that would leave a table behind: a
+// migration that adds a table and forgets copyTables makes `db copy` fail
+// clearly instead of losing that table's rows (complaints, send_bounces,
+// capped and idempotency_keys once were).
+func (db *DB) copyCoversSchema(ctx context.Context) error {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if db.dialect == postgresDialect {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := db.sql.QueryContext(ctx, q)
+	if err != nil {
+		return db.wrap(err, "list tables")
+	}
+	defer rows.Close()
+	copied := map[string]bool{}
+	for _, t := range copyTables {
+		copied[t.name] = true
+	}
+	var missing []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return db.wrap(err, "list tables")
+		}
+		if !copied[name] && !notCopied[name] {
+			missing = append(missing, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return db.wrap(err, "list tables")
+	}
+	if len(missing) > 0 {
+		return fault.Errorf(fault.Internal, "db copy does not know table(s) %s of this schema: nothing copied", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// CopiedTables are the tables a copy or a backup checks, in order.
+func CopiedTables() []string {
+	names := make([]string, len(copyTables))
+	for i, t := range copyTables {
+		names[i] = t.name
+	}
+	return names
 }
