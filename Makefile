@@ -63,8 +63,10 @@ run: build
 
 # Everything pure Go, then the signing with libcrypto as `make build` ships
 # it: the signer's byte-for-byte check and the signed sends.
+# -timeout: the cli package runs every command on SQLite and then on
+# PostgreSQL, near go test's default 10 minutes on a loaded 2-core machine.
 test: deps lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -race -count=1 -tags libcrypto ./internal/dkimsign/
 	$(GO) test -race -count=1 -tags libcrypto -run 'DKIM|Signed' ./internal/cli/
 
