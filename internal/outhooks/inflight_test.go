@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mailer/internal/outhooks"
 	"mailer/internal/store"
 )
 
@@ -146,4 +147,52 @@ func TestPing(t *testing.T) {
 	if _, err := e.d.Ping(context.Background(), 999); err == nil {
 		t.Fatal("a ping of no hook")
 	}
+}
+
+// TestOneProcessPerURL: a second process (its own store handle and
+// dispatcher) finds the URL taken while the first holds a request out. On
+// PostgreSQL, which several machines share, it sends nothing — no second
+// request to the URL, no event twice; on SQLite (one machine, one serve)
+// the store holds no lock across processes, and says so by sending.
+func TestOneProcessPerURL(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	first := true
+	held, release := make(chan struct{}), make(chan struct{})
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("webhook-id"))
+		hold := first
+		first = false
+		mu.Unlock()
+		if hold {
+			close(held)
+			<-release
+		}
+	}))
+	defer srv.Close()
+	e.hook(srv.URL, "subscribed")
+	e.set("ann@example.org", store.Active)
+	e.set("bob@example.org", store.Active)
+	e.d.Tick(context.Background())
+	waitFor(t, held, "the first process's request")
+	other, err := store.Open(context.Background(), e.loc, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.Now = e.clock.Now
+	second := &outhooks.Dispatcher{Store: other, Now: e.clock.Now}
+	second.RunOnce(context.Background())
+	mu.Lock()
+	n := len(got)
+	mu.Unlock()
+	if shared := store.IsURL(e.loc); shared && n != 1 {
+		t.Errorf("PostgreSQL: a second process sent %d requests to a URL held by another", n-1)
+	} else if !shared && n == 1 {
+		t.Errorf("SQLite holds no lock across processes, yet the second sent nothing")
+	}
+	close(release)
+	e.d.Wait()
 }

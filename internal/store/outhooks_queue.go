@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 	"time"
 )
 
@@ -140,4 +141,47 @@ func (db *DB) HookAttempts(ctx context.Context, hookID int64, limit int) ([]Hook
 		out = append(out, a)
 	}
 	return out, db.wrap(rows.Err(), "read hook attempts")
+}
+
+// HoldHookURL makes this process the one delivering to url while it holds
+// the returned release: on PostgreSQL, whose several machines' `mailer
+// serve` share the queue, a session-level advisory lock on a connection of
+// its own, so that one request at a time goes to a URL across them all and
+// no event is sent twice (ok false: another process holds it). On SQLite
+// (one machine, one serve) it holds nothing; the dispatcher's own map does.
+func (db *DB) HoldHookURL(ctx context.Context, url string) (release func(), ok bool, err error) {
+	if db.dialect != postgresDialect {
+		return func() {}, true, nil
+	}
+	c, err := db.sql.db.Conn(ctx)
+	if err != nil {
+		return nil, false, db.wrap(err, "hold the hook's URL")
+	}
+	key := hookURLKey(url)
+	if err := c.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false, db.wrap(err, "hold the hook's URL")
+	}
+	return func() {
+		c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+		c.Close()
+	}, true, nil
+}
+
+// hookURLKey is the advisory lock key of a receiver's URL: FNV-1a.
+func hookURLKey(url string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("mailer hook url " + url))
+	return int64(h.Sum64())
+}
+
+// PruneHookEvents forgets the events settled (delivered, superseded,
+// failed) before t, with their attempts, and returns how many.
+func (db *DB) PruneHookEvents(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM hook_events WHERE state <> 'queued' AND created_at < ?`, formatTime(t))
+	if err != nil {
+		return 0, db.wrap(err, "prune hook events")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

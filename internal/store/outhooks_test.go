@@ -192,6 +192,17 @@ func TestRecordHookAttempt(t *testing.T) {
 	if got, _ := db.GetHookEvent(ctx, old.ID); got.State != store.HookSuperseded {
 		t.Fatalf("a superseded event's retry revived it: %+v", got)
 	}
+	// Settled events go after their time with their attempts; a queued one stays.
+	db.QueueHookEvent(ctx, h.ID, "ping", "ping:3", `{}`, db.Now())
+	if n, err := db.PruneHookEvents(ctx, db.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	if as, _ := db.HookAttempts(ctx, h.ID, 10); len(as) != 0 {
+		t.Fatalf("attempts of pruned events: %+v", as)
+	}
+	if evs, _ := db.HookEvents(ctx, h.ID, 10); len(evs) != 2 || evs[0].State != store.HookQueued || evs[1].State != store.HookQueued {
+		t.Fatalf("after pruning: %+v", evs)
+	}
 	if err := db.DeleteHook(ctx, h.ID); err != nil {
 		t.Fatal(err)
 	}
