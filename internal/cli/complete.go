@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mailer/internal/outhooks"
 	"mailer/internal/store"
 )
 
@@ -52,6 +53,7 @@ func addCompletion(root *cobra.Command, d *Deps) {
 	}{
 		{"subscribers ls", "status", fixed(statuses...)}, {"subscribers export", "status", fixed(statuses...)},
 		{"send", "list", lists}, {"render", "list", lists}, {"audit", "list", lists},
+		{"hooks add", "list", lists}, {"hooks add", "events", fixed(outhooks.Events...)},
 		{"render", "format", fixed("html", "text", "eml")}, {"dkim keygen", "algorithm", fixed("rsa", "ed25519")},
 		{"lists create", "policy", fixed("confirm", "open", "closed")}, {"lists edit", "policy", fixed("confirm", "open", "closed")},
 		{"tokens create", "list", lists}, {"tokens create", "scope", fixed("read", "write")},

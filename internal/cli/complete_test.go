@@ -22,6 +22,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"send", "issue-06", "--list", ""}, []string{"news"}},
 		{[]string{"tokens", "create", "grafana", "--list", ""}, []string{"news"}},
 		{[]string{"tokens", "create", "grafana", "--scope", ""}, []string{"read", "write"}},
+		{[]string{"hooks", "add", "https://x.example/", "--events", ""}, []string{"subscribed", "send.done"}},
+		{[]string{"hooks", "add", "https://x.example/", "--list", ""}, []string{"news"}},
 	} {
 		out := e.mustRun(append([]string{"__complete"}, c.args...)...)
 		for _, w := range c.want {

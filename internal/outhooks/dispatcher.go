@@ -19,14 +19,24 @@ type Store interface {
 	DisableHook(ctx context.Context, id int64, reason string) error
 	GetHook(ctx context.Context, id int64) (*store.Hook, error)
 	QueueHookEvent(ctx context.Context, hookID int64, typ, subject, payload string, next time.Time) (*store.HookEvent, error)
+	HoldHookURL(ctx context.Context, url string) (release func(), ok bool, err error)
+	PruneHookEvents(ctx context.Context, before time.Time) (int64, error)
 }
+
+// Keep is how long settled events and their attempts stay for `hooks ls`
+// and the console.
+const Keep = 30 * 24 * time.Hour
 
 // Timeout is a request's limit: Standard Webhooks ("Request timeouts")
 // recommends 15 to 30 seconds for a receiver to answer.
 const Timeout = 15 * time.Second
 
+// Workers is the default number of URLs served at once.
+const Workers = 4
+
 // Dispatcher delivers the queued events, one request at a time per URL
-// (two hooks on one URL take turns), the URLs in parallel.
+// (two hooks on one URL take turns), the URLs in parallel. On PostgreSQL
+// the turn is taken across processes too (Store.HoldHookURL).
 type Dispatcher struct {
 	Store Store
 	// Client sends the requests; nil: NewClient().
@@ -36,6 +46,10 @@ type Dispatcher struct {
 	Log    *slog.Logger     // nil: discard
 	// Timeout bounds each request; 0: Timeout.
 	Timeout time.Duration
+	// Workers is how many URLs are served at once; 0: Workers. On
+	// PostgreSQL each holds a connection of the store's pool (16) for its
+	// URL's lock, so it stays well under that.
+	Workers int
 
 	mu   sync.Mutex
 	busy map[string]bool // URLs with a worker
@@ -70,6 +84,9 @@ func (d *Dispatcher) init() {
 	if d.Timeout == 0 {
 		d.Timeout = Timeout
 	}
+	if d.Workers == 0 {
+		d.Workers = Workers
+	}
 }
 
 // Loop delivers what is due every interval until ctx ends, then waits for
@@ -78,7 +95,12 @@ func (d *Dispatcher) Loop(ctx context.Context, every time.Duration) {
 	d.init()
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := d.Now(); now.Sub(pruned) >= time.Hour {
+			d.prune(ctx, now)
+			pruned = now
+		}
 		d.Tick(ctx)
 		select {
 		case <-ctx.Done():
@@ -89,8 +111,9 @@ func (d *Dispatcher) Loop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Tick starts a worker for each URL with an event due and no worker yet;
-// it does not wait for them (Wait does).
+// Tick starts a worker for each URL with an event due and no worker yet,
+// up to Workers at once (the rest wait for a later tick); it does not wait
+// for them (Wait does).
 func (d *Dispatcher) Tick(ctx context.Context) {
 	d.init()
 	urls, err := d.Store.DueHookURLs(ctx, d.Now())
@@ -102,7 +125,7 @@ func (d *Dispatcher) Tick(ctx context.Context) {
 	}
 	for _, u := range urls {
 		d.mu.Lock()
-		if d.busy[u] {
+		if d.busy[u] || len(d.busy) >= d.Workers {
 			d.mu.Unlock()
 			continue
 		}
@@ -110,6 +133,13 @@ func (d *Dispatcher) Tick(ctx context.Context) {
 		d.wg.Add(1)
 		d.mu.Unlock()
 		go d.drain(ctx, u)
+	}
+}
+
+// prune forgets what settled more than Keep ago.
+func (d *Dispatcher) prune(ctx context.Context, now time.Time) {
+	if _, err := d.Store.PruneHookEvents(ctx, now.Add(-Keep)); err != nil && ctx.Err() == nil {
+		d.Log.Error("event webhooks", "err", err)
 	}
 }
 
@@ -131,6 +161,14 @@ func (d *Dispatcher) drain(ctx context.Context, url string) {
 		d.mu.Unlock()
 		d.wg.Done()
 	}()
+	release, ok, err := d.Store.HoldHookURL(ctx, url)
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("event webhooks", "err", err)
+		}
+		return // another process is delivering to url
+	}
+	defer release()
 	for ctx.Err() == nil {
 		ev, err := d.Store.NextHookEvent(ctx, url, d.Now())
 		if err != nil {

@@ -63,6 +63,7 @@ func (rc *receiver) requests() []request {
 type env struct {
 	t     *testing.T
 	db    *store.DB
+	loc   string // the database, for another process's handle
 	clock *clock
 	list  *store.List
 	d     *outhooks.Dispatcher
@@ -70,7 +71,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.Location(t, "hooks.db"), store.Options{Create: true})
+	loc := pgtest.Location(t, "hooks.db")
+	db, err := store.Open(ctx, loc, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clock: c, list: l}
+	e := &env{t: t, db: db, loc: loc, clock: c, list: l}
 	e.d = &outhooks.Dispatcher{Store: db, Now: c.Now, Jitter: func(max time.Duration) time.Duration { return max }}
 	return e
 }

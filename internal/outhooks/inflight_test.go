@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mailer/internal/outhooks"
 	"mailer/internal/store"
 )
 
@@ -145,5 +146,54 @@ func TestPing(t *testing.T) {
 	}
 	if _, err := e.d.Ping(context.Background(), 999); err == nil {
 		t.Fatal("a ping of no hook")
+	}
+}
+
+// TestOneProcessPerURL: a second process (its own store handle and
+// dispatcher) finds the URL taken while the first holds a request out,
+// and sends nothing: no second request to the URL, no event twice — on
+// PostgreSQL by an advisory lock, on SQLite by a lock file. Once the first
+// is done, the second may take the URL.
+func TestOneProcessPerURL(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	first := true
+	held, release := make(chan struct{}), make(chan struct{})
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("webhook-id"))
+		hold := first
+		first = false
+		mu.Unlock()
+		if hold {
+			close(held)
+			<-release
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	e.hook(srv.URL, "subscribed")
+	e.set("ann@example.org", store.Active)
+	e.d.Tick(context.Background())
+	waitFor(t, held, "the first process's request")
+	other, err := store.Open(context.Background(), e.loc, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.Now = e.clock.Now
+	second := &outhooks.Dispatcher{Store: other, Now: e.clock.Now}
+	second.RunOnce(context.Background())
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
+	if n := count(); n != 1 {
+		t.Fatalf("a second process sent %d requests to a URL another holds", n-1)
+	}
+	close(release)
+	e.d.Wait()
+	e.clock.Set(e.clock.Now().Add(time.Minute)) // the retry is due
+	second.RunOnce(context.Background())
+	if n := count(); n != 2 {
+		t.Fatalf("after the first let go, the second sent %d", n-1)
 	}
 }

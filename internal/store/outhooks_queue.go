@@ -4,7 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"syscall"
 	"time"
+
+	"mailer/internal/fault"
 )
 
 const hookEventQuery = `SELECT e.id, e.hook_id, h.url, h.secret, e.type, e.subject, e.payload, e.created_at, e.next_attempt_at, e.attempts, e.state
@@ -140,4 +146,64 @@ func (db *DB) HookAttempts(ctx context.Context, hookID int64, limit int) ([]Hook
 		out = append(out, a)
 	}
 	return out, db.wrap(rows.Err(), "read hook attempts")
+}
+
+// HoldHookURL makes this process the one delivering to url while it holds
+// the returned release, so that one request at a time goes to a URL and no
+// event is sent twice, however many `mailer serve` share the queue (ok
+// false: another process holds it). On PostgreSQL, shared by several
+// machines, a session-level advisory lock on a connection of its own; on
+// SQLite, shared by the processes of one machine, flock(2) on a lock file
+// next to the database, one per URL (left in place: removing one another
+// process waits on would split the lock).
+func (db *DB) HoldHookURL(ctx context.Context, url string) (release func(), ok bool, err error) {
+	key := hookURLKey(url)
+	if db.dialect != postgresDialect {
+		return db.flockHookURL(key)
+	}
+	c, err := db.sql.db.Conn(ctx)
+	if err != nil {
+		return nil, false, db.wrap(err, "hold the hook's URL")
+	}
+	if err := c.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false, db.wrap(err, "hold the hook's URL")
+	}
+	return func() {
+		c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+		c.Close()
+	}, true, nil
+}
+
+func (db *DB) flockHookURL(key int64) (release func(), ok bool, err error) {
+	f, err := os.OpenFile(fmt.Sprintf("%s-hook-%016x.lock", db.path, uint64(key)), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, false, fault.Wrap(fault.Unavailable, err, "hold the hook's URL")
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, false, nil
+		}
+		return nil, false, fault.Wrap(fault.Unavailable, err, "hold the hook's URL")
+	}
+	return func() { f.Close() }, true, nil // closing the file ends the lock
+}
+
+// hookURLKey is the advisory lock key of a receiver's URL: FNV-1a.
+func hookURLKey(url string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("mailer hook url " + url))
+	return int64(h.Sum64())
+}
+
+// PruneHookEvents forgets the events settled (delivered, superseded,
+// failed) before t, with their attempts, and returns how many.
+func (db *DB) PruneHookEvents(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM hook_events WHERE state <> 'queued' AND created_at < ?`, formatTime(t))
+	if err != nil {
+		return 0, db.wrap(err, "prune hook events")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

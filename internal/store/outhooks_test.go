@@ -192,6 +192,17 @@ func TestRecordHookAttempt(t *testing.T) {
 	if got, _ := db.GetHookEvent(ctx, old.ID); got.State != store.HookSuperseded {
 		t.Fatalf("a superseded event's retry revived it: %+v", got)
 	}
+	// Settled events go after their time with their attempts; a queued one stays.
+	db.QueueHookEvent(ctx, h.ID, "ping", "ping:3", `{}`, db.Now())
+	if n, err := db.PruneHookEvents(ctx, db.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	if as, _ := db.HookAttempts(ctx, h.ID, 10); len(as) != 0 {
+		t.Fatalf("attempts of pruned events: %+v", as)
+	}
+	if evs, _ := db.HookEvents(ctx, h.ID, 10); len(evs) != 2 || evs[0].State != store.HookQueued || evs[1].State != store.HookQueued {
+		t.Fatalf("after pruning: %+v", evs)
+	}
 	if err := db.DeleteHook(ctx, h.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -200,5 +211,42 @@ func TestRecordHookAttempt(t *testing.T) {
 	}
 	if err := db.DeleteHook(ctx, h.ID); fault.CodeOf(err) != fault.NotFound {
 		t.Fatalf("removing again: %v", err)
+	}
+}
+
+// TestHookEventsFromImportsAndBounces: the other store paths that change
+// a status — an import (a dry run changes nothing and queues nothing) and
+// a bounce score reaching the threshold — queue their events alike.
+func TestHookEventsFromImportsAndBounces(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	news := mustList(t, db, "news")
+	h := mustHook(t, db, nil, "subscribed", "unsubscribed", "bounced")
+	rows := []store.ImportRow{{Line: 1, Address: mustAddr(t, "a@example.org"), Status: store.Active},
+		{Line: 2, Address: mustAddr(t, "b@example.org"), Status: store.Unsubscribed}}
+	if _, err := db.ApplyImport(ctx, news, rows, store.Evidence{Source: store.SourceImport}, true); err != nil {
+		t.Fatal(err)
+	}
+	if evs := hookEvents(t, db, h); len(evs) != 0 {
+		t.Fatalf("a dry run queued %d events", len(evs))
+	}
+	if _, err := db.ApplyImport(ctx, news, rows, store.Evidence{Source: store.SourceImport}, false); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range hookEvents(t, db, h) {
+		p := payloadOf(t, e)
+		got[p.Data.Address] = e.Type + "/" + p.Data.Source
+	}
+	if got["a@example.org"] != "subscribed/import" || got["b@example.org"] != "unsubscribed/import" {
+		t.Fatalf("import events: %v", got)
+	}
+	up, err := db.RecordBounce(ctx, news, "a@example.org", true, "550 no such user", store.BouncePolicy{Threshold: 1, Window: time.Hour})
+	if err != nil || !up.Disabled {
+		t.Fatalf("bounce: %+v %v", up, err)
+	}
+	evs := hookEvents(t, db, h)
+	if evs[0].Type != "bounced" || payloadOf(t, evs[0]).Data.OldStatus != "active" {
+		t.Fatalf("after the bounce: %s %s", evs[0].Type, evs[0].Payload)
 	}
 }
