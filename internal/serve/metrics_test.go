@@ -322,6 +322,7 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	if n, _ := value(fams, "mailer_http_request_duration_seconds", "listener=web", "route=GET /u/{token}"); n != 1 {
 		t.Errorf("web durations: %v", n)
 	}
+	expect(t, fams, 1, "mailer_http_requests_total", "code=200", "listener=admin", "route=/metrics") // the scrape before
 	if fams["mailer_send_recipients"] != nil {
 		t.Errorf("the finished send still shows as running: %v", fams["mailer_send_recipients"])
 	}
