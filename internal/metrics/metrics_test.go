@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,8 @@ import (
 	"mailer/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Plain(m)) }
+// The store's gauges run on SQLite, then on PostgreSQL.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // scrape serves m's handler on a real socket and parses what it answers.
 func scrape(t *testing.T, m *metrics.Metrics) map[string]*dto.MetricFamily {
@@ -79,7 +79,7 @@ func want(t *testing.T, fams map[string]*dto.MetricFamily, v float64, name strin
 // its store gauges, not the rest: the answer is 200 with the counters, and
 // the failure is counted.
 func TestStoreDownStillServes(t *testing.T) {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(context.Background(), pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestHTTPCountsRoutes(t *testing.T) {
 // send once it is finished.
 func TestStoreGauges(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
