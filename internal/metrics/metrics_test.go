@@ -229,6 +229,9 @@ func TestStoreGauges(t *testing.T) {
 		want(t, fams, n, "mailer_send_recipients", "list=news", "state="+state)
 	}
 	want(t, fams, 2.0/60, "mailer_send_rate_per_second", "list=news")
+	want(t, fams, 2, "mailer_delivered_last_day", "list=news")
+	want(t, fams, 0, "mailer_refused_last_day", "list=news")
+	want(t, fams, 0, "mailer_complaints_last_day", "list=news")
 	want(t, fams, 1, "mailer_send_paused", "by=mailer", "list=news")
 	want(t, fams, 0, "mailer_send_paused", "by=person", "list=news")
 	if _, err := db.FinishSend(ctx, send.ID); err != nil {

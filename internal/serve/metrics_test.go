@@ -201,6 +201,9 @@ func TestMetricsZeroBeforeTraffic(t *testing.T) {
 	for _, st := range store.Statuses {
 		expect(t, fams, 0, "mailer_members", "list=news", "status="+string(st))
 	}
+	for _, name := range []string{"mailer_delivered_last_day", "mailer_refused_last_day", "mailer_complaints_last_day"} {
+		expect(t, fams, 0, name, "list=news")
+	}
 	if _, ok := value(fams, "mailer_build_info", "goversion="+runtimeVersion(fams), "version=v9.8.7-test"); !ok {
 		t.Errorf("build info: %v", fams["mailer_build_info"])
 	}
@@ -319,6 +322,9 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	expect(t, fams, 1, "mailer_messages_total", "list=news", "result=bounced")
 	expect(t, fams, 0, "mailer_messages_total", "list=news", "result=failed")
 	expect(t, fams, 1, "mailer_bounces_total", "kind=hard", "list=news")
+	expect(t, fams, 3, "mailer_delivered_last_day", "list=news") // the same, read from the store
+	expect(t, fams, 1, "mailer_refused_last_day", "list=news")
+	expect(t, fams, 1, "mailer_complaints_last_day", "list=news")
 	expect(t, fams, 1, "mailer_smtp_replies_total", "class=5xx", "step=message")
 	if n, _ := value(fams, "mailer_smtp_replies_total", "class=2xx", "step=message"); n < 3+2 {
 		t.Errorf("2xx replies to messages: %v, want the 3 issue copies and the confirmation and welcome at least", n)
