@@ -25,7 +25,6 @@ import (
 	"mailer/internal/auth"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
-	"mailer/internal/fault"
 	"mailer/internal/pgtest"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
@@ -44,28 +43,10 @@ func TestMain(m *testing.M) {
 // checked counts the requests validated with their answers.
 var checked atomic.Int64
 
-// tokens stands in for the auth service's bearer tokens.
-type tokens map[string]auth.Principal
-
-func (t tokens) Bearer(_ context.Context, secret string) (auth.Principal, error) {
-	if p, ok := t[secret]; ok {
-		return p, nil
-	}
-	return auth.Principal{}, fault.Errorf(fault.Unauthenticated, "unknown or revoked token")
-}
-
-// The tests' tokens: a site-wide writer and reader, and a writer for news only.
-const (
-	admin  = "mlr_admin0000000000000000"
-	reader = "mlr_reader000000000000000"
-	news   = "mlr_newsbot00000000000000"
-)
-
-var testTokens = tokens{
-	admin:  {Name: "admin", Token: "admin", Admin: true, Write: true},
-	reader: {Name: "reader", Token: "reader", Admin: true},
-	news:   {Name: "news-bot", Token: "news-bot", Write: true, Lists: []string{"news"}},
-}
+// The tests' token secrets, made afresh for each env by the auth
+// service: a site-wide writer and reader, a writer for the list news only,
+// and a revoked one.
+var admin, reader, news, revoked string
 
 // env is the app graph as testwire builds it on a real store (SQLite, or
 // PostgreSQL on that run), with an issues directory holding issue-06, an
@@ -108,7 +89,21 @@ func newEnv(t *testing.T) *env {
 	cfg := w.App.Config
 	cfg.Dir, cfg.Transport.Kind, cfg.Rate.PerSecond = dir, "smtp", 0
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS = relay.Host, relay.Port, config.TLSNone
-	h, err := w.App.API(testTokens)
+	tokens := auth.New(db, auth.Options{Owner: "owner@example.org", Now: w.App.Now})
+	e0 := &env{t: t, db: db}
+	e0.list("news") // a list's token names its list
+	mk := func(name, scope, list string) string {
+		secret, err := tokens.CreateToken(context.Background(), name, scope, list, store.Evidence{Source: store.SourceAdmin, Operator: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	admin, reader, news, revoked = mk("admin", "write", ""), mk("reader", "read", ""), mk("news-bot", "write", "news"), mk("old", "write", "")
+	if err := tokens.RevokeToken(context.Background(), "old", store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := w.App.API(tokens)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,9 +269,13 @@ func init() {
 	})
 }
 
-// list makes a list with a From address, so that it can be sent to.
+// list makes a list with a From address, so that it can be sent to (news
+// is there from the start).
 func (e *env) list(name string) *store.List {
 	e.t.Helper()
+	if l, err := e.db.GetList(context.Background(), name); err == nil {
+		return l
+	}
 	from := "Editor <editor@example.org>"
 	l, err := e.db.CreateList(context.Background(), name, store.ListSettings{From: &from})
 	if err != nil {

@@ -48,7 +48,7 @@ func TestLists(t *testing.T) {
 func TestUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	e.list("news")
-	for name, h := range map[string]string{"none": "", "basic": "Basic YTpi", "empty": "Bearer ", "wrong": "Bearer mlr_wrong", "revoked": "Bearer mlr_revoked"} {
+	for name, h := range map[string]string{"none": "", "basic": "Basic YTpi", "empty": "Bearer ", "wrong": "Bearer mlr_wrong", "revoked": "Bearer " + revoked, "not ours": "Bearer x" + admin} {
 		r := e.do(req{method: "GET", path: "/api/v1/lists", header: map[string]string{"Authorization": h}})
 		if r.Status != http.StatusUnauthorized || r.code(t) != "unauthenticated" || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 			t.Errorf("%s: %d %q %s", name, r.Status, r.Header.Get("WWW-Authenticate"), r.Body)

@@ -44,6 +44,14 @@ type Cancelled struct {
 	Skipped int `json:"skipped"`
 }
 
+// Sends is GET /api/v1/sends, as `sends ls --json` prints it: the
+// schedules, and a page of the sends, newest first; NextCursor asks for
+// older ones.
+type Sends struct {
+	sending.SendList
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
 // slug is an issue's name: a file of the issues directory, never a path.
 var slug = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
@@ -52,20 +60,37 @@ func listSends(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	limit, err := intQuery(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	// The cursor is the id the last page ended with: sends only come
+	// newer, so a page holds still.
+	var before int64
+	if raw := c.r.URL.Query().Get("cursor"); raw != "" {
+		if before, err = strconv.ParseInt(raw, 10, 64); err != nil || before <= 0 {
+			return nil, fault.Errorf(fault.Invalid, "cursor=%q is not a cursor this API gave", raw)
+		}
+	}
 	v, err := sending.Sends(c.ctx, c.h.o.DB, all)
 	if err != nil {
 		return nil, err
 	}
-	out := &sending.SendList{Scheduled: []*store.Schedule{}, Sends: []sending.SendView{}}
+	out := Sends{SendList: sending.SendList{Scheduled: []*store.Schedule{}, Sends: []sending.SendView{}}}
 	for _, s := range v.Scheduled {
 		if c.who.CanSee(s.ListName) {
 			out.Scheduled = append(out.Scheduled, s)
 		}
 	}
 	for _, s := range v.Sends {
-		if c.who.CanSee(s.ListName) {
-			out.Sends = append(out.Sends, s)
+		if !c.who.CanSee(s.ListName) || before > 0 && s.ID >= before {
+			continue
 		}
+		if len(out.Sends) == limit {
+			out.NextCursor = strconv.FormatInt(out.Sends[limit-1].ID, 10)
+			break
+		}
+		out.Sends = append(out.Sends, s)
 	}
 	return out, nil
 }
@@ -102,12 +127,18 @@ func createSend(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sc *store.Schedule
 	if in.At != nil {
-		return p.Schedule(c.ctx, *in.At)
+		sc, err = p.Schedule(c.ctx, *in.At)
+	} else {
+		// Now: due at once, for the daemon's next tick (Plan.Schedule
+		// keeps the future for --at; the stored schedule is the same).
+		sc, err = c.h.o.DB.ScheduleSend(c.ctx, store.Schedule{Issue: job.Issue.Slug, ListID: job.List.ID, ContentHash: p.Hash, DueAt: c.h.o.DB.Now()})
 	}
-	// Now: due at once, for the daemon's next tick (Plan.Schedule keeps
-	// the future for --at; the stored schedule is the same).
-	return c.h.o.DB.ScheduleSend(c.ctx, store.Schedule{Issue: job.Issue.Slug, ListID: job.List.ID, ContentHash: p.Hash, DueAt: c.h.o.DB.Now()})
+	if err == nil {
+		c.h.o.Logger.Info("api: send scheduled", "schedule", sc.ID, "issue", sc.Issue, "list", sc.ListName, "due", sc.DueAt, "operator", c.who.Operator())
+	}
+	return sc, err
 }
 
 // sendID reads {id}: N for a send, sN for a schedule.

@@ -10,6 +10,7 @@ import (
 
 	"mailer/internal/config"
 	"mailer/internal/smtptest"
+	"mailer/internal/store"
 )
 
 // sendNow schedules issue-06 to news for now over the API and lets the
@@ -147,5 +148,47 @@ func TestPauseResumeCancel(t *testing.T) {
 	}
 	if r := e.do(req{method: "POST", path: "/api/v1/sends/77/pause", token: admin}); r.Status != 404 {
 		t.Errorf("pause a missing send: %d", r.Status)
+	}
+}
+
+// TestSendPages: sends come newest first by cursor pages, and a token for
+// one list pages through its sends only.
+func TestSendPages(t *testing.T) {
+	e := newEnv(t)
+	lists := map[string]*store.List{"news": e.list("news"), "other": e.list("other")}
+	for i, name := range []string{"news", "other", "news", "news", "other", "news", "news"} {
+		l := lists[name]
+		if _, err := e.db.StartSend(context.Background(), store.NewSend{Issue: fmt.Sprintf("i%d", i), Subject: "s", ContentHash: "h", ListID: l.ID,
+			MsgIDNonce: fmt.Sprintf("n%d", i), MsgIDDomain: "lists.example.org", LeaseOwner: "t", LeaseUntil: e.db.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := func(token string) (ids []int, n int) {
+		for cursor := ""; ; n++ {
+			r := e.do(req{method: "GET", path: "/api/v1/sends?limit=2&cursor=" + cursor, token: token})
+			v := r.json(t)
+			for _, s := range v["sends"].([]any) {
+				ids = append(ids, int(s.(map[string]any)["id"].(float64)))
+			}
+			if cursor, _ = v["next_cursor"].(string); cursor == "" {
+				return ids, n + 1
+			}
+		}
+	}
+	if ids, n := pages(admin); fmt.Sprint(ids) != "[7 6 5 4 3 2 1]" || n != 4 {
+		t.Errorf("admin: %v in %d pages", ids, n)
+	}
+	if ids, n := pages(news); fmt.Sprint(ids) != "[7 6 4 3 1]" || n != 3 {
+		t.Errorf("news-bot: %v in %d pages", ids, n)
+	}
+	// Send 2 is other's: to news-bot it does not exist.
+	for _, r := range []req{{method: "GET", path: "/api/v1/sends/2"}, {method: "POST", path: "/api/v1/sends/2/pause"}, {method: "POST", path: "/api/v1/sends/2/cancel"}} {
+		r.token = news
+		if got := e.do(r); got.Status != 404 || !strings.Contains(string(got.Body), "no send 2") {
+			t.Errorf("news-bot %s %s: %d %s", r.method, r.path, got.Status, got.Body)
+		}
+	}
+	if s, _ := e.db.GetSend(context.Background(), 2); s.Paused || s.State == "done" {
+		t.Errorf("news-bot changed other's send: %+v", s)
 	}
 }

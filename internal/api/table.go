@@ -5,7 +5,6 @@ import (
 
 	"mailer/internal/importing"
 	"mailer/internal/listhealth"
-	"mailer/internal/sending"
 	"mailer/internal/store"
 )
 
@@ -48,8 +47,8 @@ func (h *Handler) table() []*route {
 				{"name", "the file's name, for the report and the audit log", "string"}}},
 
 		{method: http.MethodGet, pattern: "/api/v1/sends", id: "listSends", summary: "Scheduled and unfinished sends (sends ls --json)",
-			scope: scopeRead, status: http.StatusOK, resp: sending.SendList{}, handle: listSends,
-			query: []param{{"all", "also finished, cancelled and refused ones", "boolean"}}},
+			scope: scopeRead, status: http.StatusOK, resp: Sends{}, handle: listSends,
+			query: []param{{"all", "also finished, cancelled and refused ones", "boolean"}, pLimit, pCursor}},
 		{method: http.MethodPost, pattern: "/api/v1/sends", id: "createSend", summary: "Schedule an issue, at a time or now (mailer send --at)",
 			scope: scopeWrite, body: NewSend{}, status: http.StatusCreated, resp: store.Schedule{}, handle: createSend},
 		{method: http.MethodGet, pattern: "/api/v1/sends/{id}", id: "getSend", summary: "A send (N) or a schedule (sN)",

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"mailer/internal/auth"
 	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
@@ -49,6 +50,7 @@ type App struct {
 	Optin     *optin.Service
 	Bounces   *bounces.Service
 	Inbound   *inbound.Handler
+	Auth      *auth.Service
 	// Metrics counts what this process does and reads the store's gauges
 	// at each scrape (served on the admin listener's /metrics).
 	Metrics *metrics.Metrics
@@ -65,6 +67,7 @@ func Build(cfg *config.Config, db *store.DB, o Options) (*App, error) {
 	}
 	a := &App{Config: cfg, DB: db, Tokens: signer, Book: cfg.Book(), Templates: o.Templates, Logger: o.Logger, Now: o.Now,
 		Metrics: metrics.New(o.Version, db, metrics.Options{Now: o.Now, Logger: o.Logger})}
+	a.Auth = a.auth()
 	if o.Outbox == nil {
 		tr, _, err := Transport(cfg)
 		if err != nil {

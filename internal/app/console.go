@@ -4,15 +4,25 @@ import (
 	"net/http"
 	"time"
 
+	"mailer/internal/auth"
 	"mailer/internal/console"
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
 	"mailer/internal/optin"
 )
 
-// console builds the admin listener's console part (being wired: the auth
-// service is not in the graph yet, and nil answers 404).
-func (a *App) console() (http.Handler, error) { return nil, nil }
+// console builds the admin listener's console part on the logins of the
+// store: the site owner is an admin, sessions end as [admin] says.
+func (a *App) console() (http.Handler, error) {
+	cfg := a.Config
+	logins := auth.New(a.DB, auth.Options{Owner: string(cfg.Owner), Idle: time.Duration(cfg.Admin.SessionIdle),
+		Max: time.Duration(cfg.Admin.SessionMax), Now: a.Now, Logger: a.Logger})
+	c, err := a.Console(logins, auth.RetryAfter)
+	if err != nil {
+		return nil, err
+	}
+	return c.Handler(), nil
+}
 
 // Console is the owners' console on this graph: its store and
 // configuration, the owners' side of optin for membership changes, the

@@ -89,6 +89,10 @@ func New(db Store, o Options) *Service {
 
 func (s *Service) now() time.Time { return s.o.Now() }
 
+// maxAddress is the longest address a login looks up: RFC 5321 §4.5.3.1.3
+// allows 256 octets in a path, brackets included.
+const maxAddress = 256
+
 // errLogin is the one answer to a wrong address and a wrong password.
 var errLogin = fault.Errorf(fault.Unauthenticated, "wrong address or password")
 
@@ -97,6 +101,9 @@ var errLogin = fault.Errorf(fault.Unauthenticated, "wrong address or password")
 func (s *Service) Login(ctx context.Context, email, password, client string) (Session, error) {
 	s.loginMu.Lock()
 	defer s.loginMu.Unlock()
+	if len(email) > maxAddress {
+		email = email[:maxAddress] // counted, and failed, as what fits
+	}
 	key := address.Key(email)
 	if err := s.throttled(ctx, key, client); err != nil {
 		s.o.Logger.Warn("login refused: throttled", "address", key, "client", client, "wait", RetryAfter(err))

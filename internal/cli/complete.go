@@ -54,6 +54,7 @@ func addCompletion(root *cobra.Command, d *Deps) {
 		{"send", "list", lists}, {"render", "list", lists}, {"audit", "list", lists},
 		{"render", "format", fixed("html", "text", "eml")}, {"dkim keygen", "algorithm", fixed("rsa", "ed25519")},
 		{"lists create", "policy", fixed("confirm", "open", "closed")}, {"lists edit", "policy", fixed("confirm", "open", "closed")},
+		{"tokens create", "list", lists}, {"tokens create", "scope", fixed("read", "write")},
 	}
 	for _, fv := range flagValues {
 		if c := find(root, fv.cmd); c != nil && c.Flags().Lookup(fv.flag) != nil {

@@ -20,6 +20,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"render", "issue-06", "--format", ""}, []string{"html", "text", "eml"}},
 		{[]string{"dkim", "keygen", "--algorithm", ""}, []string{"rsa", "ed25519"}},
 		{[]string{"send", "issue-06", "--list", ""}, []string{"news"}},
+		{[]string{"tokens", "create", "grafana", "--list", ""}, []string{"news"}},
+		{[]string{"tokens", "create", "grafana", "--scope", ""}, []string{"read", "write"}},
 	} {
 		out := e.mustRun(append([]string{"__complete"}, c.args...)...)
 		for _, w := range c.want {

@@ -28,7 +28,9 @@ var importCases = map[string]importCase{
 	"beehiiv":    {files: []string{"beehiiv-subscribers.csv"}, mailed: []string{"ok.anne@example.com"}},
 	"sendy":      {files: []string{"sendy-subscribers.csv"}, mailed: []string{"ok.anne@example.com", "ok.soft@example.org"}},
 	"mailerlite": {files: []string{"mailerlite-subscribers.csv"}, mailed: []string{"ok.anne@example.com"}},
-	"listmonk":   {files: []string{"listmonk-subscribers.csv"}, mailed: []string{"anne@example.com"}},
+	// listmonk's export says who is enabled, not who is still subscribed
+	// to the list: the owner exports the confirmed ones and says so.
+	"listmonk --status active": {files: []string{"listmonk-subscribers.csv"}, flags: []string{"--status", "active"}, mailed: []string{"anne@example.com"}},
 	// Mailman's member lists carry no status: a list of its nomail or
 	// unsubscribed members is imported with --status.
 	"mailman3 --status unsubscribed": {files: []string{"mailman3-members.txt"}, flags: []string{"--status", "unsubscribed"}},

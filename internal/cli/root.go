@@ -72,8 +72,11 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdBounces(d),
 		newCmdDoctor(d, nil),
 		newCmdSends(d),
+		newCmdHooks(d),
 		newCmdDB(d),
 		newCmdMigrate(d, nil),
+		newCmdOwners(d),
+		newCmdTokens(d),
 	)
 	addCompletion(root, d)
 	return root

@@ -1,11 +1,13 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,9 +173,8 @@ func (b *tab) narrow(path string) {
 		b.t.Errorf("%s at 375 px: the page is %.0f px wide", path, widths[0])
 	}
 	b.checkCSP(path + " at 375 px")
-	if path == "/lists/bpf-updates/members" {
-		shot(b.ctx, b.t, "console-members-375px.png")
-	}
+	name := strings.NewReplacer("/", "-", "@", "-").Replace(strings.Trim(path, "/"))
+	shot(b.ctx, b.t, "console-"+cmp.Or(name, "lists")+"-375px.png")
 }
 
 func (b *tab) logout() {

@@ -2,9 +2,6 @@ package console_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,92 +27,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// testAuth stands in for auth.Service until it lands: the contract's
-// behaviour (one message for a wrong address or password, Unavailable
-// after failures, sessions by id, a CSRF token per session).
-type testAuth struct {
-	mu       sync.Mutex
-	accounts map[string]account
-	sessions map[string]auth.Session
-	failures map[string]int
-}
-
-type account struct {
-	password  string
-	principal auth.Principal
-}
-
-const throttleAfter = 3
-
-var errThrottled = fault.Errorf(fault.Unavailable, "too many failed logins")
-
-func newTestAuth() *testAuth {
-	return &testAuth{accounts: map[string]account{}, sessions: map[string]auth.Session{}, failures: map[string]int{}}
-}
-
-func (a *testAuth) add(email, password string, admin bool, lists ...string) {
-	a.accounts[email] = account{password, auth.Principal{Name: email, Admin: admin, Write: true, Lists: lists}}
-}
-
-func secret() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func (a *testAuth) Login(_ context.Context, email, password, _ string) (auth.Session, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.failures[email] >= throttleAfter {
-		return auth.Session{}, errThrottled
-	}
-	acc, ok := a.accounts[email]
-	if !ok || acc.password != password {
-		a.failures[email]++
-		return auth.Session{}, fault.Errorf(fault.Unauthenticated, "wrong address or password")
-	}
-	s := auth.Session{ID: secret(), CSRF: secret(), Principal: acc.principal, Expires: time.Now().Add(time.Hour)}
-	a.sessions[s.ID] = s
-	return s, nil
-}
-
-func (a *testAuth) Session(_ context.Context, id string) (auth.Session, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if s, ok := a.sessions[id]; ok {
-		return s, nil
-	}
-	return auth.Session{}, fault.Errorf(fault.Unauthenticated, "no session")
-}
-
-func (a *testAuth) Logout(_ context.Context, id string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.sessions, id)
-	return nil
-}
-
-func (a *testAuth) CheckCSRF(s auth.Session, token string) error {
-	if token == "" || token != s.CSRF {
-		return fault.Errorf(fault.Forbidden, "bad CSRF token")
-	}
-	return nil
-}
-
-func (a *testAuth) CookieFor(s auth.Session, secure bool) *http.Cookie {
-	return &http.Cookie{Name: auth.CookieName, Value: s.ID, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode}
-}
-
-func (a *testAuth) ClearCookie(secure bool) *http.Cookie {
-	return &http.Cookie{Name: auth.CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode}
-}
-
-func retryAfter(err error) time.Duration {
-	if errors.Is(err, errThrottled) {
-		return 150 * time.Second
-	}
-	return 0
-}
+// cheap are argon2id's costs in the tests: a login is checked as in
+// production, only with less memory and time.
+var cheap = auth.Params{Memory: 64, Time: 1, Threads: 1}
 
 // env is a console over a real socket on a real store with two lists:
 // alice owns bpf-updates, bob owns kernel-news, root is a site admin.
@@ -124,7 +37,7 @@ type env struct {
 	t    *testing.T
 	db   *store.DB
 	ts   *httptest.Server
-	auth *testAuth
+	auth *auth.Service
 	cfg  *config.Config
 	bpf  *store.List
 }
@@ -146,12 +59,19 @@ func newEnvAt(t *testing.T, baseURL string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, auth: newTestAuth()}
+	e := &env{t: t, db: db, auth: auth.New(db, auth.Options{Idle: 30 * time.Minute, Max: 12 * time.Hour, Params: cheap})}
 	e.bpf = e.list("bpf-updates", "BPF updates", alice)
 	e.list("kernel-news", "Kernel news", bob)
-	e.auth.add(alice, pw, false, "bpf-updates")
-	e.auth.add(bob, pw, false, "kernel-news")
-	e.auth.add(root, pw, true)
+	admin := true
+	for _, who := range []string{alice, bob, root} {
+		var flag *bool
+		if who == root {
+			flag = &admin
+		}
+		if err := e.auth.SetPassword(ctx, who, pw, flag, store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The console as the program builds it (app.App.Console), on this
 	// store; mailer's own mail would go to a test SMTP server.
 	srv := smtptest.Start(t)
@@ -161,7 +81,7 @@ func newEnvAt(t *testing.T, baseURL string) *env {
 	e.cfg.BaseURL = config.BaseURL(baseURL)
 	e.cfg.IssuesDir = t.TempDir()
 	e.cfg.SMTP.Host, e.cfg.SMTP.Port = "127.0.0.1", 1 // never dialled: a schedule only plans
-	c, err := w.App.Console(e.auth, retryAfter)
+	c, err := w.App.Console(e.auth, auth.RetryAfter)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,3 +65,22 @@ func TestSendyEvidence(t *testing.T) {
 		t.Fatalf("comma in an unquoted name: %+v", h)
 	}
 }
+
+// TestOldSendyAllIsRefused: an older Sendy's LIST-all.csv ("Name","Email"
+// lines of everyone on the list, with no status) would make the people who
+// left active: every line is a problem, unless --status says what they are.
+func TestOldSendyAllIsRefused(t *testing.T) {
+	path := "testdata/sendy/old-quoted/newsletter-all.csv"
+	f := readPath(t, path, Hints{Name: "newsletter-all.csv"})
+	if len(f.Rows) != 0 || len(f.Problems) != 3 || !strings.Contains(f.Problems[0].Reason, "LIST-all.csv has everyone") {
+		t.Fatalf("%+v", f)
+	}
+	g := readPath(t, path, Hints{Name: "newsletter-all.csv", Status: store.Unsubscribed})
+	if len(g.Rows) != 3 || len(g.Problems) != 0 || g.Rows[0].Status != store.Unsubscribed || g.Rows[0].Address.Name != "Anne Person" {
+		t.Fatalf("--status unsubscribed: %+v", g)
+	}
+	// The same lines under another name are a plain list of members.
+	if h := readPath(t, path, Hints{Name: "friends.csv"}); len(h.Rows) != 3 {
+		t.Fatalf("friends.csv: %+v", h)
+	}
+}

@@ -24,6 +24,12 @@ type columns struct {
 	consent                  []consentAt
 	ip                       int
 	fixed                    store.Status // from the file's name or --status
+	// sendyAll: the file is named as Sendy names the export of a whole
+	// list (LIST-all.csv); see row.
+	sendyAll bool
+	// statusGiven: the owner said the file's status (--status or the
+	// file's name), which listmonk's export needs (see rowStatus).
+	statusGiven bool
 }
 
 type flagAt struct {
@@ -176,6 +182,12 @@ func (c *columns) row(n int, rec []string) (Row, error) {
 		// when the first field is no address and the second is one.
 		if b, e := address.Parse(rec[1]); e == nil {
 			a, err, rec = b, nil, []string{rec[1], rec[0]}
+			if c.sendyAll && !c.covers() {
+				// That export holds everyone on the list, unsubscribed,
+				// bounced and complained too, and says of nobody which.
+				return Row{}, fmt.Errorf("an older Sendy's LIST-all.csv has everyone and no status: import its -active " +
+					"export (and -unsubscribed, -bounced, -marked-as-spam as they are), or this one with --status")
+			}
 		}
 	}
 	if err != nil {
@@ -236,7 +248,16 @@ func (c *columns) rowStatus(rec []string) (store.Status, error) {
 			st = stricter(st, m.status)
 		}
 	}
-	return stricter(st, c.fixed), nil
+	st = stricter(st, c.fixed)
+	if c.format == "listmonk" && st == store.Active && !c.statusGiven {
+		// listmonk's export (queries.sql export-subscribers) gives the
+		// subscriber's own status, never the subscription's: someone who
+		// unsubscribed from the list is still "enabled". Only the owner
+		// can say the export was filtered to the list's confirmed ones.
+		return "", fmt.Errorf("listmonk's export says %q but not whether they are still subscribed to the list: "+
+			"export the list's confirmed subscribers and import with --status active", rec[c.status])
+	}
+	return st, nil
 }
 
 // covers reports whether --status (or the file's name) says what everyone

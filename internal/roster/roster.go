@@ -82,6 +82,8 @@ func ReadWith(r io.Reader, hints Hints) (*File, error) {
 			var isHeader bool
 			cols, isHeader = detect(line)
 			cols.fixed = stricter(nameStatus(hints.Name), hints.Status)
+			cols.statusGiven = hints.Status != "" || nameStatus(hints.Name) != ""
+			cols.sendyAll = strings.HasSuffix(strings.ToLower(hints.Name), "-all.csv")
 			f.Format = cols.format
 			if isHeader {
 				continue

@@ -52,8 +52,20 @@ func TestOtherToolsExports(t *testing.T) {
 		{"zoe@example.net", "Zoë Doe", a}})
 	check(t, "list_members", readFile(t, "mailman2-list_members.txt"), []want{
 		{"anne@example.com", "Anne Person", a}, {"bart@example.org", "", a}, {"cris@example.net", "Cris Person", a}})
+	raw, err := os.ReadFile("testdata/listmonk-subscribers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// listmonk's export has the subscriber's status, not the
+	// subscription's: an enabled one may have left the list.
 	f := readFile(t, "listmonk-subscribers.csv")
-	check(t, "listmonk", f, []want{
+	if len(f.Problems) != 1 || f.Problems[0].Line != 2 || !strings.Contains(f.Problems[0].Reason, "--status active") {
+		t.Fatalf("listmonk's enabled subscriber without --status: problems %+v", f.Problems)
+	}
+	if f, err = ReadWith(strings.NewReader(string(raw)), Hints{Status: a}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "listmonk --status active", f, []want{
 		{"anne@example.com", "Anne Person", a}, {"bart@example.org", "Bart", store.Unsubscribed},
 		{"cris@example.net", "Person, Cris", store.Disabled}})
 	if f.Format != "listmonk" {

@@ -1,7 +1,7 @@
 // Package serve runs mailer's long-lived process: the web pages, the LMTP
-// and SMTP listeners the MTA hands mail to, and the delivery daemon, all on
-// one service graph, and stops them in order so that nothing in progress is
-// lost. `mailer serve` is a thin command over Run.
+// and SMTP listeners the MTA hands mail to, the delivery daemon and the
+// event webhooks' dispatcher, all on one service graph, and stops them in
+// order so that nothing in progress is lost. `mailer serve` is a thin command over Run.
 package serve
 
 import (
@@ -20,6 +20,9 @@ import (
 
 // DaemonEvery is how often the delivery daemon looks for work.
 const DaemonEvery = 5 * time.Second
+
+// HooksEvery is how often the event webhooks' dispatcher looks for events.
+const HooksEvery = 2 * time.Second
 
 // Options say what to serve. Empty addresses fall back to the
 // configuration's (web.listen, admin.listen, inbound.lmtp, inbound.smtp).
@@ -51,6 +54,9 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	if o.LMTP == "" && o.SMTP == "" && o.HTTP == "" && o.Admin == "" && o.NoDeliver {
 		return fault.Errorf(fault.Invalid, "nothing to serve: set web.listen, admin.listen, inbound.lmtp or inbound.smtp in %s", cfg.Path)
 	}
+	// The webhooks stop last: the events of the last changes still go out.
+	stopHooks := startHooks(ctx, a)
+	defer stopHooks()
 	stopDaemon := startDaemon(ctx, a, o.NoDeliver)
 	defer stopDaemon()
 	ls := &listeners{app: a, out: o.Out, errs: make(chan error, 4)}
@@ -70,6 +76,7 @@ func Run(ctx context.Context, a *app.App, o Options) error {
 	}
 	ls.shutdown()
 	stopDaemon()
+	stopHooks()
 	fmt.Fprintln(o.Out, "Stopped.")
 	return nil
 }
@@ -88,6 +95,20 @@ func startDaemon(ctx context.Context, a *app.App, off bool) (stop func()) {
 	return func() {
 		cancel()
 		<-done // the messages in flight are handed over and recorded
+	}
+}
+
+// startHooks runs the event webhooks' dispatcher until the returned
+// function is called; that function returns once the requests in flight
+// are answered and recorded, and may be called more than once.
+func startHooks(ctx context.Context, a *app.App) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	d := a.Outhooks()
+	go func() { defer close(done); d.Loop(ctx, HooksEvery) }()
+	return func() {
+		cancel()
+		<-done
 	}
 }
 

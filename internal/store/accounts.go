@@ -145,22 +145,26 @@ func cmpErr(err, fallback error) error {
 }
 
 // ListsOwnedBy returns the names of the lists whose owners include email.
+// Owners are compared as List.IsOwner compares them (address.Key, in Go:
+// SQLite's lower() folds ASCII only).
 func (db *DB) ListsOwnedBy(ctx context.Context, email string) ([]string, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT l.name FROM lists l JOIN list_owners o ON o.list_id = l.id
-		WHERE lower(o.address) = ? ORDER BY l.name`, accountKey(email))
+	key := accountKey(email)
+	rows, err := db.sql.QueryContext(ctx, `SELECT l.name, o.address FROM lists l JOIN list_owners o ON o.list_id = l.id ORDER BY l.name`)
 	if err != nil {
-		return nil, db.wrap(err, "read the lists of "+accountKey(email))
+		return nil, db.wrap(err, "read the lists of "+key)
 	}
 	defer rows.Close()
 	out := []string{}
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, db.wrap(err, "read the lists of "+accountKey(email))
+		var name, owner string
+		if err := rows.Scan(&name, &owner); err != nil {
+			return nil, db.wrap(err, "read the lists of "+key)
 		}
-		out = append(out, n)
+		if address.Key(owner) == key && (len(out) == 0 || out[len(out)-1] != name) {
+			out = append(out, name)
+		}
 	}
-	return out, db.wrap(rows.Err(), "read the lists of "+accountKey(email))
+	return out, db.wrap(rows.Err(), "read the lists of "+key)
 }
 
 // auditAccount records a change of a login or a token. It names no list;

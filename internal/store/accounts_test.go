@@ -227,7 +227,10 @@ func TestListsOwnedBy(t *testing.T) {
 	db := MustOpenDB(t)
 	db.CreateList(ctx, "news", store.ListSettings{Owners: &[]string{"Alex@example.org", "bo@example.org"}})
 	db.CreateList(ctx, "beta", store.ListSettings{Owners: &[]string{"alex@EXAMPLE.org"}})
-	db.CreateList(ctx, "other", store.ListSettings{Owners: &[]string{"bo@example.org"}})
+	db.CreateList(ctx, "other", store.ListSettings{Owners: &[]string{"bo@example.org", "ZOË@example.org"}})
+	if got, _ := db.ListsOwnedBy(ctx, "zoë@example.org"); strings.Join(got, " ") != "other" {
+		t.Fatalf("zoë owns %v", got)
+	}
 	if got, err := db.ListsOwnedBy(ctx, "alex@example.org"); err != nil || strings.Join(got, " ") != "beta news" {
 		t.Fatalf("alex owns %v, %v", got, err)
 	}

@@ -14,13 +14,15 @@ import (
 )
 
 // copyTables are every table of the schema, parents before children, each
-// with the columns that order its rows.
+// with the columns that order its rows. The hooks come after memberships
+// and sends, so that copying those fires no event webhook (migration 0023).
 var copyTables = []struct{ name, order string }{
 	{"lists", "id"}, {"list_owners", "list_id, address"}, {"subscribers", "id"},
 	{"memberships", "list_id, subscriber_id"}, {"audit_log", "id"}, {"sends", "id"},
 	{"deliveries", "id"}, {"confirmations", "id"}, {"replies", "id"}, {"bounces", "id"},
 	{"archive", "id"}, {"schedules", "id"}, {"archive_assets", "list_id, slug, path"},
 	{"accounts", "email"}, {"sessions", "id_hash"}, {"login_failures", "id"}, {"api_tokens", "name"},
+	{"hooks", "id"}, {"hook_events", "id"}, {"hook_attempts", "id"},
 }
 
 // boolColumns are stored as 0/1 in SQLite and as booleans in PostgreSQL.
