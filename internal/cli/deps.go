@@ -82,7 +82,7 @@ func (d *Deps) App(ctx context.Context, log *slog.Logger) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, app.Options{Now: d.Now, Logger: log})
+	return app.Open(ctx, cfg, app.Options{Now: d.Now, Logger: log, Version: d.Version})
 }
 
 // adminEvidence is the audit evidence for a change made from the command line.

@@ -29,6 +29,7 @@ import (
 type Store interface {
 	MemberCounts(ctx context.Context) (map[string]map[store.Status]int, error)
 	RunningSends(ctx context.Context, since time.Time) ([]store.RunningSend, error)
+	ListWindows(ctx context.Context, since time.Time) (map[string]store.ListWindow, error)
 }
 
 // Options tune New; the zero value is fine.

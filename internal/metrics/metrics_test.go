@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,8 @@ import (
 	"mailer/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Plain(m)) }
+// The store's gauges run on SQLite, then on PostgreSQL.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // scrape serves m's handler on a real socket and parses what it answers.
 func scrape(t *testing.T, m *metrics.Metrics) map[string]*dto.MetricFamily {
@@ -79,7 +79,7 @@ func want(t *testing.T, fams map[string]*dto.MetricFamily, v float64, name strin
 // its store gauges, not the rest: the answer is 200 with the counters, and
 // the failure is counted.
 func TestStoreDownStillServes(t *testing.T) {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(context.Background(), pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestHTTPCountsRoutes(t *testing.T) {
 // send once it is finished.
 func TestStoreGauges(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Create: true})
+	db, err := store.Open(ctx, pgtest.Location(t, "m.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +229,9 @@ func TestStoreGauges(t *testing.T) {
 		want(t, fams, n, "mailer_send_recipients", "list=news", "state="+state)
 	}
 	want(t, fams, 2.0/60, "mailer_send_rate_per_second", "list=news")
+	want(t, fams, 2, "mailer_delivered_last_day", "list=news")
+	want(t, fams, 0, "mailer_refused_last_day", "list=news")
+	want(t, fams, 0, "mailer_complaints_last_day", "list=news")
 	want(t, fams, 1, "mailer_send_paused", "by=mailer", "list=news")
 	want(t, fams, 0, "mailer_send_paused", "by=person", "list=news")
 	if _, err := db.FinishSend(ctx, send.ID); err != nil {

@@ -18,12 +18,12 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"mailer/internal/address"
 	"mailer/internal/app"
 	"mailer/internal/bounces"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/dkimsign"
+	"mailer/internal/optin"
 	"mailer/internal/pgtest"
 	"mailer/internal/sending"
 	"mailer/internal/smtptest"
@@ -38,9 +38,10 @@ import (
 // SMTP server, a clock the test moves, and `mailer serve` running its web,
 // admin and LMTP listeners (the daemon is ticked by the test).
 type metricsEnv struct {
-	app   *app.App
-	srv   *smtptest.Server
-	addrs Addrs
+	app      *app.App
+	srv      *smtptest.Server
+	addrs    Addrs
+	location string // the database, for another process to open
 
 	mu  sync.Mutex
 	now time.Time
@@ -60,7 +61,8 @@ func newMetricsEnv(t *testing.T) *metricsEnv {
 	cfg := testwire.Config(testwire.Options{BounceThreshold: 1}) // one refusal stops a member
 	cfg.Dir, cfg.Transport.Kind, cfg.Rate.PerSecond = dir, "smtp", 0
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS = e.srv.Host, e.srv.Port, config.TLSNone
-	db, err := store.Open(context.Background(), pgtest.Location(t, "serve.db"), store.Options{Create: true})
+	e.location = pgtest.Location(t, "serve.db")
+	db, err := store.Open(context.Background(), e.location, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +201,9 @@ func TestMetricsZeroBeforeTraffic(t *testing.T) {
 	for _, st := range store.Statuses {
 		expect(t, fams, 0, "mailer_members", "list=news", "status="+string(st))
 	}
+	for _, name := range []string{"mailer_delivered_last_day", "mailer_refused_last_day", "mailer_complaints_last_day"} {
+		expect(t, fams, 0, name, "list=news")
+	}
 	if _, ok := value(fams, "mailer_build_info", "goversion="+runtimeVersion(fams), "version=v9.8.7-test"); !ok {
 		t.Errorf("build info: %v", fams["mailer_build_info"])
 	}
@@ -237,11 +242,17 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	ctx := context.Background()
 	a := e.app
 	l := testwire.ListOf(t, a.DB, "news")
-	for _, who := range []string{"ann@example.org", "bob@example.org", "refused@example.org"} {
-		ad, _ := address.Parse(who)
-		if _, err := a.DB.SetStatus(ctx, l, ad, store.Active, store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
-			t.Fatal(err)
-		}
+	// `mailer subscribers add` in a process of its own: its own connection
+	// to the database, the owners' workflow it calls.
+	cliDB, err := store.Open(ctx, e.location, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := optin.NewOwners(cliDB).Add(ctx, testwire.ListOf(t, cliDB, "news"),
+		[]string{"ann@example.org", "bob@example.org", "refused@example.org"}, "", false, store.Evidence{Source: store.SourceAdmin, Operator: "test"})
+	cliDB.Close()
+	if err != nil || len(added) != 3 {
+		t.Fatalf("subscribers add: %+v, %v", added, err)
 	}
 	e.lmtpDeliver(t, "carol@example.org", "majordomo@lists.example.org",
 		"From: carol@example.org\nSubject: hello\nMessage-ID: <sub-1@example.org>\n\nsubscribe news\nfrobnicate\n")
@@ -311,6 +322,9 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	expect(t, fams, 1, "mailer_messages_total", "list=news", "result=bounced")
 	expect(t, fams, 0, "mailer_messages_total", "list=news", "result=failed")
 	expect(t, fams, 1, "mailer_bounces_total", "kind=hard", "list=news")
+	expect(t, fams, 3, "mailer_delivered_last_day", "list=news") // the same, read from the store
+	expect(t, fams, 1, "mailer_refused_last_day", "list=news")
+	expect(t, fams, 1, "mailer_complaints_last_day", "list=news")
 	expect(t, fams, 1, "mailer_smtp_replies_total", "class=5xx", "step=message")
 	if n, _ := value(fams, "mailer_smtp_replies_total", "class=2xx", "step=message"); n < 3+2 {
 		t.Errorf("2xx replies to messages: %v, want the 3 issue copies and the confirmation and welcome at least", n)
@@ -322,6 +336,7 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	if n, _ := value(fams, "mailer_http_request_duration_seconds", "listener=web", "route=GET /u/{token}"); n != 1 {
 		t.Errorf("web durations: %v", n)
 	}
+	expect(t, fams, 1, "mailer_http_requests_total", "code=200", "listener=admin", "route=/metrics") // the scrape before
 	if fams["mailer_send_recipients"] != nil {
 		t.Errorf("the finished send still shows as running: %v", fams["mailer_send_recipients"])
 	}

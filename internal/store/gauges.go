@@ -107,3 +107,56 @@ func (db *DB) sentSinceBySend(ctx context.Context, t time.Time) (map[int64]int, 
 	}
 	return out, db.wrap(rows.Err(), "count recent deliveries")
 }
+
+// ListWindow is what happened to a list's mail since a time, whichever
+// process did it: the messages the relay took, those it refused for good
+// (a 5xx while sending), and the spam complaints received.
+type ListWindow struct {
+	Delivered, Refused, Complaints int
+}
+
+// ListWindows counts, per list name, the deliveries, permanent refusals
+// and complaints since t, in three grouped queries bounded by their
+// indexes (deliveries by sent_at, the permanent failures, complaints by
+// list and time). A list with none is absent.
+func (db *DB) ListWindows(ctx context.Context, t time.Time) (map[string]ListWindow, error) {
+	out := map[string]ListWindow{}
+	queries := []struct {
+		sql string
+		add func(w *ListWindow, n int)
+	}{
+		{`SELECT l.name, count(*) FROM deliveries d JOIN sends s ON s.id = d.send_id JOIN lists l ON l.id = s.list_id
+			WHERE d.sent_at >= ? GROUP BY l.name`, func(w *ListWindow, n int) { w.Delivered = n }},
+		{`SELECT l.name, count(*) FROM deliveries d JOIN sends s ON s.id = d.send_id JOIN lists l ON l.id = s.list_id
+			WHERE d.permanent = TRUE AND d.updated_at >= ? GROUP BY l.name`, func(w *ListWindow, n int) { w.Refused = n }},
+		{`SELECT l.name, count(*) FROM complaints c JOIN lists l ON l.id = c.list_id
+			WHERE c.received_at >= ? GROUP BY l.name`, func(w *ListWindow, n int) { w.Complaints = n }},
+	}
+	for _, q := range queries {
+		if err := db.countByList(ctx, q.sql, formatTime(t), func(list string, n int) {
+			w := out[list]
+			q.add(&w, n)
+			out[list] = w
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) countByList(ctx context.Context, q string, arg any, each func(list string, n int)) error {
+	rows, err := db.sql.QueryContext(ctx, q, arg)
+	if err != nil {
+		return db.wrap(err, "count the last day's mail")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var list string
+		var n int
+		if err := rows.Scan(&list, &n); err != nil {
+			return db.wrap(err, "count the last day's mail")
+		}
+		each(list, n)
+	}
+	return db.wrap(rows.Err(), "count the last day's mail")
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"mailer/internal/delivery"
 	"mailer/internal/store"
@@ -69,5 +70,40 @@ func TestRunningSends(t *testing.T) {
 	}
 	if got, err := db.RunningSends(ctx, since); err != nil || len(got) != 0 {
 		t.Errorf("after finishing: %+v, %v", got, err)
+	}
+}
+
+// TestListWindows: the messages delivered and refused for good since a
+// time, and the complaints, per list; what came before the time is left out.
+func TestListWindows(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	s := startTestSend(t, db, 3)
+	q := db.Queue(s.ID)
+	jobs, _ := q.Exchange(ctx, nil, 3, db.Now())
+	q.Exchange(ctx, []delivery.Result{{JobID: jobs[0].ID, Outcome: delivery.Sent, At: db.Now()}}, 0, db.Now())
+	since := db.Now()
+	q.Exchange(ctx, []delivery.Result{{JobID: jobs[1].ID, Outcome: delivery.Sent, At: db.Now()},
+		{JobID: jobs[2].ID, Outcome: delivery.Failed, Permanent: true, Reply: "550 no such user", At: db.Now()}}, 0, db.Now())
+	l := listOf(t, db, "news")
+	m, err := db.GetMember(ctx, l, jobs[1].Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, "complaint", func(tx *store.Tx) error {
+		return tx.RecordComplaint(ctx, l, store.ComplaintRecord{Address: m.Address, SubscriberID: m.SubscriberID, SendID: s.ID, FeedbackType: "abuse"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ListWindows(ctx, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := got["news"]; len(got) != 1 || w.Delivered != 1 || w.Refused != 1 || w.Complaints != 1 {
+		t.Fatalf("since the first message: %+v", got)
+	}
+	if got, _ := db.ListWindows(ctx, db.Now().Add(time.Hour)); len(got) != 0 {
+		t.Errorf("an hour later: %+v", got)
 	}
 }
