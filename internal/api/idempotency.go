@@ -37,6 +37,9 @@ func (h *Handler) idempotent(c *call, rt *route) {
 	if rt.csv {
 		limit = h.o.MaxUpload
 	}
+	// The body is read whole to be compared with the first request's: an
+	// upload with a key is held in memory (MaxUpload at most), one
+	// without streams.
 	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, limit))
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
@@ -68,7 +71,9 @@ func (h *Handler) idempotent(c *call, rt *route) {
 		writeBody(c.w, first.Status, first.Body)
 		return
 	}
+	c.claimed = &key
 	status, out, err := h.answer(c, rt)
+	c.claimed = nil
 	if err != nil {
 		var eb ErrorBody
 		status, eb = problem(err)
