@@ -25,6 +25,9 @@ func (h *Handler) answer(c *call, rt *route) (int, []byte, error) {
 	return rt.status, b, nil
 }
 
+// maxKey bounds the keys kept.
+const maxKey = 255
+
 // idempotent runs a POST that carries an Idempotency-Key (the IETF's
 // Idempotency-Key header draft, after Stripe's): the first request with
 // the key runs and its answer is kept for a day; a retry with the same
@@ -33,6 +36,10 @@ func (h *Handler) answer(c *call, rt *route) (int, []byte, error) {
 // first still runs is a conflict (409). A key is the caller's own: two
 // tokens never share one.
 func (h *Handler) idempotent(c *call, rt *route) {
+	if k := c.r.Header.Get("Idempotency-Key"); len(k) > maxKey {
+		h.fail(c.w, c.r, fault.Errorf(fault.Invalid, "an Idempotency-Key is at most %d characters (a UUID is 36)", maxKey))
+		return
+	}
 	limit := h.o.MaxBody
 	if rt.csv {
 		limit = h.o.MaxUpload
