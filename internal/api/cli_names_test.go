@@ -19,6 +19,17 @@ import (
 // CLI's own tests do, and decodes what it prints.
 func (e *env) cliJSON(args ...string) any {
 	e.t.Helper()
+	out := e.cli(append(args, "--json")...)
+	var v any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		e.t.Fatalf("mailer %s --json: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return v
+}
+
+// cli runs a mailer command on the env's database and returns its output.
+func (e *env) cli(args ...string) string {
+	e.t.Helper()
 	dir := e.t.TempDir()
 	cfg := fmt.Sprintf("database = %q\nsecret = %q\nlist_host = %q\nbase_url = %q\nissues_dir = %q\n",
 		e.loc, e.app.Config.Secret, string(e.app.Config.ListHost), string(e.app.Config.BaseURL), filepath.Join(e.app.Config.Dir, "issues"))
@@ -30,14 +41,10 @@ func (e *env) cliJSON(args ...string) any {
 	d := &cli.Deps{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return env[k] },
 		Now: time.Now, Operator: func() string { return "tester" }, Version: "test",
 		InteractiveIn: func() bool { return false }, InteractiveErr: func() bool { return false }}
-	if code := cli.Run(context.Background(), d, append(args, "--json")); code != 0 {
+	if code := cli.Run(context.Background(), d, args); code != 0 {
 		e.t.Fatalf("mailer %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
 	}
-	var v any
-	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
-		e.t.Fatalf("mailer %s --json: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return v
+	return out.String()
 }
 
 func keys(v any) []string {
@@ -100,5 +107,25 @@ func TestFieldNamesAsCLI(t *testing.T) {
 		if len(missing) > 0 || (!c.superset && len(extra) > 0) {
 			t.Errorf("%s: the API lacks %v and adds %v to the CLI's %v", c.what, missing, extra, ck)
 		}
+	}
+}
+
+// TestTokenFromTheCLI: a token `mailer tokens create` prints opens the API
+// as its scope says, and `tokens revoke` closes it.
+func TestTokenFromTheCLI(t *testing.T) {
+	e := newEnv(t)
+	secret := strings.TrimSpace(e.cli("tokens", "create", "grafana", "--scope", "read", "--list", "news"))
+	if !strings.HasPrefix(secret, "mlr_") {
+		t.Fatalf("tokens create printed %q", secret)
+	}
+	if r := e.do(req{method: "GET", path: "/api/v1/lists/news/members", token: secret}); r.Status != 200 {
+		t.Fatalf("read with the new token: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(req{method: "POST", path: "/api/v1/lists/news/members", token: secret, body: map[string]any{"address": "a@example.org"}}); r.Status != 403 {
+		t.Fatalf("write with a read token: %d %s", r.Status, r.Body)
+	}
+	e.cli("tokens", "revoke", "grafana")
+	if r := e.do(req{method: "GET", path: "/api/v1/lists/news/members", token: secret}); r.Status != 401 {
+		t.Fatalf("revoked token: %d %s", r.Status, r.Body)
 	}
 }

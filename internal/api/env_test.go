@@ -20,9 +20,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	adminlistener "mailer/internal/admin"
 	"mailer/internal/api"
 	"mailer/internal/app"
-	"mailer/internal/auth"
 	"mailer/internal/config"
 	"mailer/internal/delivery"
 	"mailer/internal/pgtest"
@@ -89,7 +89,7 @@ func newEnv(t *testing.T) *env {
 	cfg := w.App.Config
 	cfg.Dir, cfg.Transport.Kind, cfg.Rate.PerSecond = dir, "smtp", 0
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS = relay.Host, relay.Port, config.TLSNone
-	tokens := auth.New(db, auth.Options{Owner: "owner@example.org", Now: w.App.Now})
+	tokens := w.App.Auth
 	e0 := &env{t: t, db: db}
 	e0.list("news") // a list's token names its list
 	mk := func(name, scope, list string) string {
@@ -103,11 +103,16 @@ func newEnv(t *testing.T) *env {
 	if err := tokens.RevokeToken(context.Background(), "old", store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := w.App.API(tokens)
+	// The owners' listener as mailer serve mounts it.
+	parts, err := w.App.Admin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	h, ok := parts.API.(*api.Handler)
+	if !ok {
+		t.Fatalf("the admin listener's API is %T", parts.API)
+	}
+	srv := httptest.NewServer(adminlistener.Handler(parts))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: w.App, db: db, loc: loc, relay: relay, api: h, url: srv.URL}
 	e.check = newChecker(t, e.rawDoc())

@@ -25,6 +25,9 @@ func (h *Handler) answer(c *call, rt *route) (int, []byte, error) {
 	return rt.status, b, nil
 }
 
+// maxKey bounds the keys kept.
+const maxKey = 255
+
 // idempotent runs a POST that carries an Idempotency-Key (the IETF's
 // Idempotency-Key header draft, after Stripe's): the first request with
 // the key runs and its answer is kept for a day; a retry with the same
@@ -33,10 +36,17 @@ func (h *Handler) answer(c *call, rt *route) (int, []byte, error) {
 // first still runs is a conflict (409). A key is the caller's own: two
 // tokens never share one.
 func (h *Handler) idempotent(c *call, rt *route) {
+	if k := c.r.Header.Get("Idempotency-Key"); len(k) > maxKey {
+		h.fail(c.w, c.r, fault.Errorf(fault.Invalid, "an Idempotency-Key is at most %d characters (a UUID is 36)", maxKey))
+		return
+	}
 	limit := h.o.MaxBody
 	if rt.csv {
 		limit = h.o.MaxUpload
 	}
+	// The body is read whole to be compared with the first request's: an
+	// upload with a key is held in memory (MaxUpload at most), one
+	// without streams.
 	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, limit))
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
@@ -68,7 +78,9 @@ func (h *Handler) idempotent(c *call, rt *route) {
 		writeBody(c.w, first.Status, first.Body)
 		return
 	}
+	c.claimed = &key
 	status, out, err := h.answer(c, rt)
+	c.claimed = nil
 	if err != nil {
 		var eb ErrorBody
 		status, eb = problem(err)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +43,9 @@ func TestIdempotencyKey(t *testing.T) {
 	refused := add(admin, "k-2", "a@example.org") // left: needs force
 	if refused.Status != 409 {
 		t.Fatalf("refused: %d %s", refused.Status, refused.Body)
+	}
+	if r := add(admin, strings.Repeat("k", 300), "c@example.org"); r.Status != 400 || e.count("news") != 2 {
+		t.Errorf("a 300-character key: %d %s", r.Status, r.Body)
 	}
 	if r := add(admin, "k-2", "a@example.org"); r.Status != 409 || !bytes.Equal(r.Body, refused.Body) || r.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("refusal replayed: %d %s", r.Status, r.Body)

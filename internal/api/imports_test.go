@@ -71,6 +71,22 @@ func TestImportRules(t *testing.T) {
 	if r := e.upload("/api/v1/lists/news/import?status=sleepy", "z@example.org\n"); r.Status != 400 {
 		t.Errorf("status=sleepy: %d", r.Status)
 	}
+	// An upload retried under its Idempotency-Key is applied once.
+	keyed := func(csv string) reply {
+		return e.do(req{method: "POST", path: "/api/v1/lists/news/import", token: admin, body: csv,
+			header: map[string]string{"Content-Type": "text/csv", "Idempotency-Key": "upload-1"}})
+	}
+	first := keyed("k1@example.org\nk2@example.org\n")
+	again := keyed("k1@example.org\nk2@example.org\n")
+	if first.Status != 200 || first.json(t)["added"].(float64) != 2 || again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(first.Body) {
+		t.Fatalf("keyed upload: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+	}
+	if n := len(e.audit("news", "k1@example.org")); n != 1 {
+		t.Errorf("the retried upload ran again: %d audit rows", n)
+	}
+	if r := keyed("k3@example.org\n"); r.Status != 422 {
+		t.Errorf("another file under the key: %d %s", r.Status, r.Body)
+	}
 }
 
 // TestReports: a list's bounce records, complaints and the audit log by

@@ -50,6 +50,8 @@ type call struct {
 	h    *Handler
 	who  auth.Principal
 	list *store.List // resolved from {list}, which the caller may see
+	// claimed is the Idempotency-Key this request holds while it runs.
+	claimed *store.Idempotent
 }
 
 // evidence is the audit record's who for a change made through the API.
@@ -64,6 +66,9 @@ func (h *Handler) serve(rt *route) http.Handler {
 		c := &call{ctx: r.Context(), r: r, w: w, h: h}
 		defer func() {
 			if v := recover(); v != nil {
+				if c.claimed != nil { // a retry runs afresh, not into "still running"
+					h.o.DB.ReleaseIdempotency(context.WithoutCancel(c.ctx), c.claimed.Caller, c.claimed.Key)
+				}
 				h.fail(w, r, fault.Recovered(v))
 			}
 		}()

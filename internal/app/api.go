@@ -8,9 +8,9 @@ import (
 	"mailer/internal/dkimsign"
 )
 
-// api builds the admin listener's /api/v1 (being wired: the auth service's
-// bearer tokens are not in the graph yet, and nil answers 404).
-func (a *App) api() (http.Handler, error) { return nil, nil }
+// api builds the admin listener's /api/v1 on the graph's tokens
+// (`mailer tokens create`, proved by App.Auth).
+func (a *App) api() (http.Handler, error) { return a.API(a.Auth) }
 
 // API is /api/v1 on this graph: its store and configuration, the relay a
 // planned send goes by, and the bearer tokens tokens proves.
