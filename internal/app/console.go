@@ -11,13 +11,10 @@ import (
 	"mailer/internal/optin"
 )
 
-// console builds the admin listener's console part on the logins of the
-// store: the site owner is an admin, sessions end as [admin] says.
+// console builds the admin listener's console part on the graph's logins
+// (App.Auth, the same the owners and tokens commands keep).
 func (a *App) console() (http.Handler, error) {
-	cfg := a.Config
-	logins := auth.New(a.DB, auth.Options{Owner: string(cfg.Owner), Idle: time.Duration(cfg.Admin.SessionIdle),
-		Max: time.Duration(cfg.Admin.SessionMax), Now: a.Now, Logger: a.Logger})
-	c, err := a.Console(logins, auth.RetryAfter)
+	c, err := a.Console(a.Auth, auth.RetryAfter)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"mailer/internal/admin"
-	"mailer/internal/auth"
 	"mailer/internal/delivery"
 	"mailer/internal/smtpsend"
 	"mailer/internal/smtptest"
@@ -20,7 +19,7 @@ import (
 
 // The console as `mailer serve --admin` mounts it: the graph's own
 // console part (app.App.Admin) behind the admin listener's handler, its
-// logins those of the store (set as `mailer owners password` does).
+// logins those of the store (App.Auth, as `mailer owners password` sets them).
 func TestThroughAdminListener(t *testing.T) {
 	e := newEnv(t)
 	srv := smtptest.Start(t)
@@ -32,8 +31,7 @@ func TestThroughAdminListener(t *testing.T) {
 	}
 	ts := httptest.NewServer(admin.Handler(parts))
 	defer ts.Close()
-	logins := auth.New(e.db, auth.Options{})
-	if err := logins.SetPassword(context.Background(), "carol@example.org", pw, nil, store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
+	if err := w.App.Auth.SetPassword(context.Background(), "carol@example.org", pw, nil, store.Evidence{Source: store.SourceAdmin, Operator: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := http.Get(ts.URL + "/lists/bpf-updates")

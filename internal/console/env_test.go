@@ -134,7 +134,8 @@ type answer struct {
 	header http.Header
 }
 
-// do sends a request without following redirects; a 5xx fails the test.
+// do sends a request without following redirects; a 5xx but 503 (try
+// again later) fails the test.
 func (e *env) do(method, path, cookie string, body io.Reader, ctype string) answer {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.ts.URL+path, body)
@@ -153,7 +154,7 @@ func (e *env) do(method, path, cookie string, body io.Reader, ctype string) answ
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 500 {
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
 		e.t.Fatalf("%s %s: %d\n%s", method, path, resp.StatusCode, b)
 	}
 	return answer{resp.StatusCode, string(b), resp.Header}

@@ -14,6 +14,7 @@ import (
 
 	"mailer/internal/auth"
 	"mailer/internal/fault"
+	"mailer/internal/httperr"
 	"mailer/internal/store"
 )
 
@@ -145,7 +146,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		wait := s.retryAfter(err)
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
 		d.Error = fmt.Sprintf("Too many failed logins: try again in %d minute(s).", max(int(math.Ceil(wait.Minutes())), 1))
-		s.render(w, http.StatusTooManyRequests, "login", d)
+		s.render(w, httperr.Status(err), "login", d) // 503, as every edge answers a throttle
 	default:
 		s.o.Logger.Error("console login failed", "err", err)
 		d.Error = "Logging in failed on our side; try again later."

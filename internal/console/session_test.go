@@ -107,8 +107,8 @@ func TestThrottledLogin(t *testing.T) {
 	}
 	a := e.post("/login", "", url.Values{"email": {alice}, "password": {pw}})
 	wait, _ := strconv.Atoi(a.header.Get("Retry-After"))
-	if a.status != http.StatusTooManyRequests || wait < 1 || wait > int(auth.FirstDelay.Seconds()) {
-		t.Errorf("throttled login: %d, Retry-After %q; want 429, 1 to 30", a.status, a.header.Get("Retry-After"))
+	if a.status != http.StatusServiceUnavailable || wait < 1 || wait > int(auth.FirstDelay.Seconds()) {
+		t.Errorf("throttled login: %d, Retry-After %q; want 503, 1 to 30", a.status, a.header.Get("Retry-After"))
 	}
 	if len(a.header.Values("Set-Cookie")) != 0 {
 		t.Error("a throttled login with the right password opened a session")
