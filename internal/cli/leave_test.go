@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -21,21 +22,27 @@ import (
 // The ways a reader leaves a list, each acting through its real entry
 // point: the CLI, the web page's form, a mail client's RFC 8058 one-click
 // POST, the preference page, a mail command confirmed by reply, the
-// List-Unsubscribe mailto, and bounces past the threshold, all but the
+// List-Unsubscribe mailto, bounces past the threshold, an owner's DELETE
+// in the HTTP API and an owner's remove button in the console, all but the
 // first through `mailer serve`.
-var leaveWays = []string{"cli", "web", "one-click", "preferences", "mail-command", "mailto", "bounces"}
+var leaveWays = []string{"cli", "web", "one-click", "preferences", "mail-command", "mailto", "bounces", "api", "console"}
 
 type leaveEnv struct {
 	*testEnv
-	srv        *smtptest.Server
-	lmtp, http string
+	srv               *smtptest.Server
+	lmtp, http, admin string
+	apiToken          string
+	console           *http.Cookie // the session of the list's owner
 }
 
 func newLeaveEnv(t *testing.T) *leaveEnv {
-	e, srv := newSendEnv(t, 29)
+	e, srv := newSendEnv(t, 31)
 	e.env["MAILER_BOUNCE_THRESHOLD"] = "1"
 	a := startServeAll(t, e, "127.0.0.1:0")
-	return &leaveEnv{testEnv: e, srv: srv, lmtp: a[0], http: a[2]}
+	le := &leaveEnv{testEnv: e, srv: srv, lmtp: a[0], http: a[2], admin: a[3]}
+	le.apiToken = strings.TrimSpace(e.mustRun("tokens", "create", "crm", "--scope", "write", "--list", "bpf-updates"))
+	le.console = le.consoleLogin(t)
+	return le
 }
 
 // leaver is the reader who leaves by way i.
@@ -130,6 +137,17 @@ func (e *leaveEnv) leave(t *testing.T, way, addr string, tokens map[string]strin
 		e.lmtpDeliver(t, addr, "bpf-updates-confirm+"+tok+"@lists.example.org", "From: "+addr+"\nSubject: Re: confirm\nMessage-ID: <confirm-"+local+"@example.org>\n\nyes\n")
 	case "mailto":
 		e.lmtpDeliver(t, addr, "bpf-updates-unsubscribe+"+tokens[addr]+"@lists.example.org", "From: "+addr+"\nSubject: unsubscribe\nMessage-ID: <mailto-"+local+"@example.org>\n\n")
+	case "api":
+		req, _ := http.NewRequest(http.MethodDelete, "http://"+e.admin+"/api/v1/lists/bpf-updates/members/"+addr, nil)
+		req.Header.Set("Authorization", "Bearer "+e.apiToken)
+		e.mustDo(t, way, req)
+	case "console":
+		csrf := e.consoleCSRF(t, "/lists/bpf-updates/members/"+addr)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+e.admin+"/lists/bpf-updates/members/"+addr+"/remove",
+			strings.NewReader(url.Values{"csrf": {csrf}, "reason": {"asked by phone"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(e.console)
+		e.mustDo(t, way, req)
 	case "bounces":
 		e.lmtpDeliver(t, "", "bpf-updates-bounces+"+local+"="+domain+"@lists.example.org",
 			"From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n\nThis is the mail system.\n\n<"+addr+">: host mx.example.net said: 550 5.1.1 User unknown\n")
@@ -253,8 +271,9 @@ func TestNobodyWhoLeavesWhileDeferredGetsTheRetry(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Everyone else is served at once; the leavers wait for their retry.
-	for deadline := time.Now().Add(10 * time.Second); issuesTo(e.srv, "reader0028@example.org") == 0; {
+	// Everyone else is served at once (reader0030, the last, too); the
+	// leavers wait for their retry.
+	for deadline := time.Now().Add(10 * time.Second); issuesTo(e.srv, "reader0030@example.org") == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the first pass did not finish")
 		}
@@ -276,4 +295,61 @@ func envList(m map[string]string) []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// consoleLogin sets the list owner's password with `owners password` and
+// logs in to the console of the running serve. The cookie is Secure (the
+// test's base_url is https), so it is sent by hand over the loopback's
+// plain HTTP rather than by a cookie jar.
+func (e *leaveEnv) consoleLogin(t *testing.T) *http.Cookie {
+	const owner, password = "owner@example.org", "correct horse battery"
+	e.mustRun("lists", "edit", "bpf-updates", "--owner", owner)
+	if _, errOut, code := e.runIn(password+"\n", "owners", "password", owner, "--password-stdin"); code != 0 {
+		t.Fatalf("owners password: %d %s", code, errOut)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm("http://"+e.admin+"/login", url.Values{"email": {owner}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "mailer_session" && resp.StatusCode == http.StatusSeeOther {
+			return ck
+		}
+	}
+	t.Fatalf("console login: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	return nil
+}
+
+// consoleCSRF reads the CSRF token of the session from a console page.
+func (e *leaveEnv) consoleCSRF(t *testing.T, page string) string {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+e.admin+page, nil)
+	req.AddCookie(e.console)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	m := csrfField.FindStringSubmatch(b.String())
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("console %s: %d, no CSRF field", page, resp.StatusCode)
+	}
+	return m[1]
+}
+
+// mustDo runs an owner's request and wants it to succeed (2xx; the
+// console's redirect after a change is followed to its page, the cookie
+// with it).
+func (e *leaveEnv) mustDo(t *testing.T, way string, req *http.Request) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s %s: %d", way, req.Method, req.URL.Path, resp.StatusCode)
+	}
 }

@@ -143,15 +143,16 @@ func startServe(t *testing.T, e *testEnv) (lmtpAddr, smtpAddr string) {
 	return a[0], a[1]
 }
 
-// startServeAll runs `mailer serve` in-process with LMTP, SMTP and HTTP.
-func startServeAll(t *testing.T, e *testEnv, httpAddr string) [3]string {
+// startServeAll runs `mailer serve` in-process with LMTP, SMTP, HTTP and
+// the owners' listener (the test environment's MAILER_ADMIN_LISTEN).
+func startServeAll(t *testing.T, e *testEnv, httpAddr string) [4]string {
 	d, _, _ := testDeps(e.env, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan [3]string, 1)
+	ready := make(chan [4]string, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- serveRun(ctx, &ServeOptions{Deps: d, LMTP: "127.0.0.1:0", SMTP: "127.0.0.1:0", HTTP: httpAddr, NoDeliver: true,
-			Ready: func(a serve.Addrs) { ready <- [3]string{a.LMTP, a.SMTP, a.HTTP} }})
+			Ready: func(a serve.Addrs) { ready <- [4]string{a.LMTP, a.SMTP, a.HTTP, a.Admin} }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -169,7 +170,7 @@ func startServeAll(t *testing.T, e *testEnv, httpAddr string) [3]string {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
 	}
-	return [3]string{}
+	return [4]string{}
 }
 
 // TestServeLMTPAnswersPerRecipient talks LMTP with go-smtp's client: one
