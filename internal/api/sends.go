@@ -129,7 +129,7 @@ func createSend(c *call) (any, error) {
 	}
 	var sc *store.Schedule
 	if in.At != nil {
-		sc, err = p.Schedule(c.ctx, *in.At)
+		sc, err = p.Schedule(c.ctx, *in.At, c.evidence(store.SourceAdmin, ""))
 	} else {
 		// Now: due at once, for the daemon's next tick (Plan.Schedule
 		// keeps the future for --at; the stored schedule is the same).
@@ -212,7 +212,7 @@ func changeSend(c *call, do func(id int64) error) (any, error) {
 }
 
 func pauseSend(c *call) (any, error) {
-	return changeSend(c, func(id int64) error { return sending.PauseSend(c.ctx, c.h.o.DB, id) })
+	return changeSend(c, func(id int64) error { return sending.PauseSend(c.ctx, c.h.o.DB, id, c.evidence(store.SourceAdmin, "")) })
 }
 
 func resumeSend(c *call) (any, error) {
@@ -222,7 +222,9 @@ func resumeSend(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	return changeSend(c, func(id int64) error { return sending.ResumeSend(c.ctx, c.h.o.DB, id, in.Force) })
+	return changeSend(c, func(id int64) error {
+		return sending.ResumeSend(c.ctx, c.h.o.DB, id, in.Force, c.evidence(store.SourceAdmin, ""))
+	})
 }
 
 func cancelSend(c *call) (any, error) {
@@ -234,7 +236,7 @@ func cancelSend(c *call) (any, error) {
 		if err := c.who.CanChange(s.Schedule.ListName); err != nil {
 			return nil, err
 		}
-		if err := sending.CancelSchedule(c.ctx, c.h.o.DB, s.Schedule.ID, c.who.Operator()); err != nil {
+		if err := sending.CancelSchedule(c.ctx, c.h.o.DB, s.Schedule.ID, c.evidence(store.SourceAdmin, "")); err != nil {
 			return nil, err
 		}
 		s, err = c.find()
@@ -242,7 +244,7 @@ func cancelSend(c *call) (any, error) {
 	}
 	var skipped int
 	res, err := changeSend(c, func(id int64) (err error) {
-		skipped, err = sending.CancelSend(c.ctx, c.h.o.DB, id, c.who.Operator())
+		skipped, err = sending.CancelSend(c.ctx, c.h.o.DB, id, c.evidence(store.SourceAdmin, ""))
 		return err
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"mailer/internal/dkimsign"
 	"mailer/internal/fault"
 	"mailer/internal/sending"
+	"mailer/internal/store"
 )
 
 // SendOptions are the inputs of `mailer send`.
@@ -158,7 +159,7 @@ func schedule(ctx context.Context, d *Deps, p *sending.Plan, at string) error {
 	if err != nil {
 		return err
 	}
-	s, err := p.Schedule(ctx, due)
+	s, err := p.Schedule(ctx, due, d.adminEvidence(store.SourceAdmin, ""))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"mailer/internal/sending"
+	"mailer/internal/store"
 )
 
 func newCmdSends(d *Deps) *cobra.Command {
@@ -128,9 +129,9 @@ func sendsPauseRun(ctx context.Context, opts *SendsPauseOptions) error {
 	}
 	defer db.Close()
 	if opts.Pause {
-		err = sending.PauseSend(ctx, db, opts.ID)
+		err = sending.PauseSend(ctx, db, opts.ID, opts.Deps.adminEvidence(store.SourceAdmin, ""))
 	} else {
-		err = sending.ResumeSend(ctx, db, opts.ID, opts.Force)
+		err = sending.ResumeSend(ctx, db, opts.ID, opts.Force, opts.Deps.adminEvidence(store.SourceAdmin, ""))
 	}
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func sendsCancelRun(ctx context.Context, opts *SendsCancelOptions) error {
 		if err != nil {
 			return usageErrorf("%q is not a schedule id", opts.ID)
 		}
-		if err := sending.CancelSchedule(ctx, db, id, d.Operator()); err != nil {
+		if err := sending.CancelSchedule(ctx, db, id, d.adminEvidence(store.SourceAdmin, "")); err != nil {
 			return err
 		}
 		fmt.Fprintf(d.Out, "Cancelled scheduled send s%d.\n", id)
@@ -187,7 +188,7 @@ func sendsCancelRun(ctx context.Context, opts *SendsCancelOptions) error {
 	if err != nil {
 		return usageErrorf("%q is not a send id (mailer sends ls shows them)", opts.ID)
 	}
-	n, err := sending.CancelSend(ctx, db, id, d.Operator())
+	n, err := sending.CancelSend(ctx, db, id, d.adminEvidence(store.SourceAdmin, ""))
 	if err != nil {
 		return err
 	}

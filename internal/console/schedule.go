@@ -12,6 +12,7 @@ import (
 	"mailer/internal/httperr"
 	"mailer/internal/render"
 	"mailer/internal/sending"
+	"mailer/internal/store"
 )
 
 // previewRecipient fills a preview's slots: no real member's token.
@@ -109,7 +110,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var p *sending.Plan
 		if p, err = job.Prepare(r.Context(), sending.PlanOptions{Rate: -1}, false, s.o.Transport); err == nil {
-			_, err = p.Schedule(r.Context(), due)
+			_, err = p.Schedule(r.Context(), due, s.evidence(r, store.SourceAdmin, ""))
 		}
 	}
 	if err != nil {

@@ -105,13 +105,14 @@ func (s *Server) sendAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, op, done := r.Context(), principalOf(r).Operator(), ""
+	ev := s.evidence(r, store.SourceAdmin, "")
 	switch r.PathValue("action") {
 	case "pause":
-		err, done = sending.PauseSend(ctx, s.db, st.ID), "paused"
+		err, done = sending.PauseSend(ctx, s.db, st.ID, ev), "paused"
 	case "resume":
-		err, done = sending.ResumeSend(ctx, s.db, st.ID, r.PostForm.Get("force") == "1"), "resumed"
+		err, done = sending.ResumeSend(ctx, s.db, st.ID, r.PostForm.Get("force") == "1", ev), "resumed"
 	case "cancel":
-		_, err = sending.CancelSend(ctx, s.db, st.ID, op)
+		_, err = sending.CancelSend(ctx, s.db, st.ID, ev)
 		done = "cancelled"
 	default:
 		err = fault.Errorf(fault.NotFound, "no such action %q", r.PathValue("action"))
@@ -120,8 +121,6 @@ func (s *Server) sendAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// Pauses and resumes leave no row of their own in the store: the log
-	// says who did what.
 	s.o.Logger.Info("console: send "+done, "send", st.ID, "list", st.ListName, "operator", op)
 	http.Redirect(w, r, "/sends/"+strconv.FormatInt(st.ID, 10)+"?done="+done, http.StatusSeeOther)
 }
@@ -142,7 +141,7 @@ func (s *Server) cancelSchedule(w http.ResponseWriter, r *http.Request) {
 		err = principalOf(r).CanChange(sc.ListName)
 	}
 	if err == nil {
-		err = sending.CancelSchedule(r.Context(), s.db, id, principalOf(r).Operator())
+		err = sending.CancelSchedule(r.Context(), s.db, id, s.evidence(r, store.SourceAdmin, ""))
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -119,7 +119,7 @@ func TestStaleListSendPausesItself(t *testing.T) {
 	if err := e.daemon(&lockedWriter{w: new(bytes.Buffer)}).Tick(ctx); err != nil || len(e.srv.Messages()) != before {
 		t.Fatalf("the daemon delivered a paused send: %v, %d -> %d messages", err, before, len(e.srv.Messages()))
 	}
-	err = sending.ResumeSend(ctx, e.db, out.Send, false)
+	err = sending.ResumeSend(ctx, e.db, out.Send, false, store.Evidence{Operator: "ann"})
 	if fault.CodeOf(err) != fault.Conflict || !strings.Contains(err.Error(), send.PauseReason) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("resume without --force: %v, want a refusal naming the reason", err)
 	}
@@ -140,10 +140,10 @@ func TestEarlyBurstDoesNotStopASendForGood(t *testing.T) {
 		t.Fatalf("first run: %+v, %v; want the burst to trip the breaker", out, err)
 	}
 	ctx := context.Background()
-	if err := sending.ResumeSend(ctx, e.db, out.Send, false); fault.CodeOf(err) != fault.Conflict {
+	if err := sending.ResumeSend(ctx, e.db, out.Send, false, store.Evidence{Operator: "ann"}); fault.CodeOf(err) != fault.Conflict {
 		t.Fatalf("resume without --force: %v", err)
 	}
-	if err := sending.ResumeSend(ctx, e.db, out.Send, true); err != nil {
+	if err := sending.ResumeSend(ctx, e.db, out.Send, true, store.Evidence{Operator: "ann"}); err != nil {
 		t.Fatalf("resume --force: %v", err)
 	}
 	send, err := e.db.GetSend(ctx, out.Send)

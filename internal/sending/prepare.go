@@ -55,12 +55,17 @@ func (p *Plan) Preflight(ctx context.Context) error {
 // Schedule keeps the send for the daemon to start at due. The issue was
 // rendered and checked when planned, and its content hash is kept, so
 // that the daemon refuses it if it is edited before its time.
-func (p *Plan) Schedule(ctx context.Context, due time.Time) (*store.Schedule, error) {
+func (p *Plan) Schedule(ctx context.Context, due time.Time, ev store.Evidence) (*store.Schedule, error) {
 	db := p.Job.DB
 	if !due.After(db.Now()) {
 		return nil, fault.Errorf(fault.Invalid, "%s is in the past: a send is scheduled for later", due.Local().Format("2006-01-02 15:04 MST"))
 	}
-	return db.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due})
+	sc, err := db.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due})
+	if err != nil {
+		return nil, err
+	}
+	detail := p.Job.Issue.Slug + " at " + due.UTC().Format(time.RFC3339)
+	return sc, db.AuditSend(ctx, p.Job.List.Name, store.ActionSendScheduled, sc.ID, detail, ev)
 }
 
 // TestCopy is what became of one test copy.

@@ -141,28 +141,61 @@ func Status(ctx context.Context, db *store.DB, issue string) (*Overview, error) 
 }
 
 // PauseSend pauses a running send: nobody claims its messages until it is
-// resumed; a run delivering it stops after the messages in flight.
-func PauseSend(ctx context.Context, db *store.DB, id int64) error { return db.SetPaused(ctx, id, true) }
+// resumed; a run delivering it stops after the messages in flight. ev says
+// who asked, for the audit log (every edge: CLI, console, API).
+func PauseSend(ctx context.Context, db *store.DB, id int64, ev store.Evidence) error {
+	if err := db.SetPaused(ctx, id, true); err != nil {
+		return err
+	}
+	return auditSend(ctx, db, id, store.ActionSendPaused, "", ev)
+}
 
 // ResumeSend lets a paused send go on: the daemon takes it up. A send the
 // circuit breaker paused goes on only with force, which says a person has
 // looked at why; the breaker then judges it afresh from the resume.
-func ResumeSend(ctx context.Context, db *store.DB, id int64, force bool) error {
+func ResumeSend(ctx context.Context, db *store.DB, id int64, force bool, ev store.Evidence) error {
 	err := db.ResumeSend(ctx, id, force)
 	if errors.Is(err, store.ErrPausedByMailer) {
 		return fault.Explain(fault.Conflict, err, "send #%d paused itself: %v. Look at its failures (mailer status) first; "+
 			"to go on past the circuit breaker: mailer sends resume %d --force", id, err, id)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	detail := ""
+	if force {
+		detail = "past the circuit breaker (--force)"
+	}
+	return auditSend(ctx, db, id, store.ActionSendResumed, detail, ev)
 }
 
-// CancelSchedule cancels a schedule that has not started; by names who did.
-func CancelSchedule(ctx context.Context, db *store.DB, id int64, by string) error {
-	return db.EndSchedule(ctx, id, store.ScheduleCancelled, 0, "cancelled by "+by)
+// CancelSchedule cancels a schedule that has not started; ev names who did.
+func CancelSchedule(ctx context.Context, db *store.DB, id int64, ev store.Evidence) error {
+	if err := db.EndSchedule(ctx, id, store.ScheduleCancelled, 0, "cancelled by "+ev.Operator); err != nil {
+		return err
+	}
+	sc, err := db.GetSchedule(ctx, id)
+	if err != nil {
+		return err
+	}
+	return db.AuditSend(ctx, sc.ListName, store.ActionScheduleCancelled, id, sc.Issue, ev)
 }
 
 // CancelSend stops a running send for good: what is left is skipped, with
-// who cancelled it (by) as the reason. It returns how many were skipped.
-func CancelSend(ctx context.Context, db *store.DB, id int64, by string) (int, error) {
-	return db.CancelSend(ctx, id, "send cancelled by "+by)
+// who cancelled it (ev) as the reason. It returns how many were skipped.
+func CancelSend(ctx context.Context, db *store.DB, id int64, ev store.Evidence) (int, error) {
+	n, err := db.CancelSend(ctx, id, "send cancelled by "+ev.Operator)
+	if err != nil {
+		return n, err
+	}
+	return n, auditSend(ctx, db, id, store.ActionSendCancelled, fmt.Sprintf("%d message(s) not sent", n), ev)
+}
+
+// auditSend records an owner's action on a send in its list's audit log.
+func auditSend(ctx context.Context, db *store.DB, id int64, action, detail string, ev store.Evidence) error {
+	s, err := db.GetSend(ctx, id)
+	if err != nil {
+		return err
+	}
+	return db.AuditSend(ctx, s.ListName, action, id, detail, ev)
 }

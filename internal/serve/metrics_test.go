@@ -283,7 +283,7 @@ func TestMetricsAfterRealTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Schedule(ctx, e.clock().Add(time.Hour)); err != nil {
+	if _, err := p.Schedule(ctx, e.clock().Add(time.Hour), store.Evidence{Operator: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	e.advance(time.Hour + time.Second)
