@@ -26,6 +26,7 @@ type env struct {
 	subs *optin.Service
 	list *store.List
 	now  time.Time
+	seq  int // numbers the Message-IDs of command mails
 }
 
 func newEnv(t *testing.T, o testwire.Options) *env {

@@ -132,8 +132,9 @@ func (s *Service) room(ctx context.Context, a address.Address, req Request) (Out
 	return Outcome{}, err
 }
 
-// recent returns when the last confirmation of action went to a for l if
-// that was within Interval, else the zero time.
+// recent returns when the last confirmation of action still open (neither
+// used nor expired) went to a for l if that was within Interval, else the
+// zero time: a reader who answered and left may ask again at once.
 func (s *Service) recent(ctx context.Context, l *store.List, a address.Address, action string) (time.Time, error) {
 	last, err := s.store.LastConfirmation(ctx, l.ID, a.String(), action)
 	if err != nil || last.IsZero() || s.o.Now().Sub(last) >= s.o.Interval {

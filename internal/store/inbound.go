@@ -60,14 +60,18 @@ func (db *DB) DropConfirmation(ctx context.Context, token string) error {
 	return db.wrap(err, "drop unsent confirmation")
 }
 
-// LastConfirmation returns when a confirmation of action was last sent to
-// addr for the list, or the zero time. Confirmations never handed over do
-// not count.
+// LastConfirmation returns when a confirmation of action still open (sent,
+// not used, not expired) was last sent to addr for the list, or the zero
+// time. It feeds the interval between two requests, which is there to stop
+// strangers flooding an address with unanswered requests: a request that
+// was answered or has lapsed must not stop a reader who left from coming
+// back, and one never handed over does not count either.
 func (db *DB) LastConfirmation(ctx context.Context, listID int64, addr, action string) (time.Time, error) {
 	var at sql.NullString
 	err := db.sql.QueryRowContext(ctx, `SELECT max(sent_at) FROM confirmations
-		WHERE list_id = ? AND address_key = ? AND action = ? AND sent_at IS NOT NULL`,
-		listID, address.Key(addr), action).Scan(&at)
+		WHERE list_id = ? AND address_key = ? AND action = ? AND sent_at IS NOT NULL
+		AND used_at IS NULL AND expires_at > ?`,
+		listID, address.Key(addr), action, db.now()).Scan(&at)
 	if err != nil || !at.Valid {
 		return time.Time{}, db.wrap(err, "read confirmations")
 	}
