@@ -21,6 +21,9 @@ type NewSend struct {
 	Issue string     `json:"issue"`
 	List  string     `json:"list,omitempty"`
 	At    *time.Time `json:"at,omitempty"`
+	// Replace replaces a schedule of the issue to the list that has not
+	// started; without it such a schedule makes the request a 409.
+	Replace bool `json:"replace,omitempty"`
 }
 
 // Resume is POST /api/v1/sends/{id}/resume; Force goes on past the
@@ -127,13 +130,16 @@ func createSend(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An issue already scheduled to the list is a Conflict (409) unless
+	// the body says replace, as `send --at ... --replace`.
+	p.Replace = in.Replace
 	var sc *store.Schedule
 	if in.At != nil {
 		sc, err = p.Schedule(c.ctx, *in.At, c.evidence(store.SourceAdmin, ""))
 	} else {
 		// Now: due at once, for the daemon's next tick (Plan.Schedule
 		// keeps the future for --at; the stored schedule is the same).
-		sc, err = c.h.o.DB.ScheduleSend(c.ctx, store.Schedule{Issue: job.Issue.Slug, ListID: job.List.ID, ContentHash: p.Hash, DueAt: c.h.o.DB.Now()})
+		sc, err = p.ScheduleNow(c.ctx, c.evidence(store.SourceAdmin, ""))
 	}
 	if err == nil {
 		c.h.o.Logger.Info("api: send scheduled", "schedule", sc.ID, "issue", sc.Issue, "list", sc.ListName, "due", sc.DueAt, "operator", c.who.Operator())

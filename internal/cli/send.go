@@ -32,6 +32,7 @@ type SendOptions struct {
 	Force        bool
 	JSON         bool   // the summary as JSON on standard output; the rest goes to standard error
 	At           string // schedule for this time instead of sending now
+	Replace      bool   // with At: replace the issue's schedule not yet started
 	Join         bool   // deliver a running send beside the process that holds it
 }
 
@@ -55,6 +56,10 @@ send.in_flight says.
 A finished send is not repeated: --resend-failed retries its failed
 messages, --force starts a new send to everyone.
 
+--at schedules the send for mailer serve. An issue already scheduled to the
+list is refused (the error shows both times) unless --replace is given:
+then the new time, and the issue as it is now, replace the old schedule.
+
 --join delivers a send that is already running (from another terminal, or
 mailer serve, maybe on another machine sharing a PostgreSQL database)
 together with it: each worker claims messages in small batches in its own
@@ -63,7 +68,9 @@ dies go to the others when its claims lapse.`,
 		Example: `  mailer send issue-06 --dry-run
   mailer send issue-06 --test editor@example.org
   mailer send issue-06 --yes --rate 5 --concurrency 2
-  mailer send issue-06 --resend-failed`,
+  mailer send issue-06 --resend-failed
+  mailer send issue-06 --at "2026-12-07 09:00"
+  mailer send issue-06 --at "2026-12-07 10:30" --replace`,
 		Args: exactArgs(1, "one issue"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Issue = args[0]
@@ -91,6 +98,7 @@ dies go to the others when its claims lapse.`,
 	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON (messages for people go to standard error)")
 	f.BoolVar(&opts.Join, "join", false, "help deliver the running send of this issue, beside the process that holds it (any number of machines, on PostgreSQL)")
 	f.StringVar(&opts.At, "at", "", `schedule the send: "2026-12-07 09:00" (local time) or RFC 3339; mailer serve sends it then`)
+	f.BoolVar(&opts.Replace, "replace", false, "with --at: replace the issue's schedule to the list that has not started")
 	return cmd
 }
 
@@ -98,6 +106,9 @@ dies go to the others when its claims lapse.`,
 func (o *SendOptions) check() error {
 	if o.Join && (o.Force || o.ResendFailed || o.At != "" || len(o.Test) > 0) {
 		return usageErrorf("--join delivers a running send: it goes with none of --force, --resend-failed, --at, --test")
+	}
+	if o.Replace && o.At == "" {
+		return usageErrorf("--replace replaces a schedule: it goes with --at")
 	}
 	if o.Force && o.ResendFailed {
 		return usageErrorf("--force and --resend-failed do not go together")
@@ -123,7 +134,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		return err
 	}
 	defer job.close()
-	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed}
+	po := sending.PlanOptions{Rate: opts.Rate, Concurrency: opts.Concurrency, Force: opts.Force, ResendFailed: opts.ResendFailed, Replace: opts.Replace}
 	p, err := job.Prepare(ctx, po, len(opts.Test) > 0, func() (delivery.Transport, *dkimsign.Signer, string, error) {
 		return app.SendTransport(job.Config)
 	})
@@ -162,6 +173,9 @@ func schedule(ctx context.Context, d *Deps, p *sending.Plan, at string) error {
 	s, err := p.Schedule(ctx, due, d.adminEvidence(store.SourceAdmin, ""))
 	if err != nil {
 		return err
+	}
+	if r := s.Replaced; r != nil {
+		fmt.Fprintf(d.Out, "Replaced schedule #%d (for %s).\n", r.ID, r.DueAt.Local().Format("Mon 2 Jan 2006 15:04 MST"))
 	}
 	fmt.Fprintf(d.Out, "Scheduled %s (%q) to %s for %s (schedule #%d). mailer serve sends it then; mailer sends ls shows it.\n",
 		s.Issue, p.Rendered.Subject, s.ListName, due.Local().Format("Mon 2 Jan 2006 15:04 MST"), s.ID)

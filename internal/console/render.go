@@ -77,6 +77,7 @@ var notices = map[string]string{
 	"resumed":     "Resumed: mailer serve takes it up.",
 	"cancelled":   "Cancelled: what was left is skipped.",
 	"scheduled":   "Scheduled: mailer serve sends it at its time.",
+	"rescheduled": "Scheduled, in place of the issue's earlier schedule (now cancelled): mailer serve sends it at its new time.",
 	"unscheduled": "The scheduled send is cancelled.",
 }
 

@@ -26,6 +26,7 @@ type scheduleData struct {
 	Subject string
 	Text    string // the text version, side by side with the form
 	HTMLURL string // the HTML version, on a page of its own
+	Replace bool   // the form's replace box, kept when the form comes back
 }
 
 // issueNames are the issues in issues_dir, by name without ".md". Only
@@ -93,10 +94,13 @@ func (s *Server) scheduleForm(r *http.Request, name, at string) (scheduleData, e
 
 // schedule is `mailer send ISSUE --at TIME`: the same plan (a draft is
 // refused, the issue's hash kept so an edit before its time is refused)
-// and the same schedule.
+// and the same schedule. An issue already scheduled to its list is refused
+// with both times on the form (a 409) unless the replace box is ticked,
+// as `--replace`.
 func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 	name, at := r.PostForm.Get("issue"), strings.TrimSpace(r.PostForm.Get("at"))
 	d, err := s.scheduleForm(r, name, at)
+	d.Replace = r.PostForm.Get("replace") != ""
 	if err != nil {
 		s.scheduleAnswer(w, r, d, err)
 		return
@@ -107,10 +111,11 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, err := s.openIssue(r, name)
+	var sc *store.Schedule
 	if err == nil {
 		var p *sending.Plan
-		if p, err = job.Prepare(r.Context(), sending.PlanOptions{Rate: -1}, false, s.o.Transport); err == nil {
-			_, err = p.Schedule(r.Context(), due, s.evidence(r, store.SourceAdmin, ""))
+		if p, err = job.Prepare(r.Context(), sending.PlanOptions{Rate: -1, Replace: d.Replace}, false, s.o.Transport); err == nil {
+			sc, err = p.Schedule(r.Context(), due, s.evidence(r, store.SourceAdmin, ""))
 		}
 	}
 	if err != nil {
@@ -118,7 +123,11 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.o.Logger.Info("console: send scheduled", "issue", name, "list", job.List.Name, "due", due, "operator", principalOf(r).Operator())
-	http.Redirect(w, r, "/sends?done=scheduled", http.StatusSeeOther)
+	done := "scheduled"
+	if sc.Replaced != nil {
+		done = "rescheduled"
+	}
+	http.Redirect(w, r, "/sends?done="+done, http.StatusSeeOther)
 }
 
 func (s *Server) scheduleAnswer(w http.ResponseWriter, r *http.Request, d scheduleData, err error) {

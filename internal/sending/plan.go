@@ -29,6 +29,7 @@ type Plan struct {
 	DKIM        *dkimsign.Signer // signs each message as it is composed; nil for none
 	Via         string           // how mail goes, for people
 	Assets      []store.Asset    // the issue's own files, published when the send starts
+	Replace     bool             // Schedule replaces a schedule of the issue to the list not started
 }
 
 // PlanOptions say how to send.
@@ -37,6 +38,7 @@ type PlanOptions struct {
 	Concurrency  int     // 0: the config's
 	Force        bool    // send again to everyone, or resume with a changed issue
 	ResendFailed bool    // retry the failed messages of a finished send
+	Replace      bool    // scheduling: replace the issue's schedule to the list that has not started
 	Transport    delivery.Transport
 	DKIM         *dkimsign.Signer
 	Via          string
@@ -54,7 +56,7 @@ func (j *Job) NewPlan(ctx context.Context, o PlanOptions) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Job: j, Rendered: rd, Hash: ContentHash(rd), Rate: j.Config.Rate.PerSecond, Burst: j.Config.Rate.Burst,
-		Concurrency: j.Config.Concurrency, Transport: o.Transport, DKIM: o.DKIM, Via: o.Via, Assets: assets}
+		Concurrency: j.Config.Concurrency, Transport: o.Transport, DKIM: o.DKIM, Via: o.Via, Assets: assets, Replace: o.Replace}
 	if o.Rate >= 0 {
 		p.Rate, p.Burst = o.Rate, max(1, int(o.Rate))
 	}

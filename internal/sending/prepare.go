@@ -2,6 +2,7 @@ package sending
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"mailer/internal/delivery"
@@ -54,17 +55,33 @@ func (p *Plan) Preflight(ctx context.Context) error {
 
 // Schedule keeps the send for the daemon to start at due. The issue was
 // rendered and checked when planned, and its content hash is kept, so
-// that the daemon refuses it if it is edited before its time.
+// that the daemon refuses it if it is edited before its time. An issue
+// already scheduled to the list is refused (a Conflict naming both times,
+// store.ScheduledError) unless the plan says Replace; the schedule returned
+// then names the one it replaced.
 func (p *Plan) Schedule(ctx context.Context, due time.Time, ev store.Evidence) (*store.Schedule, error) {
-	db := p.Job.DB
-	if !due.After(db.Now()) {
+	if !due.After(p.Job.DB.Now()) {
 		return nil, fault.Errorf(fault.Invalid, "%s is in the past: a send is scheduled for later", due.Local().Format("2006-01-02 15:04 MST"))
 	}
-	sc, err := db.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due})
+	return p.schedule(ctx, due, ev)
+}
+
+// ScheduleNow keeps the send for the daemon's next tick, with the same
+// rules as Schedule (the API's POST /api/v1/sends without a time).
+func (p *Plan) ScheduleNow(ctx context.Context, ev store.Evidence) (*store.Schedule, error) {
+	return p.schedule(ctx, p.Job.DB.Now(), ev)
+}
+
+func (p *Plan) schedule(ctx context.Context, due time.Time, ev store.Evidence) (*store.Schedule, error) {
+	db := p.Job.DB
+	sc, err := db.ScheduleSend(ctx, store.Schedule{Issue: p.Job.Issue.Slug, ListID: p.Job.List.ID, ContentHash: p.Hash, DueAt: due}, p.Replace)
 	if err != nil {
 		return nil, err
 	}
 	detail := p.Job.Issue.Slug + " at " + due.UTC().Format(time.RFC3339)
+	if sc.Replaced != nil {
+		detail += fmt.Sprintf(", replacing schedule #%d at %s", sc.Replaced.ID, sc.Replaced.DueAt.UTC().Format(time.RFC3339))
+	}
 	return sc, db.AuditSend(ctx, p.Job.List.Name, store.ActionSendScheduled, sc.ID, detail, ev)
 }
 

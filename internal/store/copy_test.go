@@ -44,7 +44,7 @@ func fillEveryTable(t *testing.T, db *store.DB) {
 	must(db.StoreBounce(ctx, store.Bounce{ListName: "news", Recipient: "news-bounces@x", Address: "ra@example.org", Raw: []byte("\x00\xff raw")}))
 	must(db.SaveArchive(ctx, l.ID, store.ArchivedIssue{Slug: "issue-01", Title: "One", Date: db.Now(), HTML: "<p>é</p>", Content: "<p>é</p>"}))
 	must(db.SaveAssets(ctx, l.ID, "issue-01", []store.Asset{{Path: "img/a.png", ContentType: "image/png", Data: []byte{0x89, 'P', 0, 0xff}}}))
-	_, err = db.ScheduleSend(ctx, store.Schedule{Issue: "issue-02", ListID: l.ID, ContentHash: "h2", DueAt: db.Now().Add(time.Hour)})
+	_, err = db.ScheduleSend(ctx, store.Schedule{Issue: "issue-02", ListID: l.ID, ContentHash: "h2", DueAt: db.Now().Add(time.Hour)}, false)
 	must(err)
 	must(db.SetPassword(ctx, "o@example.org", "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", ptr(true), admin))
 	must(db.RecordLogin(ctx, "o@example.org"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"mailer/internal/fault"
@@ -21,14 +22,51 @@ type Schedule struct {
 	SendID      int64         `json:"send,omitempty"`
 	Reason      string        `json:"reason,omitempty"`
 	CreatedAt   time.Time     `json:"created_at"`
+	// Replaced is the schedule this one replaced, as ScheduleSend returns
+	// it when asked to replace one; nil otherwise.
+	Replaced *Replaced `json:"replaced,omitempty"`
 }
 
+// Replaced is a schedule cancelled because another took its place.
+type Replaced struct {
+	ID    int64     `json:"id"`
+	DueAt time.Time `json:"due_at"`
+}
+
+// ScheduledError is the Conflict of ScheduleSend when the issue is already
+// scheduled to the list and no replacing was asked for.
+type ScheduledError struct {
+	Existing Replaced
+	Asked    time.Time
+}
+
+func (e *ScheduledError) Error() string {
+	return fmt.Sprintf("already scheduled (#%d, for %s; asked for %s)", e.Existing.ID, stamp(e.Existing.DueAt), stamp(e.Asked))
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") }
+
 // ScheduleSend stores a schedule. A schedule of the same issue to the same
-// list that has not started is replaced: scheduling again is how an edited
-// issue is accepted.
-func (db *DB) ScheduleSend(ctx context.Context, s Schedule) (*Schedule, error) {
+// list that has not started is replaced only with replace (scheduling again
+// is how an edited issue is accepted, or the time moved); without it the
+// send is refused with a ScheduledError naming both times, so that a second
+// `send --at` cannot silently move or undo the first. The check and the
+// insert are one serializable transaction: two at once cannot both pass.
+func (db *DB) ScheduleSend(ctx context.Context, s Schedule, replace bool) (*Schedule, error) {
 	var id int64
+	var old *Replaced
 	err := db.inTx(ctx, "schedule "+s.Issue, func(tx *txn) error {
+		var err error
+		if old, err = scheduledOf(ctx, tx, s.Issue, s.ListID); err != nil {
+			return err
+		}
+		if old != nil && !replace {
+			e := &ScheduledError{Existing: *old, Asked: s.DueAt}
+			return &fault.Error{Code: fault.Conflict, Err: e, Message: fmt.Sprintf(
+				"%s is already scheduled to this list for %s (schedule #%d); you asked for %s. Nothing was changed: "+
+					"replace it (mailer send --replace, or replace in the console or the API), or cancel it first (mailer sends cancel s%d)",
+				s.Issue, stamp(old.DueAt), old.ID, stamp(s.DueAt), old.ID)}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET state = 'cancelled', reason = 'scheduled again', updated_at = ?
 			WHERE issue = ? AND list_id = ? AND state = 'scheduled'`, db.now(), s.Issue, s.ListID); err != nil {
 			return err
@@ -39,7 +77,28 @@ func (db *DB) ScheduleSend(ctx context.Context, s Schedule) (*Schedule, error) {
 	if err != nil {
 		return nil, db.wrap(err, "schedule "+s.Issue)
 	}
-	return db.GetSchedule(ctx, id)
+	sc, err := db.GetSchedule(ctx, id)
+	if sc != nil {
+		sc.Replaced = old
+	}
+	return sc, err
+}
+
+// scheduledOf is the schedule of issue to the list that has not started,
+// or nil.
+func scheduledOf(ctx context.Context, tx *txn, issue string, listID int64) (*Replaced, error) {
+	var r Replaced
+	var due string
+	err := tx.QueryRowContext(ctx, `SELECT id, due_at FROM schedules WHERE issue = ? AND list_id = ? AND state = 'scheduled'
+		ORDER BY id DESC LIMIT 1`, issue, listID).Scan(&r.ID, &due)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.DueAt = parseTime(due)
+	return &r, nil
 }
 
 const scheduleColumns = `s.id, s.issue, s.list_id, l.name, s.content_hash, s.due_at, s.state, coalesce(s.send_id, 0), s.reason, s.created_at`

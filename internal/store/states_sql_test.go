@@ -220,7 +220,7 @@ func sendMovesRest(w *watch, s *Send, now time.Time) {
 	}
 }
 
-// TestScheduleMovesInSQL: scheduling again cancels the earlier schedule;
+// TestScheduleMovesInSQL: scheduling again with replace cancels the earlier schedule;
 // EndSchedule makes each of its moves, once, and refuses a move the table
 // does not allow without touching the row.
 func TestScheduleMovesInSQL(t *testing.T) {
@@ -229,14 +229,14 @@ func TestScheduleMovesInSQL(t *testing.T) {
 	at := w.db.Now().Add(time.Hour)
 	schedule := func(issue string) (s *Schedule) {
 		w.step("schedule "+issue, func() (err error) {
-			s, err = w.db.ScheduleSend(ctx, Schedule{Issue: issue, ListID: w.list.ID, ContentHash: "h", DueAt: at})
+			s, err = w.db.ScheduleSend(ctx, Schedule{Issue: issue, ListID: w.list.ID, ContentHash: "h", DueAt: at}, true)
 			return err
 		})
 		return s
 	}
 	schedule("issue-01")
 	for i, to := range []ScheduleState{ScheduleStarted, ScheduleRefused, ScheduleCancelled} {
-		s := schedule("issue-01") // again: the one before, if still scheduled, is cancelled
+		s := schedule("issue-01") // again, replacing: the one before, if still scheduled, is cancelled
 		w.step(fmt.Sprintf("end #%d as %s", i, to), func() error { return w.db.EndSchedule(ctx, s.ID, to, 0, "why") })
 		if err := w.db.EndSchedule(ctx, s.ID, to, 0, "again"); fault.CodeOf(err) != fault.Conflict {
 			t.Fatalf("ending #%d twice: %v, want a conflict", s.ID, err)

@@ -59,7 +59,7 @@ func TestStatesAreTheSchemas(t *testing.T) {
 	ctx := context.Background()
 	w := newWatch(t)
 	w.step("start", func() error { _, err := w.db.StartSend(ctx, w.newSend()); return err })
-	_, err := w.db.ScheduleSend(ctx, Schedule{Issue: "issue-01", ListID: w.list.ID, DueAt: w.db.Now()})
+	_, err := w.db.ScheduleSend(ctx, Schedule{Issue: "issue-01", ListID: w.list.ID, DueAt: w.db.Now()}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
