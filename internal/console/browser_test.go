@@ -62,7 +62,8 @@ func TestCSPWatcherSeesViolations(t *testing.T) {
 }
 
 // In headless Chromium: log in, see the chart, add a member with the
-// form, watch a running send's numbers change without a reload, pause and
+// form, a form with a forged CSRF token and another owner's list refused,
+// watch a running send's numbers change without a reload, pause and
 // resume it, log out; at 375 px no page scrolls sideways, and no page
 // breaks the Content-Security-Policy.
 func TestConsoleInBrowser(t *testing.T) {
@@ -75,6 +76,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	watchCSP(b.ctx, t)
 	b.login()
 	b.addMember("zoe@example.org", "Zoe")
+	b.forgedForm("zoe@example.org")
+	b.othersList()
 	b.liveSend(s)
 	b.pingHook()
 	for _, path := range []string{"/", "/lists/bpf-updates/members", "/lists/bpf-updates/members/zoe@example.org",
@@ -137,6 +140,37 @@ func (b *tab) addMember(addr, name string) {
 		b.t.Errorf("%s is %q after the form's add", addr, st)
 	}
 	b.checkCSP("member page")
+}
+
+// forgedForm submits the member page's remove form with its CSRF token
+// changed: refused (the browser shows the refusal), and addr stays.
+func (b *tab) forgedForm(addr string) {
+	b.do("a forged remove form", chromedp.Navigate(b.e.ts.URL+"/lists/bpf-updates/members/"+addr),
+		chromedp.WaitVisible(chromedp.ID("reason")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('form.stack input[name="csrf"]').value = "forged"`),
+		chromedp.Submit(chromedp.ID("reason")))
+	b.do("the refusal", chromedp.WaitNotPresent(chromedp.ID("reason")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	text, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil || !strings.Contains(text, "did not come from the console") {
+		b.t.Errorf("the forged form's answer: %q %v", text, err)
+	}
+	if st := b.e.status(b.e.bpf, addr); st != store.Active {
+		b.t.Errorf("%s is %q after a forged form", addr, st)
+	}
+	b.checkCSP("refused form")
+}
+
+// othersList opens bob's list as alice: not found, as a list that does
+// not exist, and nothing of it on the page.
+func (b *tab) othersList() {
+	b.do("another owner's list", chromedp.Navigate(b.e.ts.URL+"/lists/kernel-news"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	text, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if !strings.Contains(strings.ToLower(text), "not found") || strings.Contains(text, "Kernel news") {
+		b.t.Errorf("alice sees bob's list: %q", text)
+	}
 }
 
 // liveSend watches the send's numbers follow it without a reload, then

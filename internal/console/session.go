@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"mailer/internal/auth"
+	"mailer/internal/clientip"
 	"mailer/internal/fault"
 	"mailer/internal/httperr"
 	"mailer/internal/store"
@@ -205,38 +204,9 @@ func (s *Server) retryAfter(err error) time.Duration {
 	return time.Minute
 }
 
-// clientIP is the peer, or, when the peer is a trusted proxy, the last
-// X-Forwarded-For hop that is not one (headers of others are ignored).
-func (s *Server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !s.trusted(peer) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !s.trusted(a) {
-			return a.String()
-		}
-	}
-	return host
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.o.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
-}
+// clientIP is the visitor's address (internal/clientip: behind a trusted
+// proxy, the hop before it).
+func (s *Server) clientIP(r *http.Request) string { return clientip.Of(r, s.o.TrustedProxies) }
 
 // evidence is the audit record of a console change: who (the principal's
 // operator name), from where, and why.

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +43,7 @@ type metricsEnv struct {
 	srv      *smtptest.Server
 	addrs    Addrs
 	location string // the database, for another process to open
+	token    string // a read token of every list, as Prometheus is given
 
 	mu  sync.Mutex
 	now time.Time
@@ -75,10 +77,27 @@ func newMetricsEnv(t *testing.T) *metricsEnv {
 	if _, err := db.CreateList(context.Background(), "news", store.ListSettings{From: &from}); err != nil {
 		t.Fatal(err)
 	}
+	if e.token, err = e.app.Auth.CreateToken(context.Background(), "prometheus", "read", "", store.Evidence{Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
 	addrs, stop := startRun(t, e.app, Options{HTTP: "127.0.0.1:0", Admin: "127.0.0.1:0", LMTP: "127.0.0.1:0", NoDeliver: true, Out: &syncBuffer{}})
 	t.Cleanup(func() { stop() })
 	e.addrs = addrs
 	return e
+}
+
+// get asks the admin listener's /metrics with authorization (none: "").
+func (e *metricsEnv) get(t *testing.T, authorization string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+e.addrs.Admin+"/metrics", nil)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func (e *metricsEnv) clock() time.Time {
@@ -97,10 +116,7 @@ func (e *metricsEnv) advance(d time.Duration) {
 // it as Prometheus does.
 func (e *metricsEnv) scrape(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	res, err := http.Get("http://" + e.addrs.Admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := e.get(t, "Bearer "+e.token)
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("/metrics: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
@@ -355,6 +371,50 @@ func noPrivateLabels(t *testing.T, fams map[string]*dto.MetricFamily, secrets ..
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestMetricsNeedAToken: the series name every list, and the admin
+// listener may sit behind the console's reverse proxy: no token, a wrong
+// or revoked one 401 (with WWW-Authenticate), a token of one list 403;
+// none of them gets a series.
+func TestMetricsNeedAToken(t *testing.T) {
+	e := newMetricsEnv(t)
+	ctx := context.Background()
+	one, err := e.app.Auth.CreateToken(ctx, "news-only", "read", "news", store.Evidence{Operator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := e.app.Auth.CreateToken(ctx, "gone", "read", "", store.Evidence{Operator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Auth.RevokeToken(ctx, "gone", store.Evidence{Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		authorization string
+		status        int
+	}{
+		{"", http.StatusUnauthorized},
+		{"Basic dXNlcjpwYXNz", http.StatusUnauthorized},
+		{"Bearer mlr_wrong", http.StatusUnauthorized},
+		{"Bearer " + gone, http.StatusUnauthorized},
+		{"Bearer " + one, http.StatusForbidden},
+		{"Bearer " + e.token, http.StatusOK},
+	} {
+		res := e.get(t, c.authorization)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Errorf("%.20q: %d, want %d", c.authorization, res.StatusCode, c.status)
+		}
+		if c.status == http.StatusUnauthorized && res.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%.20q: 401 without WWW-Authenticate", c.authorization)
+		}
+		if c.status != http.StatusOK && strings.Contains(string(body), "mailer_members") {
+			t.Errorf("%.20q: the series were served", c.authorization)
 		}
 	}
 }

@@ -1,49 +1,17 @@
 package web
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"sync"
 
 	"golang.org/x/time/rate"
+
+	"mailer/internal/clientip"
 )
 
-// clientIP is the visitor's address: the peer, or, when the peer is a
-// trusted proxy, the last X-Forwarded-For hop that is not one. A client
-// can write anything into X-Forwarded-For, so untrusted peers' headers
-// are ignored.
-func (s *Server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !s.trusted(peer) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !s.trusted(a) {
-			return a.String()
-		}
-	}
-	return host
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.o.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
-}
+// clientIP is the visitor's address (internal/clientip: behind a trusted
+// proxy, the hop before it).
+func (s *Server) clientIP(r *http.Request) string { return clientip.Of(r, s.o.TrustedProxies) }
 
 // ipLimiter is a token bucket per client address.
 type ipLimiter struct {
