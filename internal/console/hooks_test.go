@@ -18,7 +18,7 @@ import (
 // secret of its own) for list l, or every list when l is nil.
 func (e *env) hook(rawURL string, l *store.List) *store.Hook {
 	e.t.Helper()
-	h, err := outhooks.Add(context.Background(), e.db, rawURL, "subscribed,send.done", l)
+	h, err := outhooks.Add(context.Background(), e.db, rawURL, "subscribed,send.done", l, store.Evidence{Operator: "test"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
