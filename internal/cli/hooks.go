@@ -16,7 +16,7 @@ import (
 func newCmdHooks(d *Deps) *cobra.Command {
 	return group("hooks", "Event webhooks: tell other programs when members join, leave, bounce or complain",
 		"  mailer hooks add https://crm.example.org/mailer --events subscribed,unsubscribed\n  mailer hooks ls\n  mailer hooks test 1",
-		newCmdHooksAdd(d, nil), newCmdHooksLs(d, nil), newCmdHooksRm(d, nil), newCmdHooksTest(d, nil))
+		newCmdHooksAdd(d, nil), newCmdHooksLs(d, nil), newCmdHooksRm(d, nil), newCmdHooksTest(d, nil), newCmdHooksEnable(d, nil))
 }
 
 // HooksAddOptions are the inputs of `mailer hooks add`.

@@ -156,6 +156,24 @@ func (db *DB) auditHook(ctx context.Context, list, action string, id int64, what
 	return db.wrap(err, "audit "+action)
 }
 
+// EnableHook lets a disabled receiver (410 Gone, or given up on) get
+// events again, from now on: what was queued while it was disabled is
+// not sent. ev says who, for the audit log.
+func (db *DB) EnableHook(ctx context.Context, id int64, ev Evidence) error {
+	h, err := db.GetHook(ctx, id)
+	if err != nil {
+		return err
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE hooks SET disabled_at = NULL, disabled_reason = '' WHERE id = ? AND disabled_at IS NOT NULL`, id)
+	if err != nil {
+		return db.wrap(err, "enable hook")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.Conflict, "hook #%d is not disabled", id)
+	}
+	return db.auditHook(ctx, h.List, "hook enabled", id, withoutQuery(h.URL), ev)
+}
+
 // DisableHook stops a receiver's deliveries, with the reason; its events
 // are no longer queued.
 func (db *DB) DisableHook(ctx context.Context, id int64, reason string) error {
