@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,7 +111,9 @@ func newCmdListsCreate(d *Deps, runF func(context.Context, *ListsCreateOptions) 
 		Short: "Create a list",
 		Long: `create makes a new list. NAME becomes the local part of the list's
 addresses (NAME@, NAME-request@ ...): lower-case letters, digits, - . _.
-The policy defaults to confirm: new subscribers must confirm by mail.`,
+The policy defaults to confirm: new subscribers must confirm by mail.
+Without --owner the list's owner is the site owner (the config's owner,
+which mailer init --owner sets).`,
 		Example: `  mailer lists create bpf-updates --title "BPF updates" \
       --from "Alexander <alex@example.org>" --owner alex@example.org`,
 		Args: exactArgs(1, "one list name"),
@@ -137,6 +140,10 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 		return err
 	}
 	defer db.Close()
+	siteOwner, err := defaultOwner(opts)
+	if err != nil {
+		return err
+	}
 	l, err := db.CreateList(ctx, opts.Name, opts.Settings)
 	if err != nil {
 		return err
@@ -145,7 +152,29 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 		return writeJSON(opts.Deps.Out, l)
 	}
 	fmt.Fprintf(opts.Deps.Out, "Created list %s (%s, policy %s)\n", l.Name, l.Title, l.Policy)
+	if siteOwner != "" {
+		fmt.Fprintf(opts.Deps.Out, "Owner: %s, the site owner (config owner); lists edit %s --owner ADDRESS to change\n", siteOwner, l.Name)
+	}
 	return nil
+}
+
+// defaultOwner gives a list created without --owner the site owner that
+// mailer init --owner wrote to the config, so the list has someone to run
+// it; it returns that address, "" when --owner was given or no owner is set.
+func defaultOwner(opts *ListsCreateOptions) (string, error) {
+	if opts.Settings.Owners != nil {
+		return "", nil
+	}
+	cfg, err := opts.Deps.Config()
+	if err != nil || cfg.Owner == "" {
+		return "", err
+	}
+	a, err := mail.ParseAddress(string(cfg.Owner))
+	if err != nil {
+		return "", fault.Wrap(fault.Invalid, err, "config owner %q", cfg.Owner)
+	}
+	opts.Settings.Owners = &[]string{a.Address}
+	return a.Address, nil
 }
 
 // ListsLsOptions are the inputs of `mailer lists ls`.
