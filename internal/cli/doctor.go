@@ -36,8 +36,10 @@ the record to publish, split into 255-character strings as zone files need.
 
 The sending address is the relay's public address; when the relay is this
 machine or on a private network, give the address receivers see with
---sending-ip. Exit 0 only when nothing needs fixing.`,
-		Example: "  mailer doctor\n  mailer doctor --sending-ip 203.0.113.7 --json",
+--sending-ip. A check the name server did not answer is UNKNOWN (not a
+missing record): run doctor again when it answers. Exit 0 only when
+nothing needs fixing and every check was made.`,
+		Example: "  mailer doctor\n  mailer doctor --sending-ip 203.0.113.7 --json\n  mailer doctor --resolver 9.9.9.9:53",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -59,7 +61,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		return err
 	}
 	in := app.DoctorInput(cfg)
-	in.Resolver = doctor.NameServer(opts.Resolver)
+	in.Resolver, in.NameServer = doctor.NameServer(opts.Resolver), opts.Resolver
 	for _, s := range opts.SendingIPs {
 		ip := net.ParseIP(s)
 		if ip == nil {
@@ -85,6 +87,10 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	}
 	if n := doctor.Fixes(checks); n > 0 {
 		return fault.Errorf(fault.Invalid, "%d thing(s) to fix", n)
+	}
+	if n := doctor.Unknowns(checks); n > 0 {
+		// Not "all good": those records were not seen.
+		return fault.Errorf(fault.Unavailable, "%d check(s) not made: the name server did not answer", n)
 	}
 	return nil
 }

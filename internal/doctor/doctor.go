@@ -14,7 +14,7 @@ import (
 	"mailer/internal/store"
 )
 
-// Levels of a check.
+// Levels of a check (and Unknown, in noanswer.go).
 const (
 	OK   = "OK"
 	Warn = "WARN"
@@ -53,6 +53,9 @@ type Input struct {
 	// the relay's own addresses, looked up.
 	SendingIPs []net.IP
 	Resolver   Resolver
+	// NameServer is the address Resolver asks, for messages ("": the
+	// system's).
+	NameServer string
 	Probe      Prober // nil: the transport is not SMTP
 }
 
