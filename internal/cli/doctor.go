@@ -18,6 +18,7 @@ type DoctorOptions struct {
 	JSON       bool
 	SendingIPs []string
 	Resolver   string // a DNS server to ask instead of the system's
+	PostfixDir string // Postfix's config directory ("": its default)
 }
 
 func newCmdDoctor(d *Deps, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
@@ -31,7 +32,9 @@ each list's From on the DKIM domain; the SMTP relay (it connects, says EHLO,
 STARTTLS and AUTH as configured); and the DNS: the MX of list_host, its SPF
 record (does it permit the sending address?), the DKIM record (is it the
 configured key?), DMARC for each From domain, and the PTR of the sending
-address (does its name resolve back?). A FIX that a record would fix prints
+address (does its name resolve back?). Where Postfix is installed, it warns
+when list_host is one of Postfix's mydestination domains (Postfix then
+refuses the list addresses as unknown local users). A FIX that a record would fix prints
 the record to publish, split into 255-character strings as zone files need.
 
 The sending address is the relay's public address; when the relay is this
@@ -51,6 +54,7 @@ nothing needs fixing and every check was made.`,
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
 	cmd.Flags().StringSliceVar(&opts.SendingIPs, "sending-ip", nil, "the address receivers see the mail come from (repeatable)")
 	cmd.Flags().StringVar(&opts.Resolver, "resolver", "", "ask this DNS server (HOST:PORT) instead of the system's")
+	cmd.Flags().StringVar(&opts.PostfixDir, "postfix-config", "", "Postfix's config directory, for postconf -c (default: Postfix's own)")
 	return cmd
 }
 
@@ -62,6 +66,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	}
 	in := app.DoctorInput(cfg)
 	in.Resolver, in.NameServer = doctor.NameServer(opts.Resolver), opts.Resolver
+	in.Postconf = doctor.PostconfCommand(opts.PostfixDir)
 	for _, s := range opts.SendingIPs {
 		ip := net.ParseIP(s)
 		if ip == nil {

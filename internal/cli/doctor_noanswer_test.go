@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,5 +29,29 @@ func TestDoctorResolverDown(t *testing.T) {
 	}
 	if strings.Contains(out, "FIX") || strings.Contains(out, "publish:") {
 		t.Errorf("a record claimed missing with no answer:\n%s", out)
+	}
+}
+
+// TestDoctorPostfixMydestination: with list_host in the mydestination of
+// the Postfix config given (read by the real postconf), doctor warns and
+// gives the fix; without it, it says so.
+func TestDoctorPostfixMydestination(t *testing.T) {
+	e := newDoctorEnv(t)
+	dir := t.TempDir()
+	mainCF := filepath.Join(dir, "main.cf")
+	write := func(body string) {
+		if err := os.WriteFile(mainCF, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("mydestination = localhost, lists.news.example.com\n")
+	out, _ := e.doctor(t, e.goodZone(), "--postfix-config", dir)
+	want := "WARN list_host lists.news.example.com is in Postfix's mydestination (localhost, lists.news.example.com)"
+	if !strings.Contains(out, want) || !strings.Contains(out, "fix: remove lists.news.example.com from mydestination") {
+		t.Errorf("lacks %q and the fix:\n%s", want, out)
+	}
+	write("mydestination = localhost\nrelay_domains = lists.news.example.com\n")
+	if out, _ := e.doctor(t, e.goodZone(), "--postfix-config", dir); !strings.Contains(out, "OK   list_host lists.news.example.com is not in Postfix's mydestination") {
+		t.Errorf("with the recipe's main.cf:\n%s", out)
 	}
 }

@@ -56,13 +56,15 @@ type Input struct {
 	// NameServer is the address Resolver asks, for messages ("": the
 	// system's).
 	NameServer string
-	Probe      Prober // nil: the transport is not SMTP
+	Probe      Prober   // nil: the transport is not SMTP
+	Postconf   Postconf // nil: Postfix is not on this machine
 }
 
 // Run makes every check, in order: configuration, relay, DNS.
 func Run(ctx context.Context, in Input) []Check {
 	var r report
 	configChecks(&r, in)
+	postfixChecks(ctx, &r, in)
 	if in.Probe != nil {
 		relayCheck(ctx, &r, in)
 	}
