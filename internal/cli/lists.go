@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -156,25 +155,6 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 		fmt.Fprintf(opts.Deps.Out, "Owner: %s, the site owner (config owner); lists edit %s --owner ADDRESS to change\n", siteOwner, l.Name)
 	}
 	return nil
-}
-
-// defaultOwner gives a list created without --owner the site owner that
-// mailer init --owner wrote to the config, so the list has someone to run
-// it; it returns that address, "" when --owner was given or no owner is set.
-func defaultOwner(opts *ListsCreateOptions) (string, error) {
-	if opts.Settings.Owners != nil {
-		return "", nil
-	}
-	cfg, err := opts.Deps.Config()
-	if err != nil || cfg.Owner == "" {
-		return "", err
-	}
-	a, err := mail.ParseAddress(string(cfg.Owner))
-	if err != nil {
-		return "", fault.Wrap(fault.Invalid, err, "config owner %q", cfg.Owner)
-	}
-	opts.Settings.Owners = &[]string{a.Address}
-	return a.Address, nil
 }
 
 // ListsLsOptions are the inputs of `mailer lists ls`.
