@@ -29,5 +29,5 @@ func (a *App) Console(auth console.Auth, retryAfter func(error) time.Duration) (
 	cfg := a.Config
 	return console.New(console.Options{Config: cfg, DB: a.DB, Auth: auth, Owners: optin.NewOwners(a.DB), RetryAfter: retryAfter,
 		Transport: func() (delivery.Transport, *dkimsign.Signer, string, error) { return SendTransport(cfg) },
-		Templates: a.Templates, TrustedProxies: cfg.Web.Proxies(), Now: a.Now, Logger: a.Logger})
+		Hooks:     a.Outhooks(), Templates: a.Templates, TrustedProxies: cfg.Web.Proxies(), Now: a.Now, Logger: a.Logger})
 }

@@ -21,10 +21,13 @@ func newCmdAudit(d *Deps, runF func(context.Context, *AuditOptions) error) *cobr
 	opts := &AuditOptions{Deps: d}
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Show the membership audit log",
+		Short: "Show the audit log: membership changes and owners' actions",
 		Long: `audit prints the append-only record of membership changes: when, what,
 how (email, web, import, admin) and the evidence (message-id, IP address,
-operator). It is how a list owner proves that a reader consented.`,
+operator). It is how a list owner proves that a reader consented. Owners'
+actions are there too, with who did them from the CLI, the console or the
+API: sends paused, resumed, cancelled and scheduled, hooks added, enabled
+and removed, logins and tokens made or revoked.`,
 		Example: "  mailer audit --address alice@example.org\n  mailer audit --list bpf-updates --json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {

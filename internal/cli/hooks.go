@@ -10,12 +10,13 @@ import (
 
 	"mailer/internal/fault"
 	"mailer/internal/outhooks"
+	"mailer/internal/store"
 )
 
 func newCmdHooks(d *Deps) *cobra.Command {
 	return group("hooks", "Event webhooks: tell other programs when members join, leave, bounce or complain",
 		"  mailer hooks add https://crm.example.org/mailer --events subscribed,unsubscribed\n  mailer hooks ls\n  mailer hooks test 1",
-		newCmdHooksAdd(d, nil), newCmdHooksLs(d, nil), newCmdHooksRm(d, nil), newCmdHooksTest(d, nil))
+		newCmdHooksAdd(d, nil), newCmdHooksLs(d, nil), newCmdHooksRm(d, nil), newCmdHooksTest(d, nil), newCmdHooksEnable(d, nil))
 }
 
 // HooksAddOptions are the inputs of `mailer hooks add`.
@@ -67,7 +68,7 @@ func hooksAddRun(ctx context.Context, opts *HooksAddOptions) error {
 	if err != nil {
 		return err
 	}
-	h, err := outhooks.Add(ctx, db, opts.URL, opts.Events, l)
+	h, err := outhooks.Add(ctx, db, opts.URL, opts.Events, l, opts.Deps.adminEvidence(store.SourceAdmin, ""))
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func hooksRmRun(ctx context.Context, opts *HooksIDOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.DeleteHook(ctx, id); err != nil {
+	if err := db.DeleteHook(ctx, id, opts.Deps.adminEvidence(store.SourceAdmin, "")); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.Deps.Out, "Removed hook #%d.\n", id)

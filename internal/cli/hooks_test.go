@@ -132,6 +132,27 @@ func TestHooksCommands(t *testing.T) {
 	if _, errOut, code := e.run("hooks", "test", "x1"); code == 0 || !strings.Contains(errOut, "not a hook id") {
 		t.Fatalf("a bad id: %d %q", code, errOut)
 	}
+	if _, errOut, code := e.run("hooks", "enable", m[1]); code == 0 || !strings.Contains(errOut, "not disabled") {
+		t.Fatalf("enable of an active hook: %d %q", code, errOut)
+	}
+	sink.status.Store(http.StatusGone) // the receiver says it is gone: the hook is disabled
+	e.run("hooks", "test", m[1])
+	if ls := e.mustRun("hooks", "ls"); !strings.Contains(ls, "410") {
+		t.Fatalf("after a 410:\n%s", ls)
+	}
+	if got := e.mustRun("hooks", "enable", m[1]); !strings.Contains(got, "Enabled hook #"+m[1]) {
+		t.Fatalf("enable said %q", got)
+	}
+	sink.status.Store(http.StatusOK)
+	if got := e.mustRun("hooks", "test", m[1]); !strings.Contains(got, "Delivered: HTTP 200") {
+		t.Fatalf("test after enable said %q", got)
+	}
+	if _, errOut, code := e.run("hooks", "enable", m[1]); code == 0 || !strings.Contains(errOut, "not disabled") {
+		t.Fatalf("enable again: %d %q", code, errOut)
+	}
+	if audit := e.mustRun("audit", "--list", "news"); !strings.Contains(audit, "hook enabled") || !strings.Contains(audit, "hook added") {
+		t.Fatalf("audit log of the hook:\n%s", audit)
+	}
 	e.mustRun("hooks", "rm", m[1])
 	if _, errOut, code := e.run("hooks", "rm", m[1]); code == 0 || !strings.Contains(errOut, "no hook #"+m[1]) {
 		t.Fatalf("rm again: %d %q", code, errOut)

@@ -79,8 +79,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.forgedForm("zoe@example.org")
 	b.othersList()
 	b.liveSend(s)
+	b.pingHook()
 	for _, path := range []string{"/", "/lists/bpf-updates/members", "/lists/bpf-updates/members/zoe@example.org",
-		fmt.Sprintf("/sends/%d", s.ID), "/sends", "/lists/bpf-updates/import", "/schedule"} {
+		fmt.Sprintf("/sends/%d", s.ID), "/sends", "/lists/bpf-updates/import", "/schedule", "/hooks"} {
 		b.narrow(path)
 	}
 	b.logout()
@@ -194,6 +195,23 @@ func (b *tab) liveSend(s *store.Send) {
 	if b.e.send(s.ID).Paused {
 		b.t.Fatal("the resume button did not resume the send")
 	}
+}
+
+// pingHook presses a hook's ping button on /hooks: the receiver gets the
+// ping and the page shows its attempt.
+func (b *tab) pingHook() {
+	recv, n := receiver(b.t, http.StatusNoContent)
+	h := b.e.hook(recv.URL+"/a-rather-long-path/of/a/receiver/that/takes/its/token/in/the/url/0123456789abcdef", b.e.bpf)
+	b.do("ping a hook", chromedp.Navigate(b.e.ts.URL+"/hooks"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`form[action="/hooks/%d/test"] button`, h.ID))),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	if n.Load() != 1 {
+		b.t.Errorf("the ping button sent %d requests, want 1", n.Load())
+	}
+	if txt, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(fmt.Sprintf("#hook-%d table", h.ID)))); !strings.Contains(txt, "HTTP 204") {
+		b.t.Errorf("after the ping the hook's attempts read %q", txt)
+	}
+	b.checkCSP("hooks page")
 }
 
 // narrow loads path at a phone's width: the page must not be wider.

@@ -53,7 +53,10 @@ type Options struct {
 	// RetryAfter is how long a throttled login must wait (auth.RetryAfter).
 	RetryAfter func(error) time.Duration
 	// Transport opens the relay for a scheduled send's plan (app.SendTransport).
-	Transport      sending.Transports
+	Transport sending.Transports
+	// Hooks pings a webhook for its test button (app.App.Outhooks); nil:
+	// the hooks page has no test button.
+	Hooks          Pinger
 	Templates      fs.FS // holds console/*.html, console.css, console.js
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
@@ -120,6 +123,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /schedule", s.get(s.schedulePage))
 	mux.Handle("POST /schedule", s.post(s.schedule))
 	mux.Handle("GET /schedule/preview/{issue}", s.get(s.previewHTML))
+	mux.Handle("GET /hooks", s.get(s.hooksPage))
+	mux.Handle("POST /hooks/{id}/test", s.post(s.testHook))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.message(w, r, http.StatusNotFound, "Not found", nil) })
 	return securityHeaders(s.recoverPanics(mux))
 }

@@ -15,7 +15,7 @@ import (
 // reworded copies as it parses the others.
 type pages map[string]*template.Template
 
-var pageNames = []string{"login", "message", "lists", "list", "members", "member", "import", "sends", "send", "schedule"}
+var pageNames = []string{"login", "message", "lists", "list", "members", "member", "import", "sends", "send", "schedule", "hooks"}
 
 func parsePages(fsys fs.FS, st statics) (pages, error) {
 	out := pages{}
@@ -69,15 +69,17 @@ func (s *Server) pageWith(w http.ResponseWriter, r *http.Request, status int, pa
 // notices say what the change before the redirect did (?done=KEY: a
 // fixed wording, so a link cannot make the console say anything else).
 var notices = map[string]string{
-	"added":       "Added: an active member now.",
-	"already":     "Already an active member; nothing changed.",
-	"removed":     "Removed: unsubscribed, the membership kept for the record.",
-	"reactivated": "Reactivated: mail goes to this member again, bounce score cleared.",
-	"paused":      "Paused: a run delivering it stops after the messages in flight.",
-	"resumed":     "Resumed: mailer serve takes it up.",
-	"cancelled":   "Cancelled: what was left is skipped.",
-	"scheduled":   "Scheduled: mailer serve sends it at its time.",
-	"unscheduled": "The scheduled send is cancelled.",
+	"added":          "Added: an active member now.",
+	"already":        "Already an active member; nothing changed.",
+	"removed":        "Removed: unsubscribed, the membership kept for the record.",
+	"reactivated":    "Reactivated: mail goes to this member again, bounce score cleared.",
+	"paused":         "Paused: a run delivering it stops after the messages in flight.",
+	"resumed":        "Resumed: mailer serve takes it up.",
+	"cancelled":      "Cancelled: what was left is skipped.",
+	"scheduled":      "Scheduled: mailer serve sends it at its time.",
+	"unscheduled":    "The scheduled send is cancelled.",
+	"ping-delivered": "Ping delivered: the receiver answered 2xx; the attempt is below.",
+	"ping-failed":    "The ping did not reach: the attempt below says what the receiver answered, or why there was no answer.",
 }
 
 // message is a page that only says something (not found, refused).

@@ -53,7 +53,7 @@ type Creator interface {
 
 // Add checks a new hook, makes its secret and stores it; the returned
 // Hook's Secret is shown once, to the person who added it.
-func Add(ctx context.Context, db Creator, rawURL, events string, l *store.List) (*store.Hook, error) {
+func Add(ctx context.Context, db Creator, rawURL, events string, l *store.List, by store.Evidence) (*store.Hook, error) {
 	if err := CheckURL(rawURL); err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func Add(ctx context.Context, db Creator, rawURL, events string, l *store.List) 
 	if err != nil {
 		return nil, err
 	}
-	return db.CreateHook(ctx, store.NewHook{URL: rawURL, Secret: secret, Events: evs, List: l})
+	return db.CreateHook(ctx, store.NewHook{URL: rawURL, Secret: secret, Events: evs, List: l, By: by})
 }
 
 // Viewer reads hooks with their attempts.

@@ -38,7 +38,15 @@ func renderText(src []byte, doc ast.Node) string {
 		b.WriteString("\nLinks:\n\n")
 		w := len(strconv.Itoa(len(r.refs))) + 2
 		for i, u := range r.refs {
-			fmt.Fprintf(&b, "%-*s %s\n", w, "["+strconv.Itoa(i+1)+"]", u)
+			mark := "[" + strconv.Itoa(i+1) + "]"
+			if w+1+utf8.RuneCountInString(u) <= TextWidth {
+				fmt.Fprintf(&b, "%-*s %s\n", w, mark, u)
+				continue
+			}
+			// A URL is never broken: mail clients link only the part
+			// on the first line. One too long to follow its number
+			// has a line of its own, so only URL lines pass the width.
+			fmt.Fprintf(&b, "%s\n%s%s\n", mark, strings.Repeat(" ", w+1), u)
 		}
 	}
 	return b.String()

@@ -30,6 +30,8 @@ func TestTextRendering(t *testing.T) {
 		{"mailto", "[me@example.org](mailto:me@example.org)", "me@example.org\n"},
 		{"same URL one number", "[a](https://x.org) [b](https://y.org) [c](https://x.org)",
 			"a [1] b [2] c [1]\n\nLinks:\n\n[1] https://x.org\n[2] https://y.org\n"},
+		{"reference too long for its line", "[a](https://example.org/" + strings.Repeat("p", 70) + ")",
+			"a [1]\n\nLinks:\n\n[1]\n    https://example.org/" + strings.Repeat("p", 70) + "\n"},
 		{"relative link made absolute", "[post](/blog/2017/6/7/x)", "post [1]\n\nLinks:\n\n[1] https://lists.example.org/blog/2017/6/7/x\n"},
 		{"headings underlined", "# One\n\n## Two\n\n### Three", "One\n===\n\nTwo\n---\n\nThree\n~~~~~\n"},
 		{"bullet list nested", "- a\n  - b\n    - c\n- d", "- a\n  - b\n    - c\n- d\n"},

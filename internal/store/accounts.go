@@ -182,8 +182,8 @@ func auditAccount(ctx context.Context, tx *txn, now, addr, action, reason string
 }
 
 func joinReason(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -59,7 +61,8 @@ type HookAttempt struct {
 type NewHook struct {
 	URL, Secret string
 	Events      []string
-	List        *List // nil: every list
+	List        *List    // nil: every list
+	By          Evidence // who added it, for the audit log
 }
 
 // CreateHook stores a receiver; its events are queued from now on.
@@ -75,6 +78,9 @@ func (db *DB) CreateHook(ctx context.Context, h NewHook) (*Hook, error) {
 		h.URL, h.Secret, strings.Join(h.Events, ","), listID, formatTime(now)).Scan(&id)
 	if err != nil {
 		return nil, db.wrap(err, "add hook")
+	}
+	if err := db.auditHook(ctx, name, "hook added", id, withoutQuery(h.URL)+" ("+strings.Join(h.Events, ",")+")", h.By); err != nil {
+		return nil, err
 	}
 	return &Hook{ID: id, URL: h.URL, Secret: h.Secret, Events: h.Events, List: name, CreatedAt: parseTime(formatTime(now))}, nil
 }
@@ -123,7 +129,11 @@ func (db *DB) GetHook(ctx context.Context, id int64) (*Hook, error) {
 }
 
 // DeleteHook removes a receiver with its queue and attempts.
-func (db *DB) DeleteHook(ctx context.Context, id int64) error {
+func (db *DB) DeleteHook(ctx context.Context, id int64, ev Evidence) error {
+	h, err := db.GetHook(ctx, id)
+	if err != nil {
+		return err
+	}
 	res, err := db.sql.ExecContext(ctx, `DELETE FROM hooks WHERE id = ?`, id)
 	if err != nil {
 		return db.wrap(err, "remove hook")
@@ -131,7 +141,37 @@ func (db *DB) DeleteHook(ctx context.Context, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fault.Errorf(fault.NotFound, "no hook #%d (see `mailer hooks ls`)", id)
 	}
-	return nil
+	return db.auditHook(ctx, h.List, "hook removed", id, withoutQuery(h.URL), ev)
+}
+
+// auditHook records an owner's change of a hook in the audit log of its
+// list ("" for a hook of every list); never its secret.
+func (db *DB) auditHook(ctx context.Context, list, action string, id int64, what string, ev Evidence) error {
+	if ev.Source == "" {
+		ev.Source = SourceAdmin
+	}
+	reason := joinReason(fmt.Sprintf("hook #%d %s", id, what), ev.Reason)
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO audit_log (at, list_name, address, action, source, reason, ip, user_agent, operator)
+		VALUES (?, ?, '', ?, ?, ?, ?, ?, ?)`, db.now(), list, action, ev.Source, reason, ev.IP, ev.UserAgent, ev.Operator)
+	return db.wrap(err, "audit "+action)
+}
+
+// EnableHook lets a disabled receiver (410 Gone, or given up on) get
+// events again, from now on: what was queued while it was disabled is
+// not sent. ev says who, for the audit log.
+func (db *DB) EnableHook(ctx context.Context, id int64, ev Evidence) error {
+	h, err := db.GetHook(ctx, id)
+	if err != nil {
+		return err
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE hooks SET disabled_at = NULL, disabled_reason = '' WHERE id = ? AND disabled_at IS NOT NULL`, id)
+	if err != nil {
+		return db.wrap(err, "enable hook")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.Errorf(fault.Conflict, "hook #%d is not disabled", id)
+	}
+	return db.auditHook(ctx, h.List, "hook enabled", id, withoutQuery(h.URL), ev)
 }
 
 // DisableHook stops a receiver's deliveries, with the reason; its events
@@ -140,4 +180,15 @@ func (db *DB) DisableHook(ctx context.Context, id int64, reason string) error {
 	_, err := db.sql.ExecContext(ctx, `UPDATE hooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL`,
 		db.now(), reason, id)
 	return db.wrap(err, "disable hook")
+}
+
+// withoutQuery is a hook's URL for the audit log: its query and fragment
+// may carry the receiver's token.
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
 }

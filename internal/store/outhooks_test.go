@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,13 +205,13 @@ func TestRecordHookAttempt(t *testing.T) {
 	if evs, _ := db.HookEvents(ctx, h.ID, 10); len(evs) != 2 || evs[0].State != store.HookQueued || evs[1].State != store.HookQueued {
 		t.Fatalf("after pruning: %+v", evs)
 	}
-	if err := db.DeleteHook(ctx, h.ID); err != nil {
+	if err := db.DeleteHook(ctx, h.ID, admin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.GetHook(ctx, h.ID); fault.CodeOf(err) != fault.NotFound {
 		t.Fatalf("removed hook: %v", err)
 	}
-	if err := db.DeleteHook(ctx, h.ID); fault.CodeOf(err) != fault.NotFound {
+	if err := db.DeleteHook(ctx, h.ID, admin); fault.CodeOf(err) != fault.NotFound {
 		t.Fatalf("removing again: %v", err)
 	}
 }
@@ -248,5 +250,35 @@ func TestHookEventsFromImportsAndBounces(t *testing.T) {
 	evs := hookEvents(t, db, h)
 	if evs[0].Type != "bounced" || payloadOf(t, evs[0]).Data.OldStatus != "active" {
 		t.Fatalf("after the bounce: %s %s", evs[0].Type, evs[0].Payload)
+	}
+}
+
+// TestHookChangesAudited: adding and removing a hook are in its list's
+// audit log with who did it, the URL without its query (it may carry the
+// receiver's token) and never the secret.
+func TestHookChangesAudited(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	l := mustList(t, db, "news")
+	h, err := db.CreateHook(ctx, store.NewHook{URL: "https://crm.example.org/in?token=t0ps3cret", Secret: "whsec_s3cret",
+		Events: []string{"subscribed", "unsubscribed"}, List: l, By: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteHook(ctx, h.ID, admin); err != nil {
+		t.Fatal(err)
+	}
+	log, err := db.AuditLog(ctx, l, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range log {
+		got = append(got, a.Action+" by "+a.Operator+": "+a.Reason)
+	}
+	want := fmt.Sprintf("hook added by tester: hook #%d https://crm.example.org/in (subscribed,unsubscribed)\n"+
+		"hook removed by tester: hook #%d https://crm.example.org/in", h.ID, h.ID)
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("audit log:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
 }
