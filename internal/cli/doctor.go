@@ -18,6 +18,7 @@ type DoctorOptions struct {
 	JSON       bool
 	SendingIPs []string
 	Resolver   string // a DNS server to ask instead of the system's
+	PostfixDir string // Postfix's config directory ("": its default)
 }
 
 func newCmdDoctor(d *Deps, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
@@ -31,13 +32,17 @@ each list's From on the DKIM domain; the SMTP relay (it connects, says EHLO,
 STARTTLS and AUTH as configured); and the DNS: the MX of list_host, its SPF
 record (does it permit the sending address?), the DKIM record (is it the
 configured key?), DMARC for each From domain, and the PTR of the sending
-address (does its name resolve back?). A FIX that a record would fix prints
+address (does its name resolve back?). Where Postfix is installed, it warns
+when list_host is one of Postfix's mydestination domains (Postfix then
+refuses the list addresses as unknown local users). A FIX that a record would fix prints
 the record to publish, split into 255-character strings as zone files need.
 
 The sending address is the relay's public address; when the relay is this
 machine or on a private network, give the address receivers see with
---sending-ip. Exit 0 only when nothing needs fixing.`,
-		Example: "  mailer doctor\n  mailer doctor --sending-ip 203.0.113.7 --json",
+--sending-ip. A check the name server did not answer is UNKNOWN (not a
+missing record): run doctor again when it answers. Exit 0 only when
+nothing needs fixing and every check was made.`,
+		Example: "  mailer doctor\n  mailer doctor --sending-ip 203.0.113.7 --json\n  mailer doctor --resolver 9.9.9.9:53",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -49,6 +54,7 @@ machine or on a private network, give the address receivers see with
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
 	cmd.Flags().StringSliceVar(&opts.SendingIPs, "sending-ip", nil, "the address receivers see the mail come from (repeatable)")
 	cmd.Flags().StringVar(&opts.Resolver, "resolver", "", "ask this DNS server (HOST:PORT) instead of the system's")
+	cmd.Flags().StringVar(&opts.PostfixDir, "postfix-config", "", "Postfix's config directory, for postconf -c (default: Postfix's own)")
 	return cmd
 }
 
@@ -59,7 +65,8 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		return err
 	}
 	in := app.DoctorInput(cfg)
-	in.Resolver = doctor.NameServer(opts.Resolver)
+	in.Resolver, in.NameServer = doctor.NameServer(opts.Resolver), opts.Resolver
+	in.Postconf = doctor.PostconfCommand(opts.PostfixDir)
 	for _, s := range opts.SendingIPs {
 		ip := net.ParseIP(s)
 		if ip == nil {
@@ -85,6 +92,10 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	}
 	if n := doctor.Fixes(checks); n > 0 {
 		return fault.Errorf(fault.Invalid, "%d thing(s) to fix", n)
+	}
+	if n := doctor.Unknowns(checks); n > 0 {
+		// Not "all good": those records were not seen.
+		return fault.Errorf(fault.Unavailable, "%d check(s) not made: the name server did not answer", n)
 	}
 	return nil
 }

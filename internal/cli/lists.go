@@ -110,7 +110,9 @@ func newCmdListsCreate(d *Deps, runF func(context.Context, *ListsCreateOptions) 
 		Short: "Create a list",
 		Long: `create makes a new list. NAME becomes the local part of the list's
 addresses (NAME@, NAME-request@ ...): lower-case letters, digits, - . _.
-The policy defaults to confirm: new subscribers must confirm by mail.`,
+The policy defaults to confirm: new subscribers must confirm by mail.
+Without --owner the list's owner is the site owner (the config's owner,
+which mailer init --owner sets).`,
 		Example: `  mailer lists create bpf-updates --title "BPF updates" \
       --from "Alexander <alex@example.org>" --owner alex@example.org`,
 		Args: exactArgs(1, "one list name"),
@@ -137,6 +139,10 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 		return err
 	}
 	defer db.Close()
+	siteOwner, err := defaultOwner(opts)
+	if err != nil {
+		return err
+	}
 	l, err := db.CreateList(ctx, opts.Name, opts.Settings)
 	if err != nil {
 		return err
@@ -145,6 +151,9 @@ func listsCreateRun(ctx context.Context, opts *ListsCreateOptions) error {
 		return writeJSON(opts.Deps.Out, l)
 	}
 	fmt.Fprintf(opts.Deps.Out, "Created list %s (%s, policy %s)\n", l.Name, l.Title, l.Policy)
+	if siteOwner != "" {
+		fmt.Fprintf(opts.Deps.Out, "Owner: %s, the site owner (config owner); lists edit %s --owner ADDRESS to change\n", siteOwner, l.Name)
+	}
 	return nil
 }
 

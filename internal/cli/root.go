@@ -79,6 +79,7 @@ with double opt-in) or on its web pages, which also carry the archive.`,
 		newCmdTokens(d),
 	)
 	addCompletion(root, d)
+	addBuiltinExamples(root)
 	return root
 }
 

@@ -97,13 +97,16 @@ type SendsPauseOptions struct {
 func newCmdSendsPause(d *Deps, runF func(context.Context, *SendsPauseOptions) error, pause bool) *cobra.Command {
 	opts := &SendsPauseOptions{Deps: d, Pause: pause}
 	use, short := "pause ID", "Pause a send: nobody delivers it until it is resumed"
+	example := "  mailer sends ls\n  mailer sends pause 3"
 	if !pause {
 		use, short = "resume ID", "Let a paused send go on (mailer serve, or mailer send ISSUE, delivers it)"
+		example = "  mailer sends resume 3\n  mailer sends resume 3 --force   # paused by its circuit breaker"
 	}
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  exactArgs(1, "a send's id (mailer sends ls)"),
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    exactArgs(1, "a send's id (mailer sends ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
@@ -155,7 +158,9 @@ func newCmdSendsCancel(d *Deps, runF func(context.Context, *SendsCancelOptions) 
 	return &cobra.Command{
 		Use:   "cancel ID",
 		Short: "Cancel a scheduled send (sN) or stop a send for good (N: the rest is skipped)",
-		Args:  exactArgs(1, "a send's or schedule's id (mailer sends ls)"),
+		Example: "  mailer sends cancel s2   # the schedule s2, before it starts\n" +
+			"  mailer sends cancel 3    # send 3: the members not yet sent to are skipped",
+		Args: exactArgs(1, "a send's or schedule's id (mailer sends ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			if runF != nil {

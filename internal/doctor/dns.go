@@ -46,7 +46,7 @@ func notFound(err error) bool {
 func (c *dnsChecks) mx(ctx context.Context, host string) {
 	mxs, err := c.in.Resolver.LookupMX(ctx, host)
 	if err != nil && !notFound(err) {
-		c.r.add("mx", Warn, fmt.Sprintf("MX of %s: lookup failed: %v", host, err), "")
+		c.lookupFailed("mx", "MX of "+host, err)
 		return
 	}
 	if len(mxs) == 0 {
@@ -72,6 +72,10 @@ func (c *dnsChecks) sendingIPs(ctx context.Context) []net.IP {
 	}
 	addrs, err := c.in.Resolver.LookupIPAddr(ctx, cfg.SMTP.Host)
 	if err != nil {
+		if ok, _ := noAnswer(err); ok {
+			c.lookupFailed("sending-ip", "address of the relay "+cfg.SMTP.Host, err)
+			return nil
+		}
 		c.r.add("sending-ip", Warn, fmt.Sprintf("cannot resolve the relay %s: %v", cfg.SMTP.Host, err), "")
 		return nil
 	}
@@ -121,7 +125,7 @@ func (c *dnsChecks) spf(ctx context.Context, host string) {
 	rec, err := c.spfRecord(ctx, host)
 	switch {
 	case err != nil:
-		c.r.add("spf", Warn, fmt.Sprintf("SPF of %s: lookup failed: %v", host, err), "")
+		c.lookupFailed("spf", "SPF of "+host, err)
 		return
 	case rec == "":
 		c.r.add("spf", Fix, fmt.Sprintf("%s has no SPF record: the envelope sender is LIST-bounces@%s", host, host), c.suggestedSPF(host))
@@ -133,6 +137,12 @@ func (c *dnsChecks) spf(ctx context.Context, host string) {
 	for _, ip := range c.ips {
 		res, err := spf.CheckHostWithSender(ip, string(c.in.Config.ListHost), "bounces@"+host,
 			spf.WithResolver(c.in.Resolver), spf.WithContext(ctx))
+		if res == spf.TempError && err != nil {
+			// A lookup the record needs (include:, a, mx) failed: that
+			// says nothing about whether it permits ip.
+			c.lookupFailed("spf", fmt.Sprintf("SPF of %s for %s", host, ip), err)
+			return
+		}
 		if res != spf.Pass {
 			why := string(res)
 			if err != nil {
@@ -150,11 +160,16 @@ func (c *dnsChecks) ptr(ctx context.Context) {
 	for _, ip := range c.ips {
 		names, err := c.in.Resolver.LookupAddr(ctx, ip.String())
 		if err != nil && !notFound(err) {
-			c.r.add("ptr", Warn, fmt.Sprintf("PTR of %s: lookup failed: %v", ip, err), "")
+			c.lookupFailed("ptr", "PTR of "+ip.String(), err)
 			continue
 		}
-		if name, ok := c.confirmed(ctx, ip, names); ok {
+		name, ok, ferr := c.confirmed(ctx, ip, names)
+		if ok {
 			c.r.add("ptr", OK, fmt.Sprintf("%s is %s, which resolves back to it", ip, name), "")
+			continue
+		}
+		if ferr != nil {
+			c.lookupFailed("ptr", fmt.Sprintf("PTR of %s: address of %s", ip, name), ferr)
 			continue
 		}
 		c.r.add("ptr", Fix, fmt.Sprintf("%s has no PTR name that resolves back to it (found %v): many receivers refuse such senders; ask its provider for one", ip, names),
@@ -162,19 +177,27 @@ func (c *dnsChecks) ptr(ctx context.Context) {
 	}
 }
 
-func (c *dnsChecks) confirmed(ctx context.Context, ip net.IP, names []string) (string, bool) {
+// confirmed returns the name of names that resolves back to ip; failing
+// that, the first name whose forward lookup went unanswered and why, as
+// that name may well resolve back.
+func (c *dnsChecks) confirmed(ctx context.Context, ip net.IP, names []string) (string, bool, error) {
+	var unanswered string
+	var uerr error
 	for _, n := range names {
 		addrs, err := c.in.Resolver.LookupIPAddr(ctx, n)
 		if err != nil {
+			if ok, _ := noAnswer(err); ok && uerr == nil {
+				unanswered, uerr = strings.TrimSuffix(n, "."), err
+			}
 			continue
 		}
 		for _, a := range addrs {
 			if a.IP.Equal(ip) {
-				return strings.TrimSuffix(n, "."), true
+				return strings.TrimSuffix(n, "."), true, nil
 			}
 		}
 	}
-	return "", false
+	return unanswered, false, uerr
 }
 
 func reverseName(ip net.IP) string {

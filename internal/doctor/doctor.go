@@ -14,7 +14,7 @@ import (
 	"mailer/internal/store"
 )
 
-// Levels of a check.
+// Levels of a check (and Unknown, in noanswer.go).
 const (
 	OK   = "OK"
 	Warn = "WARN"
@@ -53,13 +53,18 @@ type Input struct {
 	// the relay's own addresses, looked up.
 	SendingIPs []net.IP
 	Resolver   Resolver
-	Probe      Prober // nil: the transport is not SMTP
+	// NameServer is the address Resolver asks, for messages ("": the
+	// system's).
+	NameServer string
+	Probe      Prober   // nil: the transport is not SMTP
+	Postconf   Postconf // nil: Postfix is not on this machine
 }
 
 // Run makes every check, in order: configuration, relay, DNS.
 func Run(ctx context.Context, in Input) []Check {
 	var r report
 	configChecks(&r, in)
+	postfixChecks(ctx, &r, in)
 	if in.Probe != nil {
 		relayCheck(ctx, &r, in)
 	}

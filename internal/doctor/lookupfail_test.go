@@ -10,23 +10,34 @@ import (
 	"mailer/internal/doctor"
 )
 
-// TestResolverDown: when the name server does not answer, no check may
-// claim a record is missing (a FIX that would have the owner publish what
-// is already there): each DNS check is a WARN that the lookup failed.
+// TestResolverDown: when the name server does not answer (a closed port;
+// port 1, where nothing listens), no check may claim a record is missing
+// (a FIX that would have the owner publish what is already there), nor
+// call it a failed lookup: each DNS check is UNKNOWN, saying the server
+// did not answer and naming the one given, not the system's.
 func TestResolverDown(t *testing.T) {
 	s := newSite(t)
-	cs := s.run(t, deadPort(t))
-	if doctor.Fixes(cs) != 0 {
-		t.Errorf("fixes with no name server: %+v", notOK(cs))
-	}
-	for _, name := range []string{"mx", "spf", "dkim-dns", "dmarc", "ptr"} {
-		c := named(cs, name)
-		if len(c) != 1 || c[0].Level != doctor.Warn || !strings.Contains(c[0].Message, "lookup") || !strings.Contains(c[0].Message, "failed") {
-			t.Errorf("%s: %+v, want one WARN that the lookup failed", name, c)
+	for _, addr := range []string{deadPort(t), "127.0.0.1:1"} {
+		cs := s.run(t, addr)
+		if doctor.Fixes(cs) != 0 {
+			t.Errorf("%s: fixes with no name server: %+v", addr, notOK(cs))
 		}
-	}
-	if c := named(cs, "relay"); len(c) != 1 || c[0].Level != doctor.OK {
-		t.Errorf("the relay needs no DNS here: %+v", c)
+		if n := doctor.Unknowns(cs); n != 5 {
+			t.Errorf("%s: %d checks unknown, want the 5 DNS ones: %+v", addr, n, notOK(cs))
+		}
+		for _, name := range []string{"mx", "spf", "dkim-dns", "dmarc", "ptr"} {
+			c := named(cs, name)
+			if len(c) != 1 || c[0].Level != doctor.Unknown || c[0].Record != "" ||
+				!strings.Contains(c[0].Message, "not checked: the name server "+addr+" did not answer") {
+				t.Errorf("%s: %s: %+v, want one UNKNOWN: the name server %s did not answer", addr, name, c, addr)
+			}
+			if len(c) == 1 && (strings.Contains(c[0].Message, "no ") || strings.Contains(c[0].Message, " on ")) {
+				t.Errorf("%s: %s claims a record missing or names another server: %q", addr, name, c[0].Message)
+			}
+		}
+		if c := named(cs, "relay"); len(c) != 1 || c[0].Level != doctor.OK {
+			t.Errorf("%s: the relay needs no DNS here: %+v", addr, c)
+		}
 	}
 }
 

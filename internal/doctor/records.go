@@ -29,7 +29,7 @@ func (c *dnsChecks) dkimRecord(ctx context.Context, name, want string) {
 	record := fmt.Sprintf("%s. IN TXT %s", name, QuoteTXT(want))
 	txts, err := c.in.Resolver.LookupTXT(ctx, name)
 	if err != nil && !notFound(err) {
-		c.r.add("dkim-dns", Warn, fmt.Sprintf("DKIM record %s: lookup failed: %v", name, err), "")
+		c.lookupFailed("dkim-dns", "DKIM record "+name, err)
 		return
 	}
 	if len(txts) == 0 {
@@ -50,6 +50,10 @@ func (c *dnsChecks) dkimRecord(ctx context.Context, name, want string) {
 func (c *dnsChecks) dmarc(ctx context.Context, dom string) {
 	rec, at, err := c.dmarcRecord(ctx, dom)
 	if err != nil {
+		if ok, why := noAnswer(err); ok {
+			c.r.add("dmarc", Unknown, fmt.Sprintf("DMARC of %s: not checked: %s did not answer for %s (%s)", dom, c.serverName(), at, why), "")
+			return
+		}
 		c.r.add("dmarc", Warn, fmt.Sprintf("DMARC of %s: lookup of %s failed: %v", dom, at, err), "")
 		return
 	}

@@ -119,7 +119,21 @@ func serve(t *testing.T, zone map[string]string) *dnstest.Server {
 func (s *site) run(t *testing.T, addr string) []doctor.Check {
 	t.Helper()
 	in := app.DoctorInput(s.cfg)
-	in.Resolver = doctor.NameServer(addr)
+	in.Resolver, in.NameServer = doctor.NameServer(addr), addr
+	in.SendingIPs = []net.IP{sendingIP}
+	lists, err := s.db.Lists(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Lists = lists
+	return doctor.Run(context.Background(), in)
+}
+
+// runWith makes every check asking r, which names itself server.
+func (s *site) runWith(t *testing.T, r doctor.Resolver, server string) []doctor.Check {
+	t.Helper()
+	in := app.DoctorInput(s.cfg)
+	in.Resolver, in.NameServer = r, server
 	in.SendingIPs = []net.IP{sendingIP}
 	lists, err := s.db.Lists(context.Background())
 	if err != nil {
