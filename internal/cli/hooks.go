@@ -99,30 +99,45 @@ func parseHookID(s string) (int64, error) {
 	return id, nil
 }
 
-// HooksIDOptions are the inputs of `mailer hooks rm` and `mailer hooks test`.
+// HooksIDOptions are the inputs of the commands on one hook: `mailer hooks
+// rm`, `test` and `enable`.
 type HooksIDOptions struct {
 	Deps *Deps
 	ID   string
 }
 
-func newCmdHooksRm(d *Deps, runF func(context.Context, *HooksIDOptions) error) *cobra.Command {
+// hookCommand completes cmd (its Use, texts and example) as a command on
+// the one hook its argument names, run by run unless a test gives runF.
+func hookCommand(d *Deps, cmd *cobra.Command, run, runF func(context.Context, *HooksIDOptions) error) *cobra.Command {
 	opts := &HooksIDOptions{Deps: d}
-	return &cobra.Command{
+	if runF == nil {
+		runF = run
+	}
+	cmd.Args = exactArgs(1, "the hook's id")
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		opts.ID = args[0]
+		return runF(c.Context(), opts)
+	}
+	return cmd
+}
+
+func newCmdHooksRm(d *Deps, runF func(context.Context, *HooksIDOptions) error) *cobra.Command {
+	return hookCommand(d, &cobra.Command{
 		Use:     "rm ID",
 		Short:   "Remove a hook, with its queued events and attempts",
 		Example: "  mailer hooks rm 3",
-		Args:    exactArgs(1, "the hook's id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hooksRmRun(cmd.Context(), opts)
-		},
-	}
+	}, hooksRmRun, runF)
 }
 
 func hooksRmRun(ctx context.Context, opts *HooksIDOptions) error {
+	return changeHook(ctx, opts, "Removed hook #%d.\n", func(db *store.DB, id int64, ev store.Evidence) error {
+		return db.DeleteHook(ctx, id, ev)
+	})
+}
+
+// changeHook opens the store, makes the change to the hook the options
+// name, as the operator, and says done (a format of the hook's id).
+func changeHook(ctx context.Context, opts *HooksIDOptions, done string, change func(*store.DB, int64, store.Evidence) error) error {
 	id, err := parseHookID(opts.ID)
 	if err != nil {
 		return err
@@ -132,9 +147,9 @@ func hooksRmRun(ctx context.Context, opts *HooksIDOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.DeleteHook(ctx, id, opts.Deps.adminEvidence(store.SourceAdmin, "")); err != nil {
+	if err := change(db, id, opts.Deps.adminEvidence(store.SourceAdmin, "")); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.Deps.Out, "Removed hook #%d.\n", id)
+	fmt.Fprintf(opts.Deps.Out, done, id)
 	return nil
 }

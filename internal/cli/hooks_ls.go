@@ -100,23 +100,14 @@ func attemptResult(a store.HookAttempt) string {
 }
 
 func newCmdHooksTest(d *Deps, runF func(context.Context, *HooksIDOptions) error) *cobra.Command {
-	opts := &HooksIDOptions{Deps: d}
-	return &cobra.Command{
+	return hookCommand(d, &cobra.Command{
 		Use:   "test ID",
 		Short: "Send a hook a ping event now and print how it went",
 		Long: `test POSTs a signed {"type":"ping"} event to the hook's URL at once, from
 this process, and prints the receiver's answer; the attempt is recorded
 (hooks ls). A ping is tried once, and goes to a disabled hook too.`,
 		Example: "  mailer hooks test 3",
-		Args:    exactArgs(1, "the hook's id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hooksTestRun(cmd.Context(), opts)
-		},
-	}
+	}, hooksTestRun, runF)
 }
 
 func hooksTestRun(ctx context.Context, opts *HooksIDOptions) error {
