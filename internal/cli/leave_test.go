@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -13,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"mailer/internal/smtptest"
 )
@@ -64,30 +61,8 @@ func (e *leaveEnv) token(t *testing.T, addr string) string {
 }
 
 func (e *leaveEnv) lmtpDeliver(t *testing.T, from, rcpt, raw string) {
-	conn, err := net.Dial("tcp", e.lmtp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := smtp.NewClientLMTP(conn)
-	defer c.Close()
-	if err := c.Hello("mx.example.org"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Mail(from, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt(rcpt, nil); err != nil {
-		t.Fatalf("RCPT %s: %v", rcpt, err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(w, strings.ReplaceAll(raw, "\n", "\r\n"))
-	if _, err := w.CloseWithLMTPResponse(); err != nil {
-		t.Fatalf("LMTP %s: %v", rcpt, err)
-	}
-	c.Quit()
+	t.Helper()
+	smtptest.DeliverLMTP(t, e.lmtp, from, rcpt, raw)
 }
 
 var confirmToken = regexp.MustCompile(`bpf-updates-confirm\+([a-z2-7]+)@`)

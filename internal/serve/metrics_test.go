@@ -2,9 +2,7 @@ package serve
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -167,29 +164,7 @@ func expect(t *testing.T, fams map[string]*dto.MetricFamily, want float64, name 
 // lmtpDeliver hands a mail to the running LMTP listener, as Postfix does.
 func (e *metricsEnv) lmtpDeliver(t *testing.T, from, rcpt, raw string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", e.addrs.LMTP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := smtp.NewClientLMTP(conn)
-	defer c.Close()
-	if err := c.Hello("mx.example.org"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Mail(from, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt(rcpt, nil); err != nil {
-		t.Fatalf("RCPT %s: %v", rcpt, err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(w, strings.ReplaceAll(raw, "\n", "\r\n"))
-	if _, err := w.CloseWithLMTPResponse(); err != nil {
-		t.Fatalf("DATA for %s: %v", rcpt, err)
-	}
+	smtptest.DeliverLMTP(t, e.addrs.LMTP, from, rcpt, raw)
 }
 
 // TestMetricsZeroBeforeTraffic: before anything happened, the counters of
