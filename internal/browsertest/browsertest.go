@@ -80,3 +80,19 @@ func ArtifactPath(tb testing.TB, name string) string {
 	}
 	return filepath.Join(dir, name)
 }
+
+// Screenshot keeps the whole page as the test's artifact name (see
+// ArtifactPath) and returns where, for the test log; a page that cannot
+// be shot or kept fails the test.
+func Screenshot(ctx context.Context, tb testing.TB, name string) string {
+	tb.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := ArtifactPath(tb, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}

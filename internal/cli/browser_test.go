@@ -7,7 +7,6 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -102,11 +101,7 @@ type browserRun struct {
 // shot keeps a screenshot of the page as the test's artifact NAME.png.
 func (b *browserRun) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	os.WriteFile(browsertest.ArtifactPath(b.t, name+".png"), png, 0o644)
+	browsertest.Screenshot(b.ctx, b.t, name+".png")
 }
 
 func (b *browserRun) heading() string {

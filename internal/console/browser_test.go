@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +125,7 @@ func (b *tab) login() {
 		b.t.Errorf("the chart's bars are %q: the stylesheet did not colour them", fill)
 	}
 	b.checkCSP("list page")
-	shot(b.ctx, b.t, "console-list-1024px.png")
+	browsertest.Screenshot(b.ctx, b.t, "console-list-1024px.png")
 }
 
 func (b *tab) addMember(addr, name string) {
@@ -226,7 +225,7 @@ func (b *tab) narrow(path string) {
 	}
 	b.checkCSP(path + " at 375 px")
 	name := strings.NewReplacer("/", "-", "@", "-").Replace(strings.Trim(path, "/"))
-	shot(b.ctx, b.t, "console-"+cmp.Or(name, "lists")+"-375px.png")
+	browsertest.Screenshot(b.ctx, b.t, "console-"+cmp.Or(name, "lists")+"-375px.png")
 }
 
 func (b *tab) logout() {
@@ -242,12 +241,3 @@ func (b *tab) logout() {
 	}
 }
 
-func shot(ctx context.Context, t *testing.T, name string) {
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(browsertest.ArtifactPath(t, name), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}

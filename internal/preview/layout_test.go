@@ -3,7 +3,6 @@ package preview
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,14 +36,7 @@ func TestPreviewLayoutInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("width %d: %v", width, err)
 		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("width %d: screenshot: %v", width, err)
-		}
-		path := browsertest.ArtifactPath(t, fmt.Sprintf("preview-%dpx.png", width))
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := browsertest.Screenshot(ctx, t, fmt.Sprintf("preview-%dpx.png", width))
 		t.Logf("width %d: %v; screenshot %s", width, m, path)
 		if m["page"] > m["view"] {
 			t.Errorf("width %d: the page is %.0f px wide: it scrolls sideways", width, m["page"])

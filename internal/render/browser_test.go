@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -38,14 +37,7 @@ func TestIssue06InBrowser(t *testing.T) {
 			t.Fatalf("width %d: %v", width, err)
 		}
 		scrollWidth, innerWidth, columnWidth := sizes[0], sizes[1], sizes[2]
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("width %d: screenshot: %v", width, err)
-		}
-		path := browsertest.ArtifactPath(t, fmt.Sprintf("issue-06-%dpx.png", width))
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := browsertest.Screenshot(ctx, t, fmt.Sprintf("issue-06-%dpx.png", width))
 		t.Logf("width %d: scrollWidth %.0f, column %.0f px; screenshot %s", width, scrollWidth, columnWidth, path)
 		if scrollWidth > innerWidth {
 			t.Errorf("width %d: page is %.0f px wide: it scrolls sideways", width, scrollWidth)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -74,14 +73,7 @@ func TestWideContentInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("width %d: %v", width, err)
 		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("width %d: screenshot: %v", width, err)
-		}
-		path := browsertest.ArtifactPath(t, fmt.Sprintf("wide-table-%dpx.png", width))
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := browsertest.Screenshot(ctx, t, fmt.Sprintf("wide-table-%dpx.png", width))
 		t.Logf("width %d: %v; screenshot %s", width, m, path)
 		switch {
 		case m["unreachable"] > 0:
