@@ -240,4 +240,3 @@ func (b *tab) logout() {
 		b.t.Errorf("after logout /sends goes to %q", loc)
 	}
 }
-
